@@ -1,0 +1,25 @@
+package dev.offpath.core.adapter;
+
+import dev.offpath.core.time.Ticker;
+import java.time.InstantSource;
+import java.util.concurrent.ScheduledExecutorService;
+
+/**
+ * What the server lends a handler: time sources and a scheduler for background work (refreshing a
+ * list from its provider URL, say). Handlers never create threads of their own, so tests can drive
+ * them with a fake ticker and a manual executor.
+ */
+public interface AdapterEnvironment {
+
+  /** Monotonic time, for windows and expiry. */
+  Ticker ticker();
+
+  /** Wall-clock time. */
+  InstantSource clock();
+
+  /** Shared scheduler for background work; tasks must be short or asynchronous. */
+  ScheduledExecutorService scheduler();
+
+  /** The handler's fully qualified name, for log lines. */
+  String handlerName();
+}

@@ -1,0 +1,30 @@
+package dev.offpath.core.adapter;
+
+import java.util.Set;
+
+/**
+ * The adapter SPI: one implementation per adapter kind ({@code denier}, {@code list}, {@code
+ * memquota}, …). Parsing is separate from instantiation so that a config can be validated fully
+ * ({@code offpath validate}, a reload) without starting anything.
+ *
+ * <p>To add an adapter: implement this interface with a public no-arg constructor, list the class in
+ * {@code META-INF/services/dev.offpath.core.adapter.AdapterFactory}, and implement {@link
+ * CheckHandler} and/or {@link QuotaHandler} in the handler it creates.
+ *
+ * @param <C> the adapter's parsed, immutable config; its {@code equals} decides whether a reload can
+ *     keep the running handler
+ */
+public interface AdapterFactory<C> {
+
+  /** The adapter name as used by {@code compiledAdapter:} and the Istio 1.0 kind ({@code denier}). */
+  String name();
+
+  /** The templates its handlers accept ({@code checknothing}, {@code listentry}, {@code quota}, …). */
+  Set<String> templates();
+
+  /** Validates and parses handler params. Pure: no I/O, no threads. */
+  C parse(Params params) throws AdapterConfigException;
+
+  /** Creates a running handler from parsed config. */
+  Handler create(C config, AdapterEnvironment environment);
+}
