@@ -1,0 +1,21 @@
+package dev.offpath.core.runtime;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.offpath.core.adapter.AdapterEnvironment;
+import dev.offpath.core.time.Ticker;
+import java.time.InstantSource;
+import java.util.concurrent.ScheduledExecutorService;
+
+/** The {@link AdapterEnvironment} the runtime lends each handler it creates. */
+public record HandlerEnvironment(
+    Ticker ticker, InstantSource clock, ScheduledExecutorService scheduler, String handlerName)
+    implements AdapterEnvironment {
+
+  public HandlerEnvironment {
+    requireNonNull(ticker, "ticker");
+    requireNonNull(clock, "clock");
+    requireNonNull(scheduler, "scheduler");
+    requireNonNull(handlerName, "handlerName");
+  }
+}

@@ -1,0 +1,400 @@
+package dev.offpath.core.runtime;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.offpath.core.adapter.AdapterRegistry;
+import dev.offpath.core.adapter.CheckHandler;
+import dev.offpath.core.adapter.CheckResult;
+import dev.offpath.core.adapter.Handler;
+import dev.offpath.core.adapter.Instance;
+import dev.offpath.core.adapter.PolicyStatus;
+import dev.offpath.core.adapter.QuotaArgs;
+import dev.offpath.core.adapter.QuotaHandler;
+import dev.offpath.core.adapter.QuotaResult;
+import dev.offpath.core.adapter.StatusCode;
+import dev.offpath.core.attribute.Attributes;
+import dev.offpath.core.attribute.StringMap;
+import dev.offpath.core.config.Action;
+import dev.offpath.core.config.HandlerConfig;
+import dev.offpath.core.config.HeaderOperation;
+import dev.offpath.core.config.InstanceConfig;
+import dev.offpath.core.config.PolicyConfig;
+import dev.offpath.core.config.RuleConfig;
+import dev.offpath.core.expr.EvaluationException;
+import dev.offpath.core.expr.Expression;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The policy runtime for one config snapshot: rules in order, each with its match expression and its
+ * actions bound to running handlers. {@link #check} evaluates every rule against a request's
+ * attributes, builds the instances of the matching rules' actions, dispatches them to their handlers
+ * and combines the answers as Mixer did (see {@link Decision}).
+ *
+ * <p>Report templates ({@code metric}, {@code logentry}, …) are not dispatched here; the telemetry
+ * path handles them.
+ *
+ * <p>Handlers: created when the engine is built. A handler whose name, adapter and parsed config equal
+ * one of the previous engine's is taken over instead of re-created, so a reload that does not touch a
+ * memquota handler keeps its counters. {@link #close()} closes the handlers this engine still owns.
+ *
+ * <p>Thread-safety: immutable after construction; {@link #check} is called concurrently from request
+ * threads and never blocks (handlers must not block).
+ */
+public final class PolicyEngine implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(PolicyEngine.class);
+
+  /** Templates answered by {@link CheckHandler}. */
+  public static final Set<String> CHECK_TEMPLATES =
+      Set.of("checknothing", "listentry", "authorization", "apikey");
+
+  public static final String QUOTA_TEMPLATE = "quota";
+
+  private final long version;
+  private final PolicyConfig config;
+  private final RuntimeServices services;
+  private final List<BoundRule> rules;
+  private final Map<String, OwnedHandler> handlers;
+  private final AtomicLong quotaRequestIds = new AtomicLong();
+
+  private PolicyEngine(
+      long version,
+      PolicyConfig config,
+      RuntimeServices services,
+      Map<String, OwnedHandler> handlers) {
+    this.version = version;
+    this.config = config;
+    this.services = services;
+    this.handlers = handlers;
+    List<BoundRule> bound = new ArrayList<>(config.rules().size());
+    for (RuleConfig rule : config.rules()) {
+      List<BoundAction> actions = new ArrayList<>();
+      for (Action action : rule.actions()) {
+        OwnedHandler handler = handlers.get(action.handler().name());
+        if (handler == null) {
+          throw new IllegalStateException("handler not built: " + action.handler().name());
+        }
+        for (InstanceConfig instance : action.instances()) {
+          if (CHECK_TEMPLATES.contains(instance.template())
+              || QUOTA_TEMPLATE.equals(instance.template())) {
+            actions.add(new BoundAction(handler, instance));
+          }
+        }
+      }
+      bound.add(new BoundRule(rule, List.copyOf(actions), new LongAdder()));
+    }
+    this.rules = List.copyOf(bound);
+  }
+
+  /**
+   * Builds the engine for {@code config}, creating its handlers or taking over equal ones from {@code
+   * previous} (which then will not close them).
+   */
+  public static PolicyEngine create(
+      long version, PolicyConfig config, RuntimeServices services, @Nullable PolicyEngine previous) {
+    requireNonNull(config, "config");
+    requireNonNull(services, "services");
+    Map<String, OwnedHandler> handlers = new LinkedHashMap<>();
+    for (HandlerConfig hc : config.handlers().values()) {
+      OwnedHandler reused = previous == null ? null : previous.takeOver(hc);
+      if (reused != null) {
+        handlers.put(hc.name(), reused);
+        continue;
+      }
+      Handler handler =
+          AdapterRegistry.create(
+              hc.adapter(),
+              hc.adapterConfig(),
+              new HandlerEnvironment(
+                  services.ticker(), services.clock(), services.scheduler(), hc.name()));
+      handlers.put(hc.name(), new OwnedHandler(hc, handler));
+    }
+    return new PolicyEngine(version, config, services, handlers);
+  }
+
+  private @Nullable OwnedHandler takeOver(HandlerConfig next) {
+    OwnedHandler h = handlers.get(next.name());
+    if (h != null
+        && h.config.adapter().name().equals(next.adapter().name())
+        && h.config.adapterConfig().equals(next.adapterConfig())
+        && h.transferred.compareAndSet(false, true)) {
+      return new OwnedHandler(next, h.handler);
+    }
+    return null;
+  }
+
+  public long version() {
+    return version;
+  }
+
+  public PolicyConfig config() {
+    return config;
+  }
+
+  /** How many requests each rule matched, by rule name, since this engine was built. */
+  public Map<String, Long> ruleHits() {
+    Map<String, Long> out = new LinkedHashMap<>();
+    for (BoundRule r : rules) {
+      out.put(r.rule.name(), r.hits.sum());
+    }
+    return out;
+  }
+
+  /** Decides on one request. Never throws for request data; failures become error decisions. */
+  public Decision check(Attributes attributes) {
+    requireNonNull(attributes, "attributes");
+    Combiner result = new Combiner(services.failOpen());
+    List<HeaderMutation> requestMutations = List.of();
+    List<HeaderMutation> responseMutations = List.of();
+    for (BoundRule rule : rules) {
+      if (!matches(rule.rule, attributes)) {
+        continue;
+      }
+      rule.hits.increment();
+      for (BoundAction action : rule.actions) {
+        dispatch(rule.rule, action, attributes, result);
+      }
+      if (!rule.rule.requestHeaderOperations().isEmpty()) {
+        requestMutations = append(requestMutations, rule.rule, rule.rule.requestHeaderOperations(), attributes);
+      }
+      if (!rule.rule.responseHeaderOperations().isEmpty()) {
+        responseMutations = append(responseMutations, rule.rule, rule.rule.responseHeaderOperations(), attributes);
+      }
+    }
+    return result.toDecision(requestMutations, responseMutations);
+  }
+
+  private boolean matches(RuleConfig rule, Attributes attributes) {
+    Expression match = rule.match();
+    if (match == null) {
+      return true;
+    }
+    try {
+      return match.evaluateBoolean(attributes);
+    } catch (EvaluationException e) {
+      // Mixer logs and treats the rule as not matching; a missing attribute is the common case.
+      services.metrics().matchError(rule.name());
+      if (log.isDebugEnabled()) {
+        log.debug("rule '{}': match failed: {}", rule.name(), e.getMessage());
+      }
+      return false;
+    }
+  }
+
+  private void dispatch(RuleConfig rule, BoundAction action, Attributes attributes, Combiner result) {
+    OwnedHandler owned = action.handler;
+    String template = action.instance.template();
+    String handlerName = owned.config.name();
+    String adapter = owned.config.adapter().name();
+    long start = services.ticker().nanoTime();
+    boolean error = false;
+    try {
+      Instance instance = build(action.instance, attributes);
+      if (QUOTA_TEMPLATE.equals(template)) {
+        if (!(owned.handler instanceof QuotaHandler quota)) {
+          throw new IllegalStateException("handler does not serve template 'quota'");
+        }
+        QuotaResult q =
+            quota.allocate(instance, new QuotaArgs(quotaRequestId(attributes), 1, false));
+        result.quota(rule, handlerName, instance.name(), q);
+      } else {
+        if (!(owned.handler instanceof CheckHandler check)) {
+          throw new IllegalStateException("handler does not serve template '" + template + "'");
+        }
+        result.check(rule, handlerName, check.check(instance));
+      }
+    } catch (EvaluationException e) {
+      error = true;
+      result.error(rule, handlerName, "instance '" + action.instance.name() + "': " + e.getMessage());
+    } catch (RuntimeException e) {
+      error = true;
+      log.warn("handler '{}' failed on instance '{}'", handlerName, action.instance.name(), e);
+      result.error(rule, handlerName, "handler failed: " + e);
+    } finally {
+      services.metrics().dispatched(
+          adapter, handlerName, template, error, services.ticker().nanoTime() - start);
+    }
+  }
+
+  private String quotaRequestId(Attributes attributes) {
+    // Each check is a fresh allocation; the id only needs to be unique within this process.
+    return "offpath-" + version + "-" + quotaRequestIds.incrementAndGet();
+  }
+
+  private static Instance build(InstanceConfig config, Attributes attributes)
+      throws EvaluationException {
+    if (config.fields().isEmpty()) {
+      return new Instance(config.name(), config.template(), Map.of());
+    }
+    Map<String, Object> fields = new HashMap<>();
+    for (Map.Entry<String, Expression> f : config.fields().entrySet()) {
+      fields.put(f.getKey(), f.getValue().evaluate(attributes));
+    }
+    return new Instance(config.name(), config.template(), fields);
+  }
+
+  private List<HeaderMutation> append(
+      List<HeaderMutation> to, RuleConfig rule, List<HeaderOperation> ops, Attributes attributes) {
+    List<HeaderMutation> out = new ArrayList<>(to);
+    for (HeaderOperation op : ops) {
+      if (op.operation() == HeaderOperation.Operation.REMOVE) {
+        out.add(new HeaderMutation(op.name(), "", op.operation()));
+        continue;
+      }
+      for (Expression value : op.values()) {
+        try {
+          out.add(new HeaderMutation(op.name(), render(value.evaluate(attributes)), op.operation()));
+        } catch (EvaluationException e) {
+          services.metrics().matchError(rule.name());
+          if (log.isDebugEnabled()) {
+            log.debug("rule '{}': header '{}': {}", rule.name(), op.name(), e.getMessage());
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  private static String render(Object value) {
+    if (value instanceof StringMap map) {
+      return map.asMap().toString();
+    }
+    return String.valueOf(value);
+  }
+
+  /** Closes the handlers this engine still owns (those not taken over by a successor). */
+  @Override
+  public void close() {
+    for (OwnedHandler h : handlers.values()) {
+      if (!h.transferred.get()) {
+        try {
+          h.handler.close();
+        } catch (Exception e) {
+          log.warn("closing handler '{}' failed", h.config.name(), e);
+        }
+      }
+    }
+  }
+
+  private record BoundRule(RuleConfig rule, List<BoundAction> actions, LongAdder hits) {}
+
+  private record BoundAction(OwnedHandler handler, InstanceConfig instance) {}
+
+  private static final class OwnedHandler {
+    final HandlerConfig config;
+    final Handler handler;
+    final AtomicBoolean transferred = new AtomicBoolean();
+
+    OwnedHandler(HandlerConfig config, Handler handler) {
+      this.config = config;
+      this.handler = handler;
+    }
+  }
+
+  /** Folds handler answers into one decision, in dispatch order. Confined to one check. */
+  private static final class Combiner {
+    final boolean failOpen;
+    @Nullable PolicyStatus firstFailure;
+    @Nullable String rule;
+    @Nullable String handler;
+    @Nullable StringBuilder messages;
+    Duration validDuration = Decision.DEFAULT_VALID_DURATION;
+    int validUseCount = Decision.DEFAULT_VALID_USE_COUNT;
+    boolean anyCheckAnswered;
+    boolean error;
+    boolean usedQuota;
+
+    Combiner(boolean failOpen) {
+      this.failOpen = failOpen;
+    }
+
+    void check(RuleConfig r, String handlerName, CheckResult res) {
+      if (!anyCheckAnswered) {
+        anyCheckAnswered = true;
+        validDuration = res.validDuration();
+        validUseCount = res.validUseCount();
+      } else {
+        if (res.validDuration().compareTo(validDuration) < 0) {
+          validDuration = res.validDuration();
+        }
+        validUseCount = minUseCount(validUseCount, res.validUseCount());
+      }
+      if (!res.status().isOk()) {
+        fail(r, handlerName, res.status());
+      }
+    }
+
+    /** Negative counts mean unlimited, so they lose to any non-negative count. */
+    private static int minUseCount(int a, int b) {
+      if (a < 0) {
+        return b;
+      }
+      if (b < 0) {
+        return a;
+      }
+      return Math.min(a, b);
+    }
+
+    void quota(RuleConfig r, String handlerName, String instance, QuotaResult q) {
+      usedQuota = true;
+      if (!q.status().isOk()) {
+        fail(r, handlerName, q.status());
+      } else if (q.granted() < 1) {
+        fail(
+            r,
+            handlerName,
+            PolicyStatus.of(StatusCode.RESOURCE_EXHAUSTED, "quota '" + instance + "' exhausted"));
+      }
+    }
+
+    /** A failure, not a verdict: denies with INTERNAL unless failing open, where it is ignored. */
+    void error(RuleConfig r, String handlerName, String message) {
+      error = true;
+      if (!failOpen) {
+        fail(r, handlerName, PolicyStatus.of(StatusCode.INTERNAL, message));
+      }
+    }
+
+    private void fail(RuleConfig r, String handlerName, PolicyStatus status) {
+      if (firstFailure == null) {
+        firstFailure = status;
+        rule = r.name();
+        handler = handlerName;
+        messages = new StringBuilder();
+      } else {
+        messages.append(", ");
+      }
+      messages.append(handlerName).append(':').append(status.message());
+    }
+
+    Decision toDecision(List<HeaderMutation> request, List<HeaderMutation> response) {
+      if (firstFailure == null) {
+        return new Decision(
+            PolicyStatus.OK, validDuration, validUseCount, null, null, error, usedQuota, request,
+            response);
+      }
+      return new Decision(
+          PolicyStatus.of(firstFailure.code(), messages.toString()),
+          validDuration,
+          validUseCount,
+          rule,
+          handler,
+          error,
+          usedQuota,
+          List.of(),
+          List.of());
+    }
+  }
+}
