@@ -1,0 +1,203 @@
+package dev.offpath.extauthz;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.protobuf.ListValue;
+import com.google.protobuf.Struct;
+import com.google.protobuf.Timestamp;
+import com.google.protobuf.Value;
+import dev.offpath.core.attribute.AttributeManifest;
+import dev.offpath.core.attribute.IpAddress;
+import dev.offpath.core.attribute.MapAttributes;
+import dev.offpath.core.attribute.StringMap;
+import dev.offpath.core.attribute.ValueType;
+import io.envoyproxy.envoy.config.core.v3.HeaderMap;
+import io.envoyproxy.envoy.config.core.v3.HeaderValue;
+import io.envoyproxy.envoy.config.core.v3.Metadata;
+import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
+import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class CheckRequestAttributesTest {
+
+  private static final AttributeManifest MANIFEST =
+      AttributeManifest.of(
+          Map.of(
+              "destination.service.host", ValueType.STRING,
+              "destination.port", ValueType.INT64,
+              "source.ip", ValueType.IP_ADDRESS));
+
+  private static MapAttributes map(CheckRequest request) throws InvalidRequestException {
+    return CheckRequestAttributes.from(request, MANIFEST, RequestLimits.DEFAULT);
+  }
+
+  private static Map<String, String> attrs(String... kv) {
+    Map<String, String> m = new LinkedHashMap<>();
+    for (int i = 0; i < kv.length; i += 2) {
+      m.put(kv[i], kv[i + 1]);
+    }
+    return m;
+  }
+
+  @Test
+  void mapsPeersRequestAndDerivedAttributes() throws Exception {
+    CheckRequest req =
+        CheckRequests.fromAttributes(
+            attrs(
+                "source.ip", "10.1.2.3",
+                "source.port", "51000",
+                "source.principal", "spiffe://cluster.local/ns/default/sa/frontend",
+                "destination.ip", "2001:db8::1",
+                "destination.port", "8080",
+                "request.id", "req-1",
+                "request.method", "POST",
+                "request.path", "/api/items?limit=10&q=a%20b",
+                "request.host", "shop.example.com",
+                "request.scheme", "https",
+                "request.size", "42",
+                "request.time", "2026-01-02T03:04:05Z",
+                "request.headers[User-Agent]", "curl/8",
+                "request.headers[referer]", "https://example.com/",
+                "request.headers[content-type]", "application/grpc+proto",
+                "connection.requested_server_name", "shop.example.com"));
+    MapAttributes a = map(req);
+    assertThat(a.get("source.ip")).isEqualTo(IpAddress.parse("10.1.2.3"));
+    assertThat(a.get("source.port")).isEqualTo(51000L);
+    assertThat(a.get("source.principal")).isEqualTo("spiffe://cluster.local/ns/default/sa/frontend");
+    assertThat(a.get("destination.ip")).isEqualTo(IpAddress.parse("2001:db8::1"));
+    assertThat(a.get("destination.port")).isEqualTo(8080L);
+    assertThat(a.get("request.id")).isEqualTo("req-1");
+    assertThat(a.get("request.method")).isEqualTo("POST");
+    assertThat(a.get("request.path")).isEqualTo("/api/items?limit=10&q=a%20b");
+    assertThat(a.get("request.url_path")).isEqualTo("/api/items");
+    assertThat(a.get("request.query_params"))
+        .isEqualTo(StringMap.of(Map.of("limit", "10", "q", "a b")));
+    assertThat(a.get("request.host")).isEqualTo("shop.example.com");
+    assertThat(a.get("request.scheme")).isEqualTo("https");
+    assertThat(a.get("request.size")).isEqualTo(42L);
+    assertThat(a.get("request.time")).isEqualTo(Instant.parse("2026-01-02T03:04:05Z"));
+    assertThat(a.get("context.time")).isEqualTo(Instant.parse("2026-01-02T03:04:05Z"));
+    assertThat(((StringMap) a.get("request.headers")).get("user-agent")).isEqualTo("curl/8");
+    assertThat(a.get("request.useragent")).isEqualTo("curl/8");
+    assertThat(a.get("request.referer")).isEqualTo("https://example.com/");
+    assertThat(a.get("context.protocol")).isEqualTo("grpc");
+    assertThat(a.get("connection.mtls")).isEqualTo(true);
+    assertThat(a.get("connection.requested_server_name")).isEqualTo("shop.example.com");
+  }
+
+  @Test
+  void emptyFieldsStayAbsent() throws Exception {
+    MapAttributes a = map(CheckRequest.getDefaultInstance());
+    assertThat(a.names()).containsExactlyInAnyOrder("connection.mtls");
+    assertThat(a.get("connection.mtls")).isEqualTo(false);
+  }
+
+  @Test
+  void unixSocketPeerHasNoIp() throws Exception {
+    CheckRequest req = CheckRequests.fromAttributes(attrs("source.ip", "/var/run/envoy.sock"));
+    assertThat(map(req).get("source.ip")).isNull();
+  }
+
+  @Test
+  void contextExtensionsSetDeclaredAttributesWithTheirTypes() throws Exception {
+    CheckRequest req =
+        CheckRequests.fromAttributes(
+            attrs(
+                "destination.service.host", "reviews.default.svc.cluster.local",
+                "undeclared.thing", "x"));
+    MapAttributes a = map(req);
+    assertThat(a.get("destination.service.host")).isEqualTo("reviews.default.svc.cluster.local");
+    assertThat(a.get("undeclared.thing")).isNull();
+  }
+
+  @Test
+  void headerMapEntriesMergeAndRepeatedHeadersJoin() throws Exception {
+    AttributeContext.Builder ctx = AttributeContext.newBuilder();
+    ctx.getRequestBuilder()
+        .getHttpBuilder()
+        .setMethod("GET")
+        .setHeaderMap(
+            HeaderMap.newBuilder()
+                .addHeaders(HeaderValue.newBuilder().setKey("X-Tag").setValue("a"))
+                .addHeaders(HeaderValue.newBuilder().setKey("x-tag").setValue("b"))
+                .addHeaders(
+                    HeaderValue.newBuilder()
+                        .setKey(":path")
+                        .setRawValue(com.google.protobuf.ByteString.copyFromUtf8("/raw?x=1"))));
+    MapAttributes a = map(CheckRequest.newBuilder().setAttributes(ctx).build());
+    assertThat(((StringMap) a.get("request.headers")).get("x-tag")).isEqualTo("a,b");
+    assertThat(a.get("request.path")).isEqualTo("/raw?x=1");
+    assertThat(a.get("request.url_path")).isEqualTo("/raw");
+  }
+
+  @Test
+  void jwtPayloadFromJwtAuthnMetadata() throws Exception {
+    Struct payload =
+        Struct.newBuilder()
+            .putFields("iss", Value.newBuilder().setStringValue("https://issuer.example").build())
+            .putFields("sub", Value.newBuilder().setStringValue("alice").build())
+            .putFields("aud", Value.newBuilder().setStringValue("shop").build())
+            .putFields("azp", Value.newBuilder().setStringValue("web").build())
+            .putFields("exp", Value.newBuilder().setNumberValue(1767225600).build())
+            .putFields(
+                "groups",
+                Value.newBuilder()
+                    .setListValue(
+                        ListValue.newBuilder()
+                            .addValues(Value.newBuilder().setStringValue("admin"))
+                            .addValues(Value.newBuilder().setStringValue("dev")))
+                    .build())
+            .build();
+    AttributeContext ctx =
+        AttributeContext.newBuilder()
+            .setMetadataContext(
+                Metadata.newBuilder()
+                    .putFilterMetadata(
+                        CheckRequestAttributes.JWT_FILTER,
+                        Struct.newBuilder()
+                            .putFields("jwt_payload", Value.newBuilder().setStructValue(payload).build())
+                            .build()))
+            .build();
+    MapAttributes a = map(CheckRequest.newBuilder().setAttributes(ctx).build());
+    assertThat(a.get("request.auth.principal")).isEqualTo("https://issuer.example/alice");
+    assertThat(a.get("request.auth.audiences")).isEqualTo("shop");
+    assertThat(a.get("request.auth.presenter")).isEqualTo("web");
+    StringMap claims = (StringMap) a.get("request.auth.claims");
+    assertThat(claims.get("exp")).isEqualTo("1767225600");
+    assertThat(claims.get("groups")).isEqualTo("admin,dev");
+  }
+
+  @Test
+  void tooManyHeadersIsAnInvalidRequest() {
+    AttributeContext.Builder ctx = AttributeContext.newBuilder();
+    for (int i = 0; i < 11; i++) {
+      ctx.getRequestBuilder().getHttpBuilder().putHeaders("h" + i, "v");
+    }
+    CheckRequest req = CheckRequest.newBuilder().setAttributes(ctx).build();
+    assertThatThrownBy(() -> CheckRequestAttributes.from(req, MANIFEST, new RequestLimits(10, 1000)))
+        .isInstanceOf(InvalidRequestException.class)
+        .hasMessage("too many request headers: 11 (limit: 10)");
+    assertThatThrownBy(() -> CheckRequestAttributes.from(req, MANIFEST, new RequestLimits(20, 25)))
+        .isInstanceOf(InvalidRequestException.class)
+        .hasMessage("request headers too large: 34 bytes (limit: 25)");
+  }
+
+  @Test
+  void requestTimeKeepsNanos() throws Exception {
+    AttributeContext.Builder ctx = AttributeContext.newBuilder();
+    ctx.getRequestBuilder().setTime(Timestamp.newBuilder().setSeconds(10).setNanos(5));
+    MapAttributes a = map(CheckRequest.newBuilder().setAttributes(ctx).build());
+    assertThat(a.get("request.time")).isEqualTo(Instant.ofEpochSecond(10, 5));
+  }
+
+  @Test
+  void badContextValuesInTheCliBuilderNameTheAttribute() {
+    assertThatThrownBy(() -> CheckRequests.fromAttributes(attrs("source.port", "http")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("source.port: 'http'");
+  }
+}
