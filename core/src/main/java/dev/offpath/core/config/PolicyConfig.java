@@ -11,11 +11,12 @@ import java.util.Map;
  * manifests), handlers and instances by fully qualified name, rules in file order, and warnings about
  * what was skipped. Immutable; a reload builds a new one and swaps it whole.
  *
- * <p>Names: an object {@code name} in namespace {@code ns} of Istio 1.1 kind {@code handler} or {@code
- * instance} is known as {@code name.ns}; one of an Istio 1.0 per-adapter or per-template kind {@code
- * kind} as {@code name.kind.ns}. References resolve as Istio resolved them: a name with no dot is
- * qualified with the referring rule's namespace, and {@code name.kind.ns} and {@code name.ns} find
- * the same object.
+ * <p>Names: every object is known by Mixer's fully qualified name {@code name.kind.namespace}, where
+ * kind is {@code handler} or {@code instance} for Istio 1.1's generic kinds (a memquota quota named
+ * {@code requestcountquota.instance.istio-system}, as Istio's docs write it) and the adapter or
+ * template kind for Istio 1.0's per-kind objects ({@code denyall.denier.istio-system}). References
+ * resolve as Istio resolved them: a name with no dot is qualified with the referring rule's
+ * namespace.
  */
 public record PolicyConfig(
     AttributeManifest manifest,

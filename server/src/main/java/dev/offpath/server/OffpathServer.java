@@ -1,0 +1,325 @@
+package dev.offpath.server;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.offpath.core.adapter.AdapterRegistry;
+import dev.offpath.core.config.Action;
+import dev.offpath.core.config.ConfigException;
+import dev.offpath.core.config.ConfigLoader;
+import dev.offpath.core.config.ConfigWarning;
+import dev.offpath.core.config.HandlerConfig;
+import dev.offpath.core.config.InstanceConfig;
+import dev.offpath.core.config.PolicyConfig;
+import dev.offpath.core.config.RuleConfig;
+import dev.offpath.core.runtime.PolicyEngine;
+import dev.offpath.core.runtime.PolicyStore;
+import dev.offpath.core.runtime.RuntimeServices;
+import dev.offpath.core.time.Ticker;
+import dev.offpath.extauthz.AuthorizationService;
+import dev.offpath.extauthz.RequestLimits;
+import dev.offpath.server.admin.AdminServer;
+import dev.offpath.server.metrics.GrpcServerMetrics;
+import dev.offpath.server.metrics.MixerMetrics;
+import dev.offpath.server.watch.ConfigWatcher;
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running server and the only place where parts are wired together: config source → loader →
+ * {@link PolicyStore}; the gRPC server (ext_authz + health, with metrics); the admin HTTP server;
+ * the telemetry HTTP server; the config watcher.
+ *
+ * <p>Lifecycle: {@link #start} loads the config (a bad config at start is fatal: nothing to serve),
+ * binds every port and logs them on one line. A reload (file change) that fails validation is
+ * logged, counted and ignored: the last good snapshot keeps serving. {@link #close} is graceful:
+ * health goes NOT_SERVING, the gRPC server stops accepting and drains calls in flight for up to the
+ * grace period, then the rest stops.
+ *
+ * <p>Threads: gRPC calls run on Netty's event loops (handlers never block); reloads on the watcher's
+ * thread (serialised); adapters' background work on one scheduler thread; admin on its own pool.
+ */
+public final class OffpathServer implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(OffpathServer.class);
+
+  private final ServerOptions options;
+  private final ConfigSource source;
+  private final PrometheusRegistry registry = new PrometheusRegistry();
+  private final PrometheusRegistry telemetryRegistry = new PrometheusRegistry();
+  private final MixerMetrics mixerMetrics = new MixerMetrics(registry);
+  private final ScheduledExecutorService scheduler =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "offpath-adapters");
+            t.setDaemon(true);
+            return t;
+          });
+  private final PolicyStore store;
+  private final HealthStatusManager health = new HealthStatusManager();
+  private final Instant startedAt = Instant.now();
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final ObjectMapper json = new ObjectMapper();
+  private @Nullable Server grpc;
+  private @Nullable AdminServer admin;
+  private @Nullable AdminServer telemetry;
+  private @Nullable ConfigWatcher watcher;
+
+  private OffpathServer(ServerOptions options) {
+    this.options = requireNonNull(options, "options");
+    AdapterRegistry adapters = AdapterRegistry.installed();
+    this.source = new ConfigSource(new ConfigLoader(adapters), options.configPaths());
+    this.store =
+        new PolicyStore(
+            new RuntimeServices(
+                adapters, Ticker.system(), Clock.systemUTC(), scheduler, mixerMetrics, options.failOpen()));
+  }
+
+  /**
+   * Loads the config and starts serving.
+   *
+   * @throws ConfigException when the initial config is invalid
+   * @throws IOException when a config file cannot be read or a port cannot be bound
+   */
+  public static OffpathServer start(ServerOptions options) throws ConfigException, IOException {
+    OffpathServer server = new OffpathServer(options);
+    try {
+      server.startParts();
+      return server;
+    } catch (ConfigException | IOException | RuntimeException e) {
+      server.close();
+      throw e;
+    }
+  }
+
+  private void startParts() throws ConfigException, IOException {
+    PolicyConfig config;
+    try {
+      config = source.load();
+    } catch (ConfigException e) {
+      mixerMetrics.configRejected(e.errors());
+      throw e;
+    }
+    install(config);
+    JvmMetrics.builder().register(registry);
+
+    GrpcServerMetrics grpcMetrics = new GrpcServerMetrics(registry);
+    AuthorizationService authz = new AuthorizationService(store, RequestLimits.DEFAULT);
+    grpc =
+        NettyServerBuilder.forAddress(new InetSocketAddress(options.grpcAddress(), options.grpcPort()))
+            .directExecutor()
+            .maxInboundMessageSize(options.maxMessageBytes())
+            .addService(ServerInterceptors.intercept(authz, grpcMetrics))
+            .addService(ServerInterceptors.intercept(health.getHealthService(), grpcMetrics))
+            .build()
+            .start();
+    health.setStatus("", ServingStatus.SERVING);
+    health.setStatus("envoy.service.auth.v3.Authorization", ServingStatus.SERVING);
+
+    admin =
+        AdminServer.builder()
+            .address(options.adminAddress(), options.adminPort())
+            .registry(registry)
+            .readiness(() -> !closed.get() && store.hasConfig())
+            .config(this::configJson)
+            .debugVars(this::debugVarsJson)
+            .start();
+    telemetry =
+        AdminServer.builder()
+            .address(options.grpcAddress(), options.telemetryPort())
+            .registry(telemetryRegistry)
+            .readiness(() -> !closed.get())
+            .start();
+
+    if (options.watchConfig() && !source.isEmbedded()) {
+      watcher = new ConfigWatcher(source.paths(), this::reload);
+      watcher.start();
+    }
+    log.info(
+        "offpath serving config {} (version {}): grpc={} admin={} telemetry={}",
+        source.describe(),
+        store.current().version(),
+        grpcPort(),
+        adminPort(),
+        telemetryPort());
+  }
+
+  /** Reloads the config from its source; a failure keeps the live snapshot. Returns success. */
+  public boolean reload() {
+    PolicyConfig config;
+    try {
+      config = source.load();
+    } catch (ConfigException e) {
+      mixerMetrics.configRejected(e.errors());
+      log.error(
+          "config reload rejected ({} error(s)); still serving version {}:\n{}",
+          e.errors().size(),
+          store.current().version(),
+          e.getMessage());
+      return false;
+    } catch (IOException | UncheckedIOException e) {
+      mixerMetrics.configRejected(List.of());
+      log.error("config reload failed; still serving version {}: {}", store.current().version(), e.toString());
+      return false;
+    }
+    install(config);
+    return true;
+  }
+
+  private void install(PolicyConfig config) {
+    for (ConfigWarning w : config.warnings()) {
+      log.warn("{}", w);
+    }
+    PolicyEngine engine = store.install(config);
+    mixerMetrics.configLoaded(config, engine.version());
+    log.info(
+        "config version {} live: {} rules, {} handlers, {} instances",
+        engine.version(),
+        config.rules().size(),
+        config.handlers().size(),
+        config.instances().size());
+  }
+
+  public PolicyStore store() {
+    return store;
+  }
+
+  public PrometheusRegistry registry() {
+    return registry;
+  }
+
+  public int grpcPort() {
+    return requireNonNull(grpc, "grpc").getPort();
+  }
+
+  public int adminPort() {
+    return requireNonNull(admin, "admin").port();
+  }
+
+  public int telemetryPort() {
+    return requireNonNull(telemetry, "telemetry").port();
+  }
+
+  /** The live config as JSON for {@code /config}: objects, expressions and sources, no params. */
+  String configJson() {
+    PolicyEngine engine = store.current();
+    PolicyConfig c = engine.config();
+    ObjectNode root = json.createObjectNode();
+    root.put("version", engine.version());
+    root.put("source", source.describe());
+    ObjectNode handlers = root.putObject("handlers");
+    for (HandlerConfig h : c.handlers().values()) {
+      ObjectNode n = handlers.putObject(h.name());
+      n.put("adapter", h.adapter().name());
+      n.put("source", h.source().toString());
+    }
+    ObjectNode instances = root.putObject("instances");
+    for (InstanceConfig i : c.instances().values()) {
+      ObjectNode n = instances.putObject(i.name());
+      n.put("template", i.template());
+      ObjectNode fields = n.putObject("fields");
+      i.fields().forEach((k, v) -> fields.put(k, v.text()));
+      n.put("source", i.source().toString());
+    }
+    ArrayNode rules = root.putArray("rules");
+    var hits = engine.ruleHits();
+    for (RuleConfig r : c.rules()) {
+      ObjectNode n = rules.addObject();
+      n.put("name", r.name());
+      n.put("match", r.match() == null ? "" : r.match().text());
+      n.put("hits", hits.getOrDefault(r.name(), 0L));
+      ArrayNode actions = n.putArray("actions");
+      for (Action a : r.actions()) {
+        ObjectNode an = actions.addObject();
+        an.put("handler", a.handler().name());
+        ArrayNode in = an.putArray("instances");
+        a.instances().forEach(i -> in.add(i.name()));
+      }
+      n.put("source", r.source().toString());
+    }
+    ArrayNode warnings = root.putArray("warnings");
+    c.warnings().forEach(w -> warnings.add(w.toString()));
+    return root.toPrettyString();
+  }
+
+  /** Process facts for {@code /debug/vars}. */
+  String debugVarsJson() {
+    ObjectNode root = json.createObjectNode();
+    Runtime rt = Runtime.getRuntime();
+    root.put("startedAt", startedAt.toString());
+    root.put("uptimeSeconds", Duration.between(startedAt, Instant.now()).toSeconds());
+    root.put("pid", ProcessHandle.current().pid());
+    root.put("javaVersion", Runtime.version().toString());
+    root.put("availableProcessors", rt.availableProcessors());
+    root.put("heapUsedBytes", rt.totalMemory() - rt.freeMemory());
+    root.put("heapMaxBytes", rt.maxMemory());
+    root.put("threads", ManagementFactory.getThreadMXBean().getThreadCount());
+    root.put("configVersion", store.hasConfig() ? store.current().version() : 0);
+    root.put("configSource", source.describe());
+    root.put("grpcPort", grpc == null ? -1 : grpc.getPort());
+    return root.toPrettyString();
+  }
+
+  /** Blocks until the gRPC server has terminated. */
+  public void awaitTermination() throws InterruptedException {
+    if (grpc != null) {
+      grpc.awaitTermination();
+    }
+  }
+
+  /** Graceful stop: stop accepting, drain calls in flight (up to the grace period), then stop. */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    health.enterTerminalState();
+    if (watcher != null) {
+      watcher.close();
+    }
+    if (grpc != null) {
+      grpc.shutdown();
+      try {
+        if (!grpc.awaitTermination(options.shutdownGrace().toMillis(), TimeUnit.MILLISECONDS)) {
+          log.warn("gRPC calls still running after {}; cancelling them", options.shutdownGrace());
+          grpc.shutdownNow();
+          grpc.awaitTermination(1, TimeUnit.SECONDS);
+        }
+      } catch (InterruptedException e) {
+        grpc.shutdownNow();
+        Thread.currentThread().interrupt();
+      }
+    }
+    if (admin != null) {
+      admin.close();
+    }
+    if (telemetry != null) {
+      telemetry.close();
+    }
+    store.close();
+    scheduler.shutdownNow();
+    log.info("offpath stopped");
+  }
+}

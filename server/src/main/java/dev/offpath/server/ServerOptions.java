@@ -1,0 +1,49 @@
+package dev.offpath.server;
+
+import static java.util.Objects.requireNonNull;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Everything {@code offpath serve} is told. An empty {@code configPaths} means the embedded default
+ * config. Port 0 picks a free port.
+ */
+public record ServerOptions(
+    List<Path> configPaths,
+    String grpcAddress,
+    int grpcPort,
+    String adminAddress,
+    int adminPort,
+    int telemetryPort,
+    int maxMessageBytes,
+    boolean failOpen,
+    Duration shutdownGrace,
+    boolean watchConfig) {
+
+  public ServerOptions {
+    configPaths = List.copyOf(configPaths);
+    requireNonNull(grpcAddress, "grpcAddress");
+    requireNonNull(adminAddress, "adminAddress");
+    requireNonNull(shutdownGrace, "shutdownGrace");
+    checkPort("grpcPort", grpcPort);
+    checkPort("adminPort", adminPort);
+    checkPort("telemetryPort", telemetryPort);
+    if (maxMessageBytes <= 0) {
+      throw new IllegalArgumentException("maxMessageBytes: " + maxMessageBytes + " (expected: > 0)");
+    }
+  }
+
+  private static void checkPort(String name, int port) {
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException(name + ": " + port + " (expected: 0..65535)");
+    }
+  }
+
+  /** Defaults of DESIGN §2, all on loopback and picked ports: for tests. */
+  public static ServerOptions forTest(List<Path> configPaths) {
+    return new ServerOptions(
+        configPaths, "127.0.0.1", 0, "127.0.0.1", 0, 0, 1 << 20, false, Duration.ofSeconds(5), true);
+  }
+}

@@ -1,0 +1,68 @@
+package dev.offpath.server;
+
+import dev.offpath.extauthz.CheckRequests;
+import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
+import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real Offpath server on loopback (picked ports) with a real Netty channel to it, for end-to-end
+ * tests. Close it after each test.
+ */
+final class ServerHarness implements AutoCloseable {
+
+  final OffpathServer server;
+  final ManagedChannel channel;
+  final AuthorizationGrpc.AuthorizationBlockingStub authz;
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  private ServerHarness(OffpathServer server) {
+    this.server = server;
+    this.channel =
+        NettyChannelBuilder.forAddress("127.0.0.1", server.grpcPort()).usePlaintext().build();
+    this.authz = AuthorizationGrpc.newBlockingStub(channel);
+  }
+
+  static ServerHarness start(List<Path> config) throws Exception {
+    return new ServerHarness(OffpathServer.start(ServerOptions.forTest(config)));
+  }
+
+  static ServerHarness start(ServerOptions options) throws Exception {
+    return new ServerHarness(OffpathServer.start(options));
+  }
+
+  CheckResponse check(String... nameValues) {
+    Map<String, String> attrs = new LinkedHashMap<>();
+    for (int i = 0; i < nameValues.length; i += 2) {
+      attrs.put(nameValues[i], nameValues[i + 1]);
+    }
+    return authz.withDeadlineAfter(10, TimeUnit.SECONDS).check(CheckRequests.fromAttributes(attrs));
+  }
+
+  HttpResponse<String> admin(String path) throws IOException, InterruptedException {
+    return http.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.adminPort() + path)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  String metrics() throws IOException, InterruptedException {
+    return admin("/metrics").body();
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    server.close();
+  }
+}
