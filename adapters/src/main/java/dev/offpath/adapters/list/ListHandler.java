@@ -8,10 +8,12 @@ import dev.offpath.core.adapter.Instance;
 import dev.offpath.core.adapter.StatusCode;
 import dev.offpath.core.attribute.IpAddress;
 import dev.offpath.core.time.Ticker;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,6 +21,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Flow;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
@@ -50,6 +54,7 @@ final class ListHandler implements CheckHandler {
 
   private static final Logger log = LoggerFactory.getLogger(ListHandler.class);
   private static final Duration MAX_FETCH_TIMEOUT = Duration.ofSeconds(30);
+  static final long MAX_LIST_BYTES = 64L << 20;
 
   /**
    * A list and when it was fetched; {@code entries} null when there is none to serve, {@code fetched}
@@ -65,11 +70,17 @@ final class ListHandler implements CheckHandler {
   private final @Nullable HttpClient client;
   private final @Nullable ScheduledFuture<?> refresher;
   private final long ttlNanos;
+  private final long maxBytes;
   private volatile Snapshot snapshot;
   private @Nullable CompletableFuture<Void> inFlight;
 
   ListHandler(ListConfig config, AdapterEnvironment environment) {
+    this(config, environment, MAX_LIST_BYTES);
+  }
+
+  ListHandler(ListConfig config, AdapterEnvironment environment, long maxBytes) {
     this.config = config;
+    this.maxBytes = maxBytes;
     this.handlerName = environment.handlerName();
     this.ticker = environment.ticker();
     this.provider = config.providerUrl();
@@ -183,7 +194,7 @@ final class ListHandler implements CheckHandler {
     CompletableFuture<Void> f;
     try {
       f =
-          http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray())
+          http.sendAsync(request, info -> new LimitedBody(maxBytes))
               .handle(
                   (response, error) -> {
                     if (error != null) {
@@ -267,6 +278,64 @@ final class ListHandler implements CheckHandler {
       out.add(line.endsWith("\r") ? line.substring(0, line.length() - 1) : line);
     }
     return out;
+  }
+
+  /** Collects a response body of at most {@code max} bytes; a larger one fails the fetch. */
+  private static final class LimitedBody implements HttpResponse.BodySubscriber<byte[]> {
+    private final HttpResponse.BodySubscriber<byte[]> delegate =
+        HttpResponse.BodySubscribers.ofByteArray();
+    private final long max;
+    private long received;
+    private boolean failed;
+    private Flow.@Nullable Subscription subscription;
+
+    LimitedBody(long max) {
+      this.max = max;
+    }
+
+    @Override
+    public CompletionStage<byte[]> getBody() {
+      return delegate.getBody();
+    }
+
+    @Override
+    public void onSubscribe(Flow.Subscription s) {
+      subscription = s;
+      delegate.onSubscribe(s);
+    }
+
+    @Override
+    public void onNext(List<ByteBuffer> item) {
+      if (failed) {
+        return;
+      }
+      for (ByteBuffer b : item) {
+        received += b.remaining();
+      }
+      if (received > max) {
+        failed = true;
+        if (subscription != null) {
+          subscription.cancel();
+        }
+        delegate.onError(new IOException("list is larger than " + max + " bytes"));
+        return;
+      }
+      delegate.onNext(item);
+    }
+
+    @Override
+    public void onError(Throwable error) {
+      if (!failed) {
+        delegate.onError(error);
+      }
+    }
+
+    @Override
+    public void onComplete() {
+      if (!failed) {
+        delegate.onComplete();
+      }
+    }
   }
 
   @Override

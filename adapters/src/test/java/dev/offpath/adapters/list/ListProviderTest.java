@@ -201,6 +201,22 @@ class ListProviderTest {
   }
 
   @Test
+  void oversizedListIsAFailedFetch() throws Exception {
+    body = "alice\n";
+    Map<String, Object> params = new HashMap<>();
+    params.put("providerUrl", url);
+    ListCheckerFactory factory = new ListCheckerFactory();
+    handler = new ListHandler(factory.parse(Params.of(params)), env, 16);
+    refresh();
+    assertThat(check("alice").status().code()).isEqualTo(StatusCode.OK);
+    body = "alice\nbob\ncarol\ndave\n";
+    env.ticker.advance(Duration.ofSeconds(300));
+    refresh();
+    assertThat(check("alice").status().message())
+        .endsWith("has expired (no successful fetch within ttl); last error: IOException: list is larger than 16 bytes");
+  }
+
+  @Test
   void regexListFromProvider() throws Exception {
     body = "^admin-\nbot$\n";
     handler(Map.of("entryType", "REGEX", "blacklist", true));
