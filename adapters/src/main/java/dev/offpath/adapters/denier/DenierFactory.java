@@ -17,8 +17,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * Mixer's {@code denier} adapter. Params as in Istio 1.1: {@code status} ({@code code} as a
  * google.rpc.Code number or name, {@code message}), {@code validDuration} (default 5s) and {@code
- * validUseCount} (default 1000). A missing code, or code 0, means FAILED_PRECONDITION, Mixer's default
- * status; a denier that answers OK would be a no-op.
+ * validUseCount} (default 1000). A missing code, or code 0, means FAILED_PRECONDITION, Mixer's
+ * default status; a denier that answers OK would be a no-op.
  */
 public final class DenierFactory implements AdapterFactory<DenierConfig> {
 
@@ -55,7 +55,8 @@ public final class DenierFactory implements AdapterFactory<DenierConfig> {
     }
     long validUseCount = params.longValue("validUseCount", DEFAULT_VALID_USE_COUNT);
     if (validUseCount < 0 || validUseCount > Integer.MAX_VALUE) {
-      throw params.invalid("validUseCount", validUseCount + " (expected: 0 to " + Integer.MAX_VALUE + ")");
+      throw params.invalid(
+          "validUseCount", validUseCount + " (expected: 0 to " + Integer.MAX_VALUE + ")");
     }
     params.rejectUnknown();
     return new DenierConfig(PolicyStatus.of(code, message), validDuration, (int) validUseCount);
@@ -80,7 +81,8 @@ public final class DenierFactory implements AdapterFactory<DenierConfig> {
       }
     }
     throw status.invalid(
-        "code", text + " (expected: a google.rpc.Code number 0-16 or name such as PERMISSION_DENIED)");
+        "code",
+        text + " (expected: a google.rpc.Code number 0-16 or name such as PERMISSION_DENIED)");
   }
 
   @Override

@@ -10,8 +10,9 @@ import java.time.Duration;
 
 /**
  * Answers every check with the configured status and every quota request with nothing granted.
- * Mixer's denier returned an empty quota result (status OK, amount 0); this one carries the configured
- * status so that the denial explains itself. Both answers are built once; stateless and thread-safe.
+ * Mixer's denier returned an empty quota result (status OK, amount 0); this one carries the
+ * configured status so that the denial explains itself. Both answers are built once; stateless and
+ * thread-safe.
  */
 final class DenierHandler implements CheckHandler, QuotaHandler {
 

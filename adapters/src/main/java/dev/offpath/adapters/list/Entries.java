@@ -12,16 +12,14 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 
-/**
- * A compiled, immutable list: answers whether a value is on it. Safe to share between threads.
- */
+/** A compiled, immutable list: answers whether a value is on it. Safe to share between threads. */
 abstract sealed class Entries {
 
   /**
    * Whether {@code value} is listed. The value is a {@link String} or an {@link IpAddress}.
    *
-   * @throws IllegalArgumentException when the value cannot be compared (not an IP address, say); the
-   *     message says why
+   * @throws IllegalArgumentException when the value cannot be compared (not an IP address, say);
+   *     the message says why
    */
   abstract boolean contains(Object value);
 
@@ -102,8 +100,8 @@ abstract sealed class Entries {
 
   /**
    * IPv4 and IPv6 ranges, grouped by prefix length: a lookup masks the address once per distinct
-   * prefix length and probes a hash set. An IPv4 range matches IPv4 (and IPv4-mapped) addresses only,
-   * an IPv6 range IPv6 addresses only, as Go's {@code net.IPNet.Contains} had it.
+   * prefix length and probes a hash set. An IPv4 range matches IPv4 (and IPv4-mapped) addresses
+   * only, an IPv6 range IPv6 addresses only, as Go's {@code net.IPNet.Contains} had it.
    */
   private static final class IpRanges extends Entries {
     private final PrefixSet v4 = new PrefixSet(32);
@@ -177,7 +175,9 @@ abstract sealed class Entries {
     }
 
     void add(IpAddress address, int prefix) {
-      byPrefix.computeIfAbsent(prefix, p -> new HashSet<>()).add(Key.of(address, bits).mask(bits, prefix));
+      byPrefix
+          .computeIfAbsent(prefix, p -> new HashSet<>())
+          .add(Key.of(address, bits).mask(bits, prefix));
       prefixes = byPrefix.keySet().stream().mapToInt(Integer::intValue).toArray();
     }
 

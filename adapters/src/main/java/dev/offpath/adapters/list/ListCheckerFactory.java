@@ -17,11 +17,11 @@ import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Mixer's list adapter, named {@code listchecker} as Istio 1.1's {@code compiledAdapter} and 1.0's kind
- * call it. Defaults are Mixer's: refreshInterval 60s, ttl 300s, cachingInterval 300s, cachingUseCount
- * 10000, STRINGS, whitelist. Validation follows Mixer's: the provider settings are checked only when
- * there is a provider URL (refreshInterval at least 1s, ttl longer than refreshInterval); every
- * override must parse for the entry type.
+ * Mixer's list adapter, named {@code listchecker} as Istio 1.1's {@code compiledAdapter} and 1.0's
+ * kind call it. Defaults are Mixer's: refreshInterval 60s, ttl 300s, cachingInterval 300s,
+ * cachingUseCount 10000, STRINGS, whitelist. Validation follows Mixer's: the provider settings are
+ * checked only when there is a provider URL (refreshInterval at least 1s, ttl longer than
+ * refreshInterval); every override must parse for the entry type.
  */
 public final class ListCheckerFactory implements AdapterFactory<ListConfig> {
 
@@ -49,7 +49,8 @@ public final class ListCheckerFactory implements AdapterFactory<ListConfig> {
     if (providerUrl != null) {
       if (refreshInterval.compareTo(Duration.ofSeconds(1)) < 0) {
         throw params.invalid(
-            "refreshInterval", text(params, "refreshInterval", refreshInterval) + " (expected: >= 1s)");
+            "refreshInterval",
+            text(params, "refreshInterval", refreshInterval) + " (expected: >= 1s)");
       }
       if (ttl.compareTo(refreshInterval) <= 0) {
         throw params.invalid(
@@ -63,7 +64,8 @@ public final class ListCheckerFactory implements AdapterFactory<ListConfig> {
     Duration cachingInterval = params.duration("cachingInterval", DEFAULT_CACHING_INTERVAL);
     if (cachingInterval.isNegative()) {
       throw params.invalid(
-          "cachingInterval", text(params, "cachingInterval", cachingInterval) + " (expected: >= 0)");
+          "cachingInterval",
+          text(params, "cachingInterval", cachingInterval) + " (expected: >= 0)");
     }
     long useCount = params.longValue("cachingUseCount", DEFAULT_CACHING_USE_COUNT);
     if (useCount < 0 || useCount > Integer.MAX_VALUE) {
@@ -119,6 +121,7 @@ public final class ListCheckerFactory implements AdapterFactory<ListConfig> {
 
   @Override
   public Handler create(ListConfig config, AdapterEnvironment environment) {
-    return new ListHandler(requireNonNull(config, "config"), requireNonNull(environment, "environment"));
+    return new ListHandler(
+        requireNonNull(config, "config"), requireNonNull(environment, "environment"));
   }
 }

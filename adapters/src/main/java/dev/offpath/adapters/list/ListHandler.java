@@ -33,13 +33,13 @@ import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
 
 /**
- * Checks a {@code listentry} value against a white- or blacklist, as Mixer's list adapter did: a hit on
- * a blacklist is PERMISSION_DENIED "X is blacklisted", a miss on a whitelist PERMISSION_DENIED "X is
- * not whitelisted", a value that cannot be compared INVALID_ARGUMENT; each answer may be reused for
- * cachingInterval / cachingUseCount.
+ * Checks a {@code listentry} value against a white- or blacklist, as Mixer's list adapter did: a
+ * hit on a blacklist is PERMISSION_DENIED "X is blacklisted", a miss on a whitelist
+ * PERMISSION_DENIED "X is not whitelisted", a value that cannot be compared INVALID_ARGUMENT; each
+ * answer may be reused for cachingInterval / cachingUseCount.
  *
- * <p>Without a provider URL the list is the overrides, compiled once. With one, the list is fetched in
- * the background ({@link #refreshNow()}, scheduled every refreshInterval on the environment's
+ * <p>Without a provider URL the list is the overrides, compiled once. With one, the list is fetched
+ * in the background ({@link #refreshNow()}, scheduled every refreshInterval on the environment's
  * scheduler, with {@link HttpClient} running on that scheduler too) and replaced whole through a
  * volatile {@link Snapshot}; checks only read the snapshot and never wait. A failed fetch keeps the
  * previous list; when no fetch has succeeded for ttl (measured on the injected ticker) the list is
@@ -47,8 +47,8 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  * returned its last fetch error in that case.
  *
  * <p>Provider format, as Mixer read it: one entry per line for strings and regexes (empty lines
- * skipped; a trailing CR is dropped); YAML {@code whitelist: [...]} for IP addresses. The overrides are
- * added to every fetched list.
+ * skipped; a trailing CR is dropped); YAML {@code whitelist: [...]} for IP addresses. The overrides
+ * are added to every fetched list.
  */
 final class ListHandler implements CheckHandler {
 
@@ -57,11 +57,14 @@ final class ListHandler implements CheckHandler {
   static final long MAX_LIST_BYTES = 64L << 20;
 
   /**
-   * A list and when it was fetched; {@code entries} null when there is none to serve, {@code fetched}
-   * false until the first successful fetch.
+   * A list and when it was fetched; {@code entries} null when there is none to serve, {@code
+   * fetched} false until the first successful fetch.
    */
   private record Snapshot(
-      @Nullable Entries entries, boolean fetched, long fetchedAtNanos, @Nullable String lastError) {}
+      @Nullable Entries entries,
+      boolean fetched,
+      long fetchedAtNanos,
+      @Nullable String lastError) {}
 
   private final ListConfig config;
   private final String handlerName;
@@ -101,7 +104,10 @@ final class ListHandler implements CheckHandler {
           environment
               .scheduler()
               .scheduleWithFixedDelay(
-                  this::scheduledRefresh, 0, config.refreshInterval().toNanos(), TimeUnit.NANOSECONDS);
+                  this::scheduledRefresh,
+                  0,
+                  config.refreshInterval().toNanos(),
+                  TimeUnit.NANOSECONDS);
     }
   }
 
@@ -140,7 +146,8 @@ final class ListHandler implements CheckHandler {
     if (raw instanceof String || raw instanceof IpAddress) {
       value = raw;
     } else if (raw == null) {
-      return result(StatusCode.INVALID_ARGUMENT, "value is absent (expected: a string or IP address)");
+      return result(
+          StatusCode.INVALID_ARGUMENT, "value is absent (expected: a string or IP address)");
     } else {
       return result(StatusCode.INVALID_ARGUMENT, raw + " is not a valid string or IP address");
     }
@@ -220,8 +227,11 @@ final class ListHandler implements CheckHandler {
   }
 
   private static String describe(Throwable error) {
-    Throwable t = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-    return t.getMessage() == null ? t.getClass().getSimpleName() : t.getClass().getSimpleName() + ": " + t.getMessage();
+    Throwable t =
+        error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    return t.getMessage() == null
+        ? t.getClass().getSimpleName()
+        : t.getClass().getSimpleName() + ": " + t.getMessage();
   }
 
   private void install(byte[] body) {

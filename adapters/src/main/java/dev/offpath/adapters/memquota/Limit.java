@@ -4,8 +4,9 @@ import java.time.Duration;
 
 /**
  * A resolved limit (a quota's own or an override's) and how its buckets are built. A window is cut
- * into slots of 100 ms, as Mixer did, but into at most {@value #MAX_SLOTS} slots, so that a long window
- * costs no more memory than a short one; a grant frees up between one slot and the full window later.
+ * into slots of 100 ms, as Mixer did, but into at most {@value #MAX_SLOTS} slots, so that a long
+ * window costs no more memory than a short one; a grant frees up between one slot and the full
+ * window later.
  */
 record Limit(long maxAmount, Duration validDuration, long slotNanos, int slotCount) {
 

@@ -33,8 +33,11 @@ public record MemQuotaConfig(List<Quota> quotas, Duration minDeduplicationDurati
     }
   }
 
-  /** A limit for instances whose dimensions include all of {@code dimensions}; the first match wins. */
-  public record QuotaOverride(Map<String, String> dimensions, long maxAmount, Duration validDuration) {
+  /**
+   * A limit for instances whose dimensions include all of {@code dimensions}; the first match wins.
+   */
+  public record QuotaOverride(
+      Map<String, String> dimensions, long maxAmount, Duration validDuration) {
 
     public QuotaOverride {
       dimensions = Map.copyOf(dimensions);

@@ -19,10 +19,10 @@ import java.util.Set;
 /**
  * Mixer's {@code memquota} adapter. Params as in Istio 1.1: {@code quotas} (each {@code name},
  * {@code maxAmount}, {@code validDuration}, {@code overrides} of {@code dimensions}, {@code
- * maxAmount}, {@code validDuration}) and {@code minDeduplicationDuration} (default 1s). As in Mixer, a
- * missing {@code validDuration} is zero: a pool that never refills. Stricter than Mixer, which
- * accepted any values: quota names are unique, a quota's {@code maxAmount} is positive, an override's
- * is given and not negative.
+ * maxAmount}, {@code validDuration}) and {@code minDeduplicationDuration} (default 1s). As in
+ * Mixer, a missing {@code validDuration} is zero: a pool that never refills. Stricter than Mixer,
+ * which accepted any values: quota names are unique, a quota's {@code maxAmount} is positive, an
+ * override's is given and not negative.
  */
 public final class MemQuotaFactory implements AdapterFactory<MemQuotaConfig> {
 
@@ -63,7 +63,8 @@ public final class MemQuotaFactory implements AdapterFactory<MemQuotaConfig> {
         params.duration("minDeduplicationDuration", DEFAULT_MIN_DEDUPLICATION_DURATION);
     if (dedup.isNegative() || dedup.isZero()) {
       throw params.invalid(
-          "minDeduplicationDuration", params.string("minDeduplicationDuration") + " (expected: > 0)");
+          "minDeduplicationDuration",
+          params.string("minDeduplicationDuration") + " (expected: > 0)");
     }
     params.rejectUnknown();
     return new MemQuotaConfig(quotas, dedup);
@@ -91,6 +92,7 @@ public final class MemQuotaFactory implements AdapterFactory<MemQuotaConfig> {
 
   @Override
   public Handler create(MemQuotaConfig config, AdapterEnvironment environment) {
-    return new MemQuotaHandler(requireNonNull(config, "config"), requireNonNull(environment, "environment"));
+    return new MemQuotaHandler(
+        requireNonNull(config, "config"), requireNonNull(environment, "environment"));
   }
 }

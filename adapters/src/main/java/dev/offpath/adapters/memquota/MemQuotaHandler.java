@@ -26,20 +26,21 @@ import java.util.concurrent.TimeUnit;
  * Allocates memquota units, exactly, for one process.
  *
  * <p>The instance's fully qualified name picks the quota; its {@code dimensions.*} fields pick the
- * first override whose dimensions all equal the instance's (compared as strings, as Mixer did), else
- * the quota's own limit. Every distinct set of dimension values has its own {@link Bucket} (a rolling
- * window, or a pool when {@code validDuration} is zero), held in a {@link ConcurrentHashMap}; a bucket
- * locks only itself, so different keys never contend.
+ * first override whose dimensions all equal the instance's (compared as strings, as Mixer did),
+ * else the quota's own limit. Every distinct set of dimension values has its own {@link Bucket} (a
+ * rolling window, or a pool when {@code validDuration} is zero), held in a {@link
+ * ConcurrentHashMap}; a bucket locks only itself, so different keys never contend.
  *
  * <p>Deduplication: a request repeating a {@code deduplicationId} (per instance name) within {@code
- * minDeduplicationDuration} gets the earlier answer and allocates nothing. The check-and-allocate runs
- * inside {@link ConcurrentHashMap#compute} on the dedup map, so concurrent retries of one id allocate
- * once. Lock order is dedup-map bin, then bucket-map bin (briefly, never held), then bucket monitor;
- * the sweep takes a bucket monitor and then a bucket-map bin, never the other way round.
+ * minDeduplicationDuration} gets the earlier answer and allocates nothing. The check-and-allocate
+ * runs inside {@link ConcurrentHashMap#compute} on the dedup map, so concurrent retries of one id
+ * allocate once. Lock order is dedup-map bin, then bucket-map bin (briefly, never held), then
+ * bucket monitor; the sweep takes a bucket monitor and then a bucket-map bin, never the other way
+ * round.
  *
- * <p>Memory: a periodic sweep on the environment's scheduler drops expired dedup entries and retires
- * buckets that hold no units (fully expired windows). A retired bucket refuses allocations, and the
- * allocating thread replaces it, so eviction never forgets a grant.
+ * <p>Memory: a periodic sweep on the environment's scheduler drops expired dedup entries and
+ * retires buckets that hold no units (fully expired windows). A retired bucket refuses allocations,
+ * and the allocating thread replaces it, so eviction never forgets a grant.
  */
 final class MemQuotaHandler implements QuotaHandler {
 
@@ -172,7 +173,8 @@ final class MemQuotaHandler implements QuotaHandler {
     static CompiledQuota of(Quota q) {
       List<DimensionOverride> overrides = new ArrayList<>();
       for (QuotaOverride o : q.overrides()) {
-        overrides.add(new DimensionOverride(o.dimensions(), Limit.of(o.maxAmount(), o.validDuration())));
+        overrides.add(
+            new DimensionOverride(o.dimensions(), Limit.of(o.maxAmount(), o.validDuration())));
       }
       return new CompiledQuota(q.name(), Limit.of(q.maxAmount(), q.validDuration()), overrides);
     }

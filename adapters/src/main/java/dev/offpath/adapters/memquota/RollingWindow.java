@@ -1,10 +1,10 @@
 package dev.offpath.adapters.memquota;
 
 /**
- * A rate limit of {@code max} units per rolling window, as Mixer's memquota kept it: the window is cut
- * into {@code slots.length} time slots of {@code slotNanos}; a grant is recorded in the current slot
- * and returned to {@code available} once that slot falls out of the window, i.e. {@code slots.length}
- * slots later. Memory per window is fixed (see {@link Limit} for the slot sizing).
+ * A rate limit of {@code max} units per rolling window, as Mixer's memquota kept it: the window is
+ * cut into {@code slots.length} time slots of {@code slotNanos}; a grant is recorded in the current
+ * slot and returned to {@code available} once that slot falls out of the window, i.e. {@code
+ * slots.length} slots later. Memory per window is fixed (see {@link Limit} for the slot sizing).
  *
  * <p>Invariant: {@code available + sum(slots) == max}. Thread-safe through its own monitor.
  */

@@ -65,7 +65,8 @@ class DenierFactoryTest {
   void bookinfoSample() throws Exception {
     DenierConfig config = parse(Map.of("status", Map.of("code", 7, "message", "Not allowed")));
     CheckHandler handler = (CheckHandler) factory.create(config, env);
-    CheckResult result = handler.check(new Instance("denyrequest.checknothing", "checknothing", Map.of()));
+    CheckResult result =
+        handler.check(new Instance("denyrequest.checknothing", "checknothing", Map.of()));
     assertThat(result)
         .isEqualTo(
             new CheckResult(
@@ -84,7 +85,8 @@ class DenierFactoryTest {
     "OK, FAILED_PRECONDITION"
   })
   void codeAsNumberOrName(String code, StatusCode expected) throws Exception {
-    Object value = code.chars().allMatch(Character::isDigit) ? (Object) Integer.parseInt(code) : code;
+    Object value =
+        code.chars().allMatch(Character::isDigit) ? (Object) Integer.parseInt(code) : code;
     assertThat(parse(Map.of("status", Map.of("code", value))).status().code()).isEqualTo(expected);
   }
 
@@ -98,26 +100,30 @@ class DenierFactoryTest {
 
   @Test
   void quotaGrantsNothingWithTheStatus() throws Exception {
-    DenierConfig config = parse(Map.of("status", Map.of("code", "RESOURCE_EXHAUSTED", "message", "no")));
+    DenierConfig config =
+        parse(Map.of("status", Map.of("code", "RESOURCE_EXHAUSTED", "message", "no")));
     QuotaHandler handler = (QuotaHandler) factory.create(config, env);
     QuotaResult result =
         handler.allocate(new Instance("rq.quota", "quota", Map.of()), new QuotaArgs("d1", 5, true));
     assertThat(result)
-        .isEqualTo(new QuotaResult(PolicyStatus.of(StatusCode.RESOURCE_EXHAUSTED, "no"), 0, Duration.ZERO));
+        .isEqualTo(
+            new QuotaResult(
+                PolicyStatus.of(StatusCode.RESOURCE_EXHAUSTED, "no"), 0, Duration.ZERO));
   }
 
   @Test
   void validationErrors() {
     assertThat(error(factory, Map.of("status", Map.of("code", 42))))
         .isEqualTo(
-            "status.code: 42 (expected: a google.rpc.Code number 0-16 or name such as PERMISSION_DENIED)");
+            "status.code: 42 (expected: a google.rpc.Code number 0-16 or name such as"
+                + " PERMISSION_DENIED)");
     assertThat(error(factory, Map.of("status", Map.of("code", "NOPE"))))
         .isEqualTo(
-            "status.code: NOPE (expected: a google.rpc.Code number 0-16 or name such as PERMISSION_DENIED)");
+            "status.code: NOPE (expected: a google.rpc.Code number 0-16 or name such as"
+                + " PERMISSION_DENIED)");
     assertThat(error(factory, Map.of("status", Map.of("code", 7, "details", "x"))))
         .isEqualTo("status.details: unknown param");
-    assertThat(error(factory, Map.of("status", "denied")))
-        .isEqualTo("status: expected an object");
+    assertThat(error(factory, Map.of("status", "denied"))).isEqualTo("status: expected an object");
     assertThat(error(factory, Map.of("validDuration", "-1s")))
         .isEqualTo("validDuration: -1s (expected: >= 0)");
     assertThat(error(factory, Map.of("validDuration", "soon")))

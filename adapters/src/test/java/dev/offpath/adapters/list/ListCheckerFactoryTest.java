@@ -32,7 +32,8 @@ class ListCheckerFactoryTest {
 
   @Test
   void installedAsListchecker() {
-    assertThat(AdapterRegistry.installed().find("listchecker")).isInstanceOf(ListCheckerFactory.class);
+    assertThat(AdapterRegistry.installed().find("listchecker"))
+        .isInstanceOf(ListCheckerFactory.class);
     assertThat(factory.templates()).containsExactly("listentry");
   }
 
@@ -53,7 +54,8 @@ class ListCheckerFactoryTest {
 
   @Test
   void bookinfoDenyIpSample() throws Exception {
-    Map<String, Object> params = Samples.handlerParams("mixer-rule-deny-ip.yaml", "listchecker").get(0);
+    Map<String, Object> params =
+        Samples.handlerParams("mixer-rule-deny-ip.yaml", "listchecker").get(0);
     ListConfig config = parse(params);
     assertThat(config.entryType()).isEqualTo(EntryType.IP_ADDRESSES);
     assertThat(config.overrides()).containsExactly("10.57.0.0/16");
@@ -99,7 +101,8 @@ class ListCheckerFactoryTest {
     assertThat(error(Map.of("providerUrl", "lists.example.com/x")))
         .isEqualTo("providerUrl: lists.example.com/x (expected: an http or https URL with a host)");
     assertThat(error(Map.of("providerUrl", "ftp://lists.example.com/x")))
-        .isEqualTo("providerUrl: ftp://lists.example.com/x (expected: an http or https URL with a host)");
+        .isEqualTo(
+            "providerUrl: ftp://lists.example.com/x (expected: an http or https URL with a host)");
     assertThat(error(Map.of("providerUrl", "http://bad host/")))
         .isEqualTo("providerUrl: http://bad host/ (expected: an http or https URL with a host)");
     assertThat(error(Map.of("providerUrl", "http://h/", "refreshInterval", "500ms")))
@@ -114,8 +117,12 @@ class ListCheckerFactoryTest {
         .isEqualTo("cachingUseCount: -1 (expected: 0 to 2147483647)");
     assertThat(error(Map.of("entryType", "IPS")))
         .isEqualTo(
-            "entryType: IPS (expected: one of STRINGS, CASE_INSENSITIVE_STRINGS, IP_ADDRESSES, REGEX)");
-    assertThat(error(Map.of("entryType", "IP_ADDRESSES", "overrides", List.of("10.0.0.1", "10.0.0.300/8"))))
+            "entryType: IPS (expected: one of STRINGS, CASE_INSENSITIVE_STRINGS, IP_ADDRESSES,"
+                + " REGEX)");
+    assertThat(
+            error(
+                Map.of(
+                    "entryType", "IP_ADDRESSES", "overrides", List.of("10.0.0.1", "10.0.0.300/8"))))
         .isEqualTo("overrides[1]: 10.0.0.300/8 (expected: an IP address or CIDR range)");
     assertThat(error(Map.of("entryType", "IP_ADDRESSES", "overrides", List.of("10.0.0.0/33"))))
         .isEqualTo("overrides[0]: 10.0.0.0/33 (expected: an IP address or CIDR range)");
@@ -128,7 +135,8 @@ class ListCheckerFactoryTest {
     assertThat(error(Map.of("entryType", "REGEX", "overrides", List.of("(?<=x)y"))))
         .startsWith("overrides[0]: (?<=x)y (expected: an RE2 regular expression; ");
     assertThat(error(Map.of("overrides", "a"))).isEqualTo("overrides: expected a list of strings");
-    assertThat(error(Map.of("blacklist", "yes"))).isEqualTo("blacklist: yes (expected: true or false)");
+    assertThat(error(Map.of("blacklist", "yes")))
+        .isEqualTo("blacklist: yes (expected: true or false)");
     assertThat(error(Map.of("providerURL", "http://h/"))).isEqualTo("providerURL: unknown param");
   }
 

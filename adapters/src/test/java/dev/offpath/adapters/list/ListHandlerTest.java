@@ -62,17 +62,30 @@ class ListHandlerTest {
     assertThat(check("carol"))
         .isEqualTo(
             CheckResult.denied(
-                StatusCode.PERMISSION_DENIED, "carol is not whitelisted", Duration.ofSeconds(300), 10000));
+                StatusCode.PERMISSION_DENIED,
+                "carol is not whitelisted",
+                Duration.ofSeconds(300),
+                10000));
     assertThat(code("Alice")).isEqualTo(StatusCode.PERMISSION_DENIED);
     assertThat(code("")).isEqualTo(StatusCode.PERMISSION_DENIED);
   }
 
   @Test
   void blacklistOfStrings() throws Exception {
-    handler(Map.of("overrides", List.of("mallory"), "blacklist", true, "cachingInterval", "2s", "cachingUseCount", 7));
+    handler(
+        Map.of(
+            "overrides",
+            List.of("mallory"),
+            "blacklist",
+            true,
+            "cachingInterval",
+            "2s",
+            "cachingUseCount",
+            7));
     assertThat(check("mallory"))
         .isEqualTo(
-            CheckResult.denied(StatusCode.PERMISSION_DENIED, "mallory is blacklisted", Duration.ofSeconds(2), 7));
+            CheckResult.denied(
+                StatusCode.PERMISSION_DENIED, "mallory is blacklisted", Duration.ofSeconds(2), 7));
     assertThat(check("alice")).isEqualTo(CheckResult.ok(Duration.ofSeconds(2), 7));
   }
 
@@ -107,7 +120,14 @@ class ListHandlerTest {
 
   @Test
   void singleAddressesAndEdgesOfRanges() throws Exception {
-    handler("IP_ADDRESSES", false, "192.168.1.7", "172.16.0.0/12", "0.0.0.0/0", "2001:db8::/32", "fe80::1");
+    handler(
+        "IP_ADDRESSES",
+        false,
+        "192.168.1.7",
+        "172.16.0.0/12",
+        "0.0.0.0/0",
+        "2001:db8::/32",
+        "fe80::1");
     assertThat(code("192.168.1.7")).isEqualTo(StatusCode.OK);
     assertThat(code("8.8.8.8")).isEqualTo(StatusCode.OK);
     handler.close();
@@ -133,7 +153,9 @@ class ListHandlerTest {
   void ipBlacklistWithIpv6() throws Exception {
     handler("IP_ADDRESSES", true, "2001:db8:abcd::/48");
     assertThat(check(IpAddress.parse("2001:db8:abcd:12::1")).status())
-        .isEqualTo(PolicyStatus.of(StatusCode.PERMISSION_DENIED, "2001:db8:abcd:12:0:0:0:1 is blacklisted"));
+        .isEqualTo(
+            PolicyStatus.of(
+                StatusCode.PERMISSION_DENIED, "2001:db8:abcd:12:0:0:0:1 is blacklisted"));
     assertThat(code(IpAddress.parse("2001:db8:abce::1"))).isEqualTo(StatusCode.OK);
   }
 
@@ -141,12 +163,15 @@ class ListHandlerTest {
   void valueThatIsNoIpAddress() throws Exception {
     handler("IP_ADDRESSES", false, "10.0.0.0/8");
     assertThat(check("not-an-ip").status())
-        .isEqualTo(PolicyStatus.of(StatusCode.INVALID_ARGUMENT, "not-an-ip is not a valid IP address"));
+        .isEqualTo(
+            PolicyStatus.of(StatusCode.INVALID_ARGUMENT, "not-an-ip is not a valid IP address"));
     assertThat(check(42L).status())
-        .isEqualTo(PolicyStatus.of(StatusCode.INVALID_ARGUMENT, "42 is not a valid string or IP address"));
+        .isEqualTo(
+            PolicyStatus.of(StatusCode.INVALID_ARGUMENT, "42 is not a valid string or IP address"));
     assertThat(check(null).status())
         .isEqualTo(
-            PolicyStatus.of(StatusCode.INVALID_ARGUMENT, "value is absent (expected: a string or IP address)"));
+            PolicyStatus.of(
+                StatusCode.INVALID_ARGUMENT, "value is absent (expected: a string or IP address)"));
   }
 
   @Test

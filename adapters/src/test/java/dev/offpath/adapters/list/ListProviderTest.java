@@ -84,7 +84,8 @@ class ListProviderTest {
     handler(Map.of("overrides", java.util.List.of("root")));
     assertThat(env.scheduler.pending()).isEqualTo(1);
     assertThat(check("alice").status())
-        .isEqualTo(PolicyStatus.of(StatusCode.UNAVAILABLE, "list from " + url + " is not available yet"));
+        .isEqualTo(
+            PolicyStatus.of(StatusCode.UNAVAILABLE, "list from " + url + " is not available yet"));
     assertThat(check("alice").validDuration()).isZero();
     assertThat(check("alice").validUseCount()).isZero();
 
@@ -134,7 +135,9 @@ class ListProviderTest {
         .isEqualTo(
             CheckResult.denied(
                 StatusCode.UNAVAILABLE,
-                "list from " + url + " has expired (no successful fetch within ttl); last error: HTTP status 500",
+                "list from "
+                    + url
+                    + " has expired (no successful fetch within ttl); last error: HTTP status 500",
                 Duration.ZERO,
                 0));
 
@@ -161,7 +164,14 @@ class ListProviderTest {
   @Test
   void ipListIsMixersYaml() throws Exception {
     body = "whitelist:\n  - 10.0.0.0/8\n  - \"2001:db8::/32\"\n  - 192.168.0.1\n";
-    handler(Map.of("entryType", "IP_ADDRESSES", "blacklist", true, "overrides", java.util.List.of("1.1.1.1")));
+    handler(
+        Map.of(
+            "entryType",
+            "IP_ADDRESSES",
+            "blacklist",
+            true,
+            "overrides",
+            java.util.List.of("1.1.1.1")));
     refresh();
     assertThat(check(IpAddress.parse("10.2.3.4")).status())
         .isEqualTo(PolicyStatus.of(StatusCode.PERMISSION_DENIED, "10.2.3.4 is blacklisted"));
@@ -185,8 +195,8 @@ class ListProviderTest {
         .isEqualTo(
             "list from "
                 + url
-                + " has expired (no successful fetch within ttl); last error: could not parse list entry"
-                + " 10.0.0.300 (expected: an IP address or CIDR range)");
+                + " has expired (no successful fetch within ttl); last error: could not parse list"
+                + " entry 10.0.0.300 (expected: an IP address or CIDR range)");
     // YAML without a whitelist is an empty list, as in Mixer
     body = "not: [a, whitelist]";
     refresh();
@@ -197,7 +207,9 @@ class ListProviderTest {
     assertThat(check("10.1.1.1").status().code()).isEqualTo(StatusCode.PERMISSION_DENIED);
     env.ticker.advance(Duration.ofSeconds(300));
     assertThat(check("10.1.1.1").status().message())
-        .endsWith("last error: could not parse list (expected: YAML with a 'whitelist' list of addresses)");
+        .endsWith(
+            "last error: could not parse list (expected: YAML with a 'whitelist' list of"
+                + " addresses)");
   }
 
   @Test
@@ -213,7 +225,9 @@ class ListProviderTest {
     env.ticker.advance(Duration.ofSeconds(300));
     refresh();
     assertThat(check("alice").status().message())
-        .endsWith("has expired (no successful fetch within ttl); last error: IOException: list is larger than 16 bytes");
+        .endsWith(
+            "has expired (no successful fetch within ttl); last error: IOException: list is larger"
+                + " than 16 bytes");
   }
 
   @Test

@@ -77,7 +77,9 @@ class MemQuotaFactoryTest {
   @Test
   void defaults() throws Exception {
     MemQuotaConfig config =
-        factory.parse(Params.of(Map.of("quotas", List.of(quota("overrides", List.of(Map.of("maxAmount", 0)))))));
+        factory.parse(
+            Params.of(
+                Map.of("quotas", List.of(quota("overrides", List.of(Map.of("maxAmount", 0)))))));
     Quota q = config.quotas().get(0);
     assertThat(q.validDuration()).isEqualTo(Duration.ZERO);
     assertThat(q.overrides().get(0)).isEqualTo(new QuotaOverride(Map.of(), 0, Duration.ZERO));
@@ -100,7 +102,8 @@ class MemQuotaFactoryTest {
     assertThat(error(Map.of("quotas", List.of(quota("validDuration", "-2s")))))
         .isEqualTo("quotas[0].validDuration: -2s (expected: >= 0)");
     assertThat(error(Map.of("quotas", List.of(quota("validDuration", "often")))))
-        .isEqualTo("quotas[0].validDuration: often (expected: a duration such as 10ms, 1.5s or 1m)");
+        .isEqualTo(
+            "quotas[0].validDuration: often (expected: a duration such as 10ms, 1.5s or 1m)");
     assertThat(
             error(
                 Map.of(
@@ -113,13 +116,18 @@ class MemQuotaFactoryTest {
                                 Map.of("dimensions", Map.of("a", "b"), "maxAmount", -3)))))))
         .isEqualTo("quotas[0].overrides[1].maxAmount: -3 (expected: >= 0)");
     assertThat(
-            error(Map.of("quotas", List.of(quota("overrides", List.of(Map.of("dimensions", Map.of())))))))
+            error(
+                Map.of(
+                    "quotas",
+                    List.of(quota("overrides", List.of(Map.of("dimensions", Map.of())))))))
         .isEqualTo("quotas[0].overrides[0].maxAmount: missing (expected: >= 0)");
     assertThat(
             error(
                 Map.of(
                     "quotas",
-                    List.of(quota("overrides", List.of(Map.of("maxAmount", 1, "dimension", Map.of())))))))
+                    List.of(
+                        quota(
+                            "overrides", List.of(Map.of("maxAmount", 1, "dimension", Map.of())))))))
         .isEqualTo("quotas[0].overrides[0].dimension: unknown param");
     assertThat(error(Map.of("quotas", List.of(quota("maxAmmount", 3)))))
         .isEqualTo("quotas[0].maxAmmount: unknown param");

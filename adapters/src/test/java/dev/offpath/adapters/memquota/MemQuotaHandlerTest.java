@@ -84,7 +84,8 @@ class MemQuotaHandlerTest {
     assertThat(take(rq, 1))
         .isEqualTo(
             new QuotaResult(
-                PolicyStatus.of(StatusCode.RESOURCE_EXHAUSTED, "quota " + RQ + " exhausted (3 per 1s)"),
+                PolicyStatus.of(
+                    StatusCode.RESOURCE_EXHAUSTED, "quota " + RQ + " exhausted (3 per 1s)"),
                 0,
                 Duration.ZERO));
   }
@@ -137,7 +138,9 @@ class MemQuotaHandlerTest {
     assertThat(take(rq, 1).granted()).isEqualTo(1);
     env.ticker.advance(Duration.ofDays(1));
     assertThat(take(rq, 1).status())
-        .isEqualTo(PolicyStatus.of(StatusCode.RESOURCE_EXHAUSTED, "quota " + RQ + " exhausted (2 in total)"));
+        .isEqualTo(
+            PolicyStatus.of(
+                StatusCode.RESOURCE_EXHAUSTED, "quota " + RQ + " exhausted (2 in total)"));
   }
 
   @Test
@@ -181,11 +184,19 @@ class MemQuotaHandlerTest {
             "quotas",
             List.of(
                 Map.of(
-                    "name", RQ,
-                    "maxAmount", 10,
-                    "validDuration", "1s",
+                    "name",
+                    RQ,
+                    "maxAmount",
+                    10,
+                    "validDuration",
+                    "1s",
                     "overrides",
-                    List.of(Map.of("dimensions", Map.of("code", "404", "ratio", "0.5"), "maxAmount", 1))))));
+                    List.of(
+                        Map.of(
+                            "dimensions",
+                            Map.of("code", "404", "ratio", "0.5"),
+                            "maxAmount",
+                            1))))));
     assertThat(granted(instance(RQ, "code", 404L, "ratio", 0.5), 5)).isEqualTo(1);
     assertThat(granted(instance(RQ, "code", 404L), 20)).isEqualTo(10);
   }
@@ -199,20 +210,28 @@ class MemQuotaHandlerTest {
             new QuotaResult(
                 PolicyStatus.of(
                     StatusCode.INTERNAL,
-                    "memquota handler h.istio-system has no quota named 'other.quota.istio-system'"),
+                    "memquota handler h.istio-system has no quota named"
+                        + " 'other.quota.istio-system'"),
                 0,
                 Duration.ZERO));
   }
 
   @Test
   void deduplicationReturnsTheEarlierResult() throws Exception {
-    handler(Map.of("quotas", List.of(Map.of("name", RQ, "maxAmount", 2, "validDuration", "10s")), "minDeduplicationDuration", "2s"));
+    handler(
+        Map.of(
+            "quotas",
+            List.of(Map.of("name", RQ, "maxAmount", 2, "validDuration", "10s")),
+            "minDeduplicationDuration",
+            "2s"));
     Instance rq = instance(RQ);
     QuotaArgs args = new QuotaArgs("dup", 1, false);
-    assertThat(handler.allocate(rq, args)).isEqualTo(QuotaResult.granted(1, Duration.ofSeconds(10)));
+    assertThat(handler.allocate(rq, args))
+        .isEqualTo(QuotaResult.granted(1, Duration.ofSeconds(10)));
     env.ticker.advanceMillis(1500);
     // replayed: nothing more allocated, validity counts down from the first answer
-    assertThat(handler.allocate(rq, args)).isEqualTo(QuotaResult.granted(1, Duration.ofMillis(8500)));
+    assertThat(handler.allocate(rq, args))
+        .isEqualTo(QuotaResult.granted(1, Duration.ofMillis(8500)));
     assertThat(take(rq, 1).granted()).isEqualTo(1);
     assertThat(take(rq, 1).granted()).isZero();
     // a denial is remembered too
@@ -302,7 +321,8 @@ class MemQuotaHandlerTest {
                             .allocate(instance(RQ, "user", "shared"), new QuotaArgs(id, 1, false))
                             .granted();
                     answers
-                        .computeIfAbsent(id, k -> java.util.Collections.synchronizedList(new ArrayList<>()))
+                        .computeIfAbsent(
+                            id, k -> java.util.Collections.synchronizedList(new ArrayList<>()))
                         .add(granted);
                     if (i % 50 == 0) {
                       handler.sweep();
@@ -345,7 +365,10 @@ class MemQuotaHandlerTest {
                   long total = 0;
                   for (int i = 0; i < 300; i++) {
                     total += take(instance(RQ, "user", "shared"), 1).granted();
-                    total += handler.allocate(instance(RQ, "user", "shared"), new QuotaArgs("", 2, true)).granted();
+                    total +=
+                        handler
+                            .allocate(instance(RQ, "user", "shared"), new QuotaArgs("", 2, true))
+                            .granted();
                     handler.sweep();
                   }
                   return total;

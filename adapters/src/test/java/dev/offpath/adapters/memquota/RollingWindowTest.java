@@ -9,7 +9,9 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** The window against a simple model: every grant is kept with its slot and dropped a window later. */
+/**
+ * The window against a simple model: every grant is kept with its slot and dropped a window later.
+ */
 class RollingWindowTest {
 
   private record Grant(long tick, long amount) {}

@@ -11,15 +11,17 @@ import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
 
-/** Handler params from Istio's bookinfo policy samples in {@code shared/mixer-reference/samples}. */
+/**
+ * Handler params from Istio's bookinfo policy samples in {@code shared/mixer-reference/samples}.
+ */
 public final class Samples {
 
   private Samples() {}
 
   /**
-   * The params of every handler for {@code adapter} in the sample file: the {@code spec} of an Istio
-   * 1.0 per-kind handler ({@code kind: memquota}) or the {@code params} of a 1.1 generic handler
-   * ({@code compiledAdapter: listchecker}).
+   * The params of every handler for {@code adapter} in the sample file: the {@code spec} of an
+   * Istio 1.0 per-kind handler ({@code kind: memquota}) or the {@code params} of a 1.1 generic
+   * handler ({@code compiledAdapter: listchecker}).
    */
   @SuppressWarnings("unchecked")
   public static List<Map<String, Object>> handlerParams(String sample, String adapter)

@@ -8,7 +8,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 
-/** An environment on a {@link FakeTicker} and a {@link ManualScheduler}; close it after the test. */
+/**
+ * An environment on a {@link FakeTicker} and a {@link ManualScheduler}; close it after the test.
+ */
 public final class TestEnvironment implements AdapterEnvironment, AutoCloseable {
 
   public final FakeTicker ticker = new FakeTicker();
