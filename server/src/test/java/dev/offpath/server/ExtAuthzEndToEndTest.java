@@ -87,9 +87,9 @@ class ExtAuthzEndToEndTest {
     CheckResponse unlisted =
         harness.check(
             "source.ip", "198.51.100.1", "request.path", "/api/x", "request.headers[user-agent]", "wget");
-    assertThat(unlisted.getStatus().getCode()).isEqualTo(io.grpc.Status.Code.NOT_FOUND.value());
+    assertThat(unlisted.getStatus().getCode()).isEqualTo(io.grpc.Status.Code.PERMISSION_DENIED.value());
     assertThat(unlisted.getStatus().getMessage()).contains("wget is not whitelisted");
-    assertThat(unlisted.getDeniedResponse().getStatus().getCodeValue()).isEqualTo(404);
+    assertThat(unlisted.getDeniedResponse().getStatus().getCodeValue()).isEqualTo(403);
   }
 
   @Test
