@@ -856,7 +856,8 @@ final class PolicyCompiler {
                 + category
                 + " '"
                 + ref
-                + "' not found (expected: a "
+                + "' not found (expected: "
+                + (category.equals(INSTANCE) ? "an " : "a ")
                 + category
                 + " "
                 + notFound.expected()
