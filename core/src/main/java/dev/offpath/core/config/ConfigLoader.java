@@ -21,18 +21,21 @@ import java.util.stream.Stream;
  * config.istio.io/v1alpha2} (the generic kinds also under {@code policy.istio.io/v1beta1}):
  *
  * <ul>
- *   <li>{@code attributemanifest} — attribute types, merged over the built-in vocabulary; declaring an
- *       attribute with another type than it already has is an error.
+ *   <li>{@code attributemanifest} — attribute types, merged over the built-in vocabulary; declaring
+ *       an attribute with another type than it already has is an error.
  *   <li>{@code handler} ({@code spec.compiledAdapter} + {@code spec.params}) and Istio 1.0's
- *       per-adapter kinds ({@code kind: denier}, {@code listchecker} for the {@code list} adapter, {@code
- *       memquota}, …) whose spec is the params. Params are parsed by the adapter's {@link
- *       dev.offpath.core.adapter.AdapterFactory#parse}; an error names the line of the offending param.
- *   <li>{@code instance} ({@code spec.compiledTemplate} or {@code spec.template} + {@code spec.params})
- *       and the per-template kinds ({@code kind: checknothing}, {@code quota}, {@code metric}, …). Fields
- *       are compiled as expressions against the effective manifest and checked against the template's
- *       shape ({@link Templates}).
+ *       per-adapter kinds ({@code kind: denier}, {@code listchecker} for the {@code list} adapter,
+ *       {@code memquota}, …) whose spec is the params. Params are parsed by the adapter's {@link
+ *       dev.offpath.core.adapter.AdapterFactory#parse}; an error names the line of the offending
+ *       param.
+ *   <li>{@code instance} ({@code spec.compiledTemplate} or {@code spec.template} + {@code
+ *       spec.params}) and the per-template kinds ({@code kind: checknothing}, {@code quota}, {@code
+ *       metric}, …). Fields are compiled as expressions against the effective manifest and checked
+ *       against the template's shape ({@link Templates}).
  *   <li>{@code rule} — {@code match} (a BOOL expression; empty or absent matches always), {@code
- *       actions} and request/response header operations. {@code sampling} is ignored with a warning.
+ *       actions} and request/response header operations (values are expressions of any type; {@code
+ *       operation} REPLACE by default, REMOVE or APPEND). {@code sampling} is ignored with a
+ *       warning.
  * </ul>
  *
  * <p>Naming: see {@link PolicyConfig} and {@link References}. An object without {@code
@@ -40,10 +43,10 @@ import java.util.stream.Stream;
  *
  * <p>What loads with a warning and is skipped: objects of other apiVersions or kinds ({@code
  * DestinationRule}, {@code QuotaSpec}, …), handlers of adapters listed in {@link
- * AdapterRegistry#KNOWN_UNSUPPORTED} or out of process ({@code spec.adapter}), instances of templates
- * Offpath does not build ({@code kubernetes}, {@code apikey}, {@code tracespan}, …), rule actions
- * whose handler or whose every instance was skipped, and a rule left with no action and no header
- * operation by those skips (a rule written with neither is an error, as it was in Mixer).
+ * AdapterRegistry#KNOWN_UNSUPPORTED} or out of process ({@code spec.adapter}), instances of
+ * templates Offpath does not build ({@code kubernetes}, {@code apikey}, {@code tracespan}, …), rule
+ * actions whose handler or whose every instance was skipped, and a rule left with no action and no
+ * header operation by those skips (a rule written with neither is an error, as it was in Mixer).
  *
  * <p>Everything else wrong is an error. Validation goes on past the first: {@link ConfigException}
  * lists every error in file order, each as {@code file:line: message}. Files are named as given;
@@ -107,10 +110,7 @@ public final class ConfigLoader {
         continue;
       }
       try (Stream<Path> walk = Files.walk(path)) {
-        walk.filter(Files::isRegularFile)
-            .filter(ConfigLoader::isYaml)
-            .sorted()
-            .forEach(files::add);
+        walk.filter(Files::isRegularFile).filter(ConfigLoader::isYaml).sorted().forEach(files::add);
       } catch (UncheckedIOException e) {
         throw e.getCause();
       }

@@ -9,8 +9,9 @@ import java.util.Map;
 
 /**
  * Errors and warnings collected over a whole load. Validation runs in phases (manifests, handlers,
- * instances, rules), so findings arrive out of file order; {@link #errors()} and {@link #warnings()}
- * return them sorted by file (in the order the files were given) and line, stable within a line.
+ * instances, rules), so findings arrive out of file order; {@link #errors()} and {@link
+ * #warnings()} return them sorted by file (in the order the files were given) and line, stable
+ * within a line.
  */
 final class Diagnostics {
 

@@ -50,11 +50,12 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
 /**
  * Validates a set of Mixer config documents into a {@link PolicyConfig}; one instance per load.
  *
- * <p>Documents are first classified by apiVersion and kind (see {@link ConfigLoader}), then validated
- * in dependency order, as Mixer's runtime did: attribute manifests (which every expression is checked
- * against), handlers, instances, and rules, whose references resolve through {@link References}. Each
- * object is validated on its own, so one bad object never hides the errors of another; an object with
- * errors is remembered as failed and references to it stay quiet rather than adding "not found" noise.
+ * <p>Documents are first classified by apiVersion and kind (see {@link ConfigLoader}), then
+ * validated in dependency order, as Mixer's runtime did: attribute manifests (which every
+ * expression is checked against), handlers, instances, and rules, whose references resolve through
+ * {@link References}. Each object is validated on its own, so one bad object never hides the errors
+ * of another; an object with errors is remembered as failed and references to it stay quiet rather
+ * than adding "not found" noise.
  *
  * <p>Not thread-safe; used by one load and dropped.
  */
@@ -62,8 +63,8 @@ final class PolicyCompiler {
 
   /**
    * The namespace of an object whose metadata names none: Mixer's default config namespace ({@code
-   * --configDefaultNamespace}, {@code istio-system}). Istio's bookinfo policy samples rely on it: their
-   * rules without a namespace reference handlers in {@code istio-system}.
+   * --configDefaultNamespace}, {@code istio-system}). Istio's bookinfo policy samples rely on it:
+   * their rules without a namespace reference handlers in {@code istio-system}.
    */
   static final String DEFAULT_NAMESPACE = "istio-system";
 
@@ -88,6 +89,9 @@ final class PolicyCompiler {
 
   private final References<HandlerConfig> handlers = new References<>(HANDLER);
   private final References<InstanceConfig> instances = new References<>(INSTANCE);
+
+  /** Errors reported so far; lets a rule tell whether its own validation found any. */
+  private int errorCount;
 
   PolicyCompiler(AdapterRegistry adapters) {
     this.adapters = adapters;
@@ -306,8 +310,13 @@ final class PolicyCompiler {
       for (Entry field : entries(spec, dups).values()) {
         if (!field.key().equals("attributes")) {
           if (!field.key().equals("revision") && !field.key().equals("name")) {
-            error(o.at(field.line()), Category.MANIFEST, what + ": unknown field '" + field.key()
-                + "' (expected: attributes, name, revision)");
+            error(
+                o.at(field.line()),
+                Category.MANIFEST,
+                what
+                    + ": unknown field '"
+                    + field.key()
+                    + "' (expected: attributes, name, revision)");
           }
           continue;
         }
@@ -355,7 +364,7 @@ final class PolicyCompiler {
       return null;
     }
     Entry valueType = null;
-    for (Entry e : entries(info, (k, l, f) -> {}).values()) {
+    for (Entry e : entries(info, duplicates(o.source().file(), Category.MANIFEST, what)).values()) {
       if (e.key().equals("valueType") || e.key().equals("value_type")) {
         valueType = e;
       }
@@ -403,10 +412,19 @@ final class PolicyCompiler {
         return;
       }
       Map<String, Entry> fields =
-          known(o, spec, Category.HANDLER, what, "compiledAdapter", "adapter", "params", "connection");
+          known(
+              o,
+              spec,
+              Category.HANDLER,
+              what,
+              "compiledAdapter",
+              "adapter",
+              "params",
+              "connection");
       Entry outOfProcess = fields.get("adapter");
       if (outOfProcess != null) {
-        String reason = "out-of-process adapter '" + text(outOfProcess.value()) + "' is not supported";
+        String reason =
+            "out-of-process adapter '" + text(outOfProcess.value()) + "' is not supported";
         diagnostics.warning(o.source(), what + ": " + reason + "; handler skipped");
         handlers.put(key, new Skipped<>(reason, o.source()));
         return;
@@ -462,7 +480,8 @@ final class PolicyCompiler {
     map.forEach((k, v) -> values.put(String.valueOf(k), v));
     try {
       Object parsed = factory.parse(Params.of(values));
-      handlers.put(key, new Active<>(new HandlerConfig(key.fqn(), factory, parsed, o.source()), o.source()));
+      handlers.put(
+          key, new Active<>(new HandlerConfig(key.fqn(), factory, parsed, o.source()), o.source()));
     } catch (AdapterConfigException e) {
       int line = YamlNodes.lineOf(params, e.path(), paramsLine);
       error(o.at(line), Category.HANDLER, what + ": " + e.getMessage());
@@ -641,7 +660,8 @@ final class PolicyCompiler {
 
   // --- rules
 
-  private @Nullable RuleConfig rule(ConfigObject o, AttributeManifest manifest, Map<Key, Source> seen) {
+  private @Nullable RuleConfig rule(
+      ConfigObject o, AttributeManifest manifest, Map<Key, Source> seen) {
     Key key = new Key(o.name(), RULE, o.namespace(), true);
     String what = "rule '" + key.fqn() + "'";
     int errorsBefore = errorCount;
@@ -703,14 +723,16 @@ final class PolicyCompiler {
       }
     }
 
-    List<HeaderOperation> request = headerOperations(o, what, fields, "requestHeaderOperations", manifest);
+    List<HeaderOperation> request =
+        headerOperations(o, what, fields, "requestHeaderOperations", manifest);
     List<HeaderOperation> response =
         headerOperations(o, what, fields, "responseHeaderOperations", manifest);
 
     Entry sampling = fields.get("sampling");
     if (sampling != null && !isNull(sampling.value())) {
       diagnostics.warning(
-          o.at(sampling.line()), what + ": sampling is not supported; every matching request is dispatched");
+          o.at(sampling.line()),
+          what + ": sampling is not supported; every matching request is dispatched");
     }
 
     boolean hasHeaderOperations = !request.isEmpty() || !response.isEmpty();
@@ -733,7 +755,10 @@ final class PolicyCompiler {
 
   private @Nullable Action action(ConfigObject o, String what, String path, Node node) {
     if (!(node instanceof MappingNode mapping)) {
-      error(o.at(line(node)), Category.RULE, what + ": " + path + ": expected a map with handler and instances");
+      error(
+          o.at(line(node)),
+          Category.RULE,
+          what + ": " + path + ": expected a map with handler and instances");
       return null;
     }
     Map<String, Entry> fields =
@@ -761,7 +786,10 @@ final class PolicyCompiler {
     Entry is = fields.get("instances");
     List<Node> refs = new ArrayList<>();
     if (is == null || isNull(is.value())) {
-      error(o.at(line(node)), Category.RULE, what + ": " + path + ": missing instances (expected: at least one)");
+      error(
+          o.at(line(node)),
+          Category.RULE,
+          what + ": " + path + ": missing instances (expected: at least one)");
       return null;
     }
     if (is.value() instanceof SequenceNode list) {
@@ -771,7 +799,10 @@ final class PolicyCompiler {
       return null;
     }
     if (refs.isEmpty()) {
-      error(o.at(is.line()), Category.RULE, what + ": " + path + ": instances: empty (expected: at least one)");
+      error(
+          o.at(is.line()),
+          Category.RULE,
+          what + ": " + path + ": instances: empty (expected: at least one)");
       return null;
     }
 
@@ -781,7 +812,10 @@ final class PolicyCompiler {
     for (Node ref : refs) {
       String instanceRef = text(ref);
       if (instanceRef == null || instanceRef.isBlank()) {
-        error(o.at(line(ref)), Category.RULE, what + ": " + path + ": instances: expected instance names");
+        error(
+            o.at(line(ref)),
+            Category.RULE,
+            what + ": " + path + ": instances: expected instance names");
         usable = false;
         continue;
       }
@@ -799,7 +833,8 @@ final class PolicyCompiler {
                 Category.RULE,
                 what + ": " + path + ": instance '" + instance.name() + "' listed twice");
             usable = false;
-          } else if (handler != null && !handler.adapter().templates().contains(instance.template())) {
+          } else if (handler != null
+              && !handler.adapter().templates().contains(instance.template())) {
             error(
                 o.at(line(ref)),
                 Category.RULE,
@@ -832,11 +867,13 @@ final class PolicyCompiler {
       return null;
     }
     for (String s : skippedInstances) {
-      diagnostics.warning(o.at(is.line()), what + ": " + path + ": " + s + "; instance not dispatched");
+      diagnostics.warning(
+          o.at(is.line()), what + ": " + path + ": " + s + "; instance not dispatched");
     }
     if (resolved.isEmpty()) {
       diagnostics.warning(
-          o.at(h.line()), what + ": " + path + " on handler '" + handlerRef + "' skipped (no supported instance)");
+          o.at(h.line()),
+          what + ": " + path + " on handler '" + handlerRef + "' skipped (no supported instance)");
       return null;
     }
     return new Action(handler, resolved, name);
@@ -900,10 +937,14 @@ final class PolicyCompiler {
       Node item = list.getValue().get(i);
       String path = key + "[" + i + "]";
       if (!(item instanceof MappingNode mapping)) {
-        error(o.at(line(item)), Category.RULE, what + ": " + path + ": expected a map with name, values and operation");
+        error(
+            o.at(line(item)),
+            Category.RULE,
+            what + ": " + path + ": expected a map with name, values and operation");
         continue;
       }
-      Map<String, Entry> op = known(o, mapping, Category.RULE, what + ": " + path, "name", "values", "operation");
+      Map<String, Entry> op =
+          known(o, mapping, Category.RULE, what + ": " + path, "name", "values", "operation");
       Entry n = op.get("name");
       String name = n == null ? null : text(n.value());
       if (name == null || name.isBlank()) {
@@ -915,12 +956,19 @@ final class PolicyCompiler {
       if (opEntry != null && !isNull(opEntry.value())) {
         String text = text(opEntry.value());
         try {
-          operation = HeaderOperation.Operation.valueOf(String.valueOf(text).trim().toUpperCase(Locale.ROOT));
+          operation =
+              HeaderOperation.Operation.valueOf(
+                  String.valueOf(text).trim().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException ex) {
           error(
               o.at(opEntry.line()),
               Category.RULE,
-              what + ": " + path + ".operation: " + text + " (expected: one of REPLACE, REMOVE, APPEND)");
+              what
+                  + ": "
+                  + path
+                  + ".operation: "
+                  + text
+                  + " (expected: one of REPLACE, REMOVE, APPEND)");
           continue;
         }
       }
@@ -937,7 +985,10 @@ final class PolicyCompiler {
           String field = path + ".values[" + j + "]";
           String text = text(valueNode);
           if (text == null) {
-            error(o.at(line(valueNode)), Category.RULE, what + ": " + field + ": expected an expression");
+            error(
+                o.at(line(valueNode)),
+                Category.RULE,
+                what + ": " + field + ": expected an expression");
             valid = false;
             continue;
           }
@@ -959,15 +1010,18 @@ final class PolicyCompiler {
   // ---------------------------------------------------------------------------------------------
   // Shared helpers
 
-  private int errorCount;
-
   private void error(Source source, Category category, String message) {
     errorCount++;
     diagnostics.error(source, category, message);
   }
 
   private @Nullable Expression compile(
-      String text, AttributeManifest manifest, Source at, Category category, String what, String field) {
+      String text,
+      AttributeManifest manifest,
+      Source at,
+      Category category,
+      String what,
+      String field) {
     try {
       return ExpressionCompiler.compile(text, manifest);
     } catch (ExpressionException e) {
@@ -980,13 +1034,16 @@ final class PolicyCompiler {
     if (o.spec() instanceof MappingNode m) {
       return m;
     }
-    error(o.at(o.specLine()), category, what + (isNull(o.spec()) ? ": missing spec" : ": spec: expected a map"));
+    error(
+        o.at(o.specLine()),
+        category,
+        what + (isNull(o.spec()) ? ": missing spec" : ": spec: expected a map"));
     return null;
   }
 
   /**
-   * The entries of {@code mapping}, reporting keys not among {@code names}. Keys are also accepted in
-   * snake_case ({@code compiled_adapter}) and returned under the camelCase name.
+   * The entries of {@code mapping}, reporting keys not among {@code names}. Keys are also accepted
+   * in snake_case ({@code compiled_adapter}) and returned under the camelCase name.
    */
   private Map<String, Entry> known(
       ConfigObject o, MappingNode mapping, Category category, String what, String... names) {
@@ -1001,7 +1058,12 @@ final class PolicyCompiler {
         error(
             o.at(e.line()),
             category,
-            what + ": unknown field '" + e.key() + "' (expected: " + String.join(", ", names) + ")");
+            what
+                + ": unknown field '"
+                + e.key()
+                + "' (expected: "
+                + String.join(", ", names)
+                + ")");
       } else if (out.putIfAbsent(name, e) != null) {
         error(o.at(e.line()), category, what + ": duplicate key '" + e.key() + "'");
       }

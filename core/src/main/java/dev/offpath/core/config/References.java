@@ -16,19 +16,22 @@ import org.jspecify.annotations.Nullable;
  * objects as {@code name.kind.namespace}. A rule's reference resolves in its own namespace:
  *
  * <ul>
- *   <li>{@code name} — the generic object {@code name} there; failing that, the one per-kind object of
- *       that name there (two of different kinds make the reference ambiguous);
- *   <li>{@code a.b} — the per-kind object {@code a} of kind {@code b} in the rule's namespace; failing
- *       that, object {@code a} in namespace {@code b} as for a bare name (Istio's ambiguous case);
- *   <li>{@code a.b.c} — object {@code a} of kind {@code b} in namespace {@code c}, where kind {@code
- *       handler}/{@code instance} is the generic one.
+ *   <li>{@code name} — the generic object {@code name} there; failing that, the one per-kind object
+ *       of that name there (two of different kinds make the reference ambiguous);
+ *   <li>{@code a.b} — the per-kind object {@code a} of kind {@code b} in the rule's namespace;
+ *       failing that, object {@code a} in namespace {@code b} as for a bare name (Istio's ambiguous
+ *       case);
+ *   <li>{@code a.b.c} — object {@code a} of kind {@code b} in namespace {@code c}, where kind
+ *       {@code handler}/{@code instance} is the generic one.
  * </ul>
  *
  * @param <T> what a resolved entry holds
  */
 final class References<T> {
 
-  /** An object's identity; {@code kind} is {@code handler}/{@code instance} for the generic kinds. */
+  /**
+   * An object's identity; {@code kind} is {@code handler}/{@code instance} for the generic kinds.
+   */
   record Key(String name, String kind, String namespace, boolean generic) {
 
     /** The fully qualified name (see {@link PolicyConfig}). */
@@ -45,7 +48,9 @@ final class References<T> {
   /** Valid and in use. */
   record Active<T>(T value, Source source) implements Slot<T> {}
 
-  /** Loaded but not served (unsupported adapter or template); references are dropped with a warning. */
+  /**
+   * Loaded but not served (unsupported adapter or template); references are dropped with a warning.
+   */
   record Skipped<T>(String reason, Source source) implements Slot<T> {}
 
   /** Invalid; its error is already reported, so references to it stay quiet. */

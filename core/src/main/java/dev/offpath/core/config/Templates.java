@@ -22,13 +22,17 @@ final class Templates {
   /** One expression; {@code type} null means any type. */
   record Expr(@Nullable ValueType type) implements Field {}
 
-  /** A map from user-chosen keys to expressions of any type ({@code dimensions}, {@code variables}). */
+  /**
+   * A map from user-chosen keys to expressions of any type ({@code dimensions}, {@code variables}).
+   */
   record ExprMap() implements Field {}
 
   /** A nested message with fields of its own ({@code subject}, {@code action}). */
   record Message(Map<String, Field> fields) implements Field {}
 
-  /** Accepted for compatibility and not used (Stackdriver's monitored resource, …); not compiled. */
+  /**
+   * Accepted for compatibility and not used (Stackdriver's monitored resource, …); not compiled.
+   */
   record Ignored() implements Field {}
 
   /** A template: its name and top-level fields. */
@@ -42,9 +46,9 @@ final class Templates {
   private static final Map<String, Template> SUPPORTED = supported();
 
   /**
-   * Mixer templates Offpath knows of but does not build: an instance of one loads with a warning and
-   * rule actions using it are skipped. {@code kubernetes} is the attribute generator that fed the
-   * {@code kubernetesenv} adapter.
+   * Mixer templates Offpath knows of but does not build: an instance of one loads with a warning
+   * and rule actions using it are skipped. {@code kubernetes} is the attribute generator that fed
+   * the {@code kubernetesenv} adapter.
    */
   static final Set<String> KNOWN_UNSUPPORTED =
       Set.of("apikey", "tracespan", "kubernetes", "edge", "servicecontrolreport", "analytics");
@@ -77,8 +81,7 @@ final class Templates {
         t,
         "authorization",
         ordered(
-            "subject",
-                new Message(ordered("user", STRING, "groups", STRING, "properties", MAP)),
+            "subject", new Message(ordered("user", STRING, "groups", STRING, "properties", MAP)),
             "action",
                 new Message(
                     ordered(

@@ -13,7 +13,10 @@ import org.yaml.snakeyaml.nodes.ScalarNode;
 import org.yaml.snakeyaml.nodes.SequenceNode;
 import org.yaml.snakeyaml.nodes.Tag;
 
-/** Reading SnakeYAML node trees: lines, scalar text, plain Java values, and the line of a param path. */
+/**
+ * Reading SnakeYAML node trees: lines, scalar text, plain Java values, and the line of a param
+ * path.
+ */
 final class YamlNodes {
 
   private YamlNodes() {}

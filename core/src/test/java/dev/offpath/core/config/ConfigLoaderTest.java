@@ -233,7 +233,9 @@ class ConfigLoaderTest {
               - {handler: deny.istio-system, instances: [nothing.checknothing.istio-system]}
             """);
 
-    assertThat(config.rules()).extracting(RuleConfig::name).containsExactly("a.istio-system", "b.default");
+    assertThat(config.rules())
+        .extracting(RuleConfig::name)
+        .containsExactly("a.istio-system", "b.default");
     HandlerConfig deny = config.handlers().get("deny.denier.istio-system");
     InstanceConfig nothing = config.instances().get("nothing.checknothing.istio-system");
     for (RuleConfig rule : config.rules()) {
@@ -285,7 +287,9 @@ class ConfigLoaderTest {
     assertThat(config.instances()).containsOnlyKeys("nothing.ns");
     RuleConfig rule = config.rules().get(0);
     assertThat(rule.actions()).hasSize(1);
-    assertThat(rule.actions().get(0).instances()).extracting(InstanceConfig::name).containsExactly("nothing.ns");
+    assertThat(rule.actions().get(0).instances())
+        .extracting(InstanceConfig::name)
+        .containsExactly("nothing.ns");
     assertThat(warnings(config))
         .containsExactly(
             "test.yaml:23: warning: handler 'env.ns': adapter 'kubernetesenv' is not supported;"
@@ -378,7 +382,8 @@ class ConfigLoaderTest {
                 + " 'missing' in namespace istio-system)",
             "b.yaml:7: rule 'r.istio-system': instance 'nothing' not found (expected: an instance"
                 + " 'nothing' in namespace istio-system)",
-            "a.yaml:4: handler 'd.denier.istio-system': validUseCount: many (expected: an integer)");
+            "a.yaml:4: handler 'd.denier.istio-system': validUseCount: many (expected: an"
+                + " integer)");
     assertThat(e.getMessage()).startsWith("b.yaml:5: rule 'r.istio-system': match:");
   }
 
@@ -388,7 +393,9 @@ class ConfigLoaderTest {
     Files.createDirectories(dir.resolve("sub"));
     Files.writeString(dir.resolve("b.yaml"), "kind: denier\n");
     Files.writeString(dir.resolve("sub/a.yml"), "apiVersion: x/v1\nkind: denier\n");
-    Files.writeString(dir.resolve("a.yaml"), "apiVersion: x/v1\nkind: Thing\nmetadata: {name: t}\n---\nkind: ''\n");
+    Files.writeString(
+        dir.resolve("a.yaml"),
+        "apiVersion: x/v1\nkind: Thing\nmetadata: {name: t}\n---\nkind: ''\n");
     Files.writeString(dir.resolve("notes.txt"), "not: [yaml");
 
     ConfigException e =
@@ -409,7 +416,10 @@ class ConfigLoaderTest {
         catchThrowableOfType(ConfigException.class, () -> loader.load(List.of(missing)));
     assertThat(e.errors())
         .containsExactly(
-            new ConfigError(new Source(missing.toString(), 0), Category.SYNTAX, "cannot read file: no such file"));
+            new ConfigError(
+                new Source(missing.toString(), 0),
+                Category.SYNTAX,
+                "cannot read file: no such file"));
   }
 
   @Test

@@ -24,7 +24,9 @@ class InvalidConfigTest {
   private static final Pattern EXPECT = Pattern.compile("^# expect (\\w+): (.*)$");
 
   static Stream<Path> fixtures() throws IOException, URISyntaxException {
-    Path dir = Path.of(Objects.requireNonNull(InvalidConfigTest.class.getResource("/config/invalid")).toURI());
+    Path dir =
+        Path.of(
+            Objects.requireNonNull(InvalidConfigTest.class.getResource("/config/invalid")).toURI());
     List<Path> files;
     try (Stream<Path> list = Files.list(dir)) {
       files = list.filter(p -> p.toString().endsWith(".yaml")).sorted().toList();

@@ -23,9 +23,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Istio's own Mixer configs and bookinfo policy samples load as they stand. The telemetry adapters
  * (stdio, prometheus) and kubernetesenv are not in the registry, so their handlers, the rules that
- * only feed them and the {@code kubernetes} attribute-generator instance load as warnings. Samples are
- * loaded on top of their release's default config, as Istio applied them: they rely on its attribute
- * manifests ({@code source.labels}, {@code destination.labels}).
+ * only feed them and the {@code kubernetes} attribute-generator instance load as warnings. Samples
+ * are loaded on top of their release's default config, as Istio applied them: they rely on its
+ * attribute manifests ({@code source.labels}, {@code destination.labels}).
  */
 class MixerReferenceConfigTest {
 
@@ -53,49 +53,113 @@ class MixerReferenceConfigTest {
 
   private static final List<String> ISTIO_10_WARNINGS =
       List.of(
-          ISTIO_10 + ":183: handler 'handler.stdio.istio-system': adapter 'stdio' is not supported; handler skipped",
+          ISTIO_10
+              + ":183: handler 'handler.stdio.istio-system': adapter 'stdio' is not supported;"
+              + " handler skipped",
           ISTIO_10 + ":274: rule 'stdio.istio-system': no action left to dispatch; rule skipped",
-          ISTIO_10 + ":282: rule 'stdio.istio-system': actions[0] on handler 'handler.stdio' skipped (adapter 'stdio' is not supported)",
+          ISTIO_10
+              + ":282: rule 'stdio.istio-system': actions[0] on handler 'handler.stdio' skipped"
+              + " (adapter 'stdio' is not supported)",
           ISTIO_10 + ":286: rule 'stdiotcp.istio-system': no action left to dispatch; rule skipped",
-          ISTIO_10 + ":294: rule 'stdiotcp.istio-system': actions[0] on handler 'handler.stdio' skipped (adapter 'stdio' is not supported)",
-          ISTIO_10 + ":456: handler 'handler.prometheus.istio-system': adapter 'prometheus' is not supported; handler skipped",
+          ISTIO_10
+              + ":294: rule 'stdiotcp.istio-system': actions[0] on handler 'handler.stdio' skipped"
+              + " (adapter 'stdio' is not supported)",
+          ISTIO_10
+              + ":456: handler 'handler.prometheus.istio-system': adapter 'prometheus' is not"
+              + " supported; handler skipped",
           ISTIO_10 + ":599: rule 'promhttp.istio-system': no action left to dispatch; rule skipped",
-          ISTIO_10 + ":607: rule 'promhttp.istio-system': actions[0] on handler 'handler.prometheus' skipped (adapter 'prometheus' is not supported)",
+          ISTIO_10
+              + ":607: rule 'promhttp.istio-system': actions[0] on handler 'handler.prometheus'"
+              + " skipped (adapter 'prometheus' is not supported)",
           ISTIO_10 + ":614: rule 'promtcp.istio-system': no action left to dispatch; rule skipped",
-          ISTIO_10 + ":622: rule 'promtcp.istio-system': actions[0] on handler 'handler.prometheus' skipped (adapter 'prometheus' is not supported)",
-          ISTIO_10 + ":628: handler 'handler.kubernetesenv.istio-system': adapter 'kubernetesenv' is not supported; handler skipped",
-          ISTIO_10 + ":642: rule 'kubeattrgenrulerule.istio-system': no action left to dispatch; rule skipped",
-          ISTIO_10 + ":649: rule 'kubeattrgenrulerule.istio-system': actions[0] on handler 'handler.kubernetesenv' skipped (adapter 'kubernetesenv' is not supported)",
-          ISTIO_10 + ":653: rule 'tcpkubeattrgenrulerule.istio-system': no action left to dispatch; rule skipped",
-          ISTIO_10 + ":661: rule 'tcpkubeattrgenrulerule.istio-system': actions[0] on handler 'handler.kubernetesenv' skipped (adapter 'kubernetesenv' is not supported)",
-          ISTIO_10 + ":665: instance 'attributes.kubernetes.istio-system': template 'kubernetes' is not supported; instance skipped",
-          ISTIO_10 + ":705: DestinationRule 'istio-policy.istio-system' (networking.istio.io/v1alpha3) is not Mixer config; skipped",
-          ISTIO_10 + ":718: DestinationRule 'istio-telemetry.istio-system' (networking.istio.io/v1alpha3) is not Mixer config; skipped");
+          ISTIO_10
+              + ":622: rule 'promtcp.istio-system': actions[0] on handler 'handler.prometheus'"
+              + " skipped (adapter 'prometheus' is not supported)",
+          ISTIO_10
+              + ":628: handler 'handler.kubernetesenv.istio-system': adapter 'kubernetesenv' is not"
+              + " supported; handler skipped",
+          ISTIO_10
+              + ":642: rule 'kubeattrgenrulerule.istio-system': no action left to dispatch; rule"
+              + " skipped",
+          ISTIO_10
+              + ":649: rule 'kubeattrgenrulerule.istio-system': actions[0] on handler"
+              + " 'handler.kubernetesenv' skipped (adapter 'kubernetesenv' is not supported)",
+          ISTIO_10
+              + ":653: rule 'tcpkubeattrgenrulerule.istio-system': no action left to dispatch; rule"
+              + " skipped",
+          ISTIO_10
+              + ":661: rule 'tcpkubeattrgenrulerule.istio-system': actions[0] on handler"
+              + " 'handler.kubernetesenv' skipped (adapter 'kubernetesenv' is not supported)",
+          ISTIO_10
+              + ":665: instance 'attributes.kubernetes.istio-system': template 'kubernetes' is not"
+              + " supported; instance skipped",
+          ISTIO_10
+              + ":705: DestinationRule 'istio-policy.istio-system' (networking.istio.io/v1alpha3)"
+              + " is not Mixer config; skipped",
+          ISTIO_10
+              + ":718: DestinationRule 'istio-telemetry.istio-system'"
+              + " (networking.istio.io/v1alpha3) is not Mixer config; skipped");
 
   private static final List<String> ISTIO_11_WARNINGS =
       List.of(
-          ISTIO_11 + ":214: handler 'stdio.istio-system': adapter 'stdio' is not supported; handler skipped",
+          ISTIO_11
+              + ":214: handler 'stdio.istio-system': adapter 'stdio' is not supported; handler"
+              + " skipped",
           ISTIO_11 + ":328: rule 'stdio.istio-system': no action left to dispatch; rule skipped",
-          ISTIO_11 + ":341: rule 'stdio.istio-system': actions[0] on handler 'stdio' skipped (adapter 'stdio' is not supported)",
+          ISTIO_11
+              + ":341: rule 'stdio.istio-system': actions[0] on handler 'stdio' skipped (adapter"
+              + " 'stdio' is not supported)",
           ISTIO_11 + ":345: rule 'stdiotcp.istio-system': no action left to dispatch; rule skipped",
-          ISTIO_11 + ":358: rule 'stdiotcp.istio-system': actions[0] on handler 'stdio' skipped (adapter 'stdio' is not supported)",
-          ISTIO_11 + ":626: handler 'prometheus.istio-system': adapter 'prometheus' is not supported; handler skipped",
+          ISTIO_11
+              + ":358: rule 'stdiotcp.istio-system': actions[0] on handler 'stdio' skipped (adapter"
+              + " 'stdio' is not supported)",
+          ISTIO_11
+              + ":626: handler 'prometheus.istio-system': adapter 'prometheus' is not supported;"
+              + " handler skipped",
           ISTIO_11 + ":832: rule 'promhttp.istio-system': no action left to dispatch; rule skipped",
-          ISTIO_11 + ":845: rule 'promhttp.istio-system': actions[0] on handler 'prometheus' skipped (adapter 'prometheus' is not supported)",
+          ISTIO_11
+              + ":845: rule 'promhttp.istio-system': actions[0] on handler 'prometheus' skipped"
+              + " (adapter 'prometheus' is not supported)",
           ISTIO_11 + ":852: rule 'promtcp.istio-system': no action left to dispatch; rule skipped",
-          ISTIO_11 + ":865: rule 'promtcp.istio-system': actions[0] on handler 'prometheus' skipped (adapter 'prometheus' is not supported)",
-          ISTIO_11 + ":870: rule 'promtcpconnectionopen.istio-system': no action left to dispatch; rule skipped",
-          ISTIO_11 + ":883: rule 'promtcpconnectionopen.istio-system': actions[0] on handler 'prometheus' skipped (adapter 'prometheus' is not supported)",
-          ISTIO_11 + ":887: rule 'promtcpconnectionclosed.istio-system': no action left to dispatch; rule skipped",
-          ISTIO_11 + ":900: rule 'promtcpconnectionclosed.istio-system': actions[0] on handler 'prometheus' skipped (adapter 'prometheus' is not supported)",
-          ISTIO_11 + ":904: handler 'kubernetesenv.istio-system': adapter 'kubernetesenv' is not supported; handler skipped",
-          ISTIO_11 + ":924: rule 'kubeattrgenrulerule.istio-system': no action left to dispatch; rule skipped",
-          ISTIO_11 + ":936: rule 'kubeattrgenrulerule.istio-system': actions[0] on handler 'kubernetesenv' skipped (adapter 'kubernetesenv' is not supported)",
-          ISTIO_11 + ":940: rule 'tcpkubeattrgenrulerule.istio-system': no action left to dispatch; rule skipped",
-          ISTIO_11 + ":953: rule 'tcpkubeattrgenrulerule.istio-system': actions[0] on handler 'kubernetesenv' skipped (adapter 'kubernetesenv' is not supported)",
-          ISTIO_11 + ":957: instance 'attributes.kubernetes.istio-system': template 'kubernetes' is not supported; instance skipped",
-          ISTIO_11 + ":1001: DestinationRule 'istio-policy.istio-system' (networking.istio.io/v1alpha3) is not Mixer config; skipped",
-          ISTIO_11 + ":1019: DestinationRule 'istio-telemetry.istio-system' (networking.istio.io/v1alpha3) is not Mixer config; skipped");
+          ISTIO_11
+              + ":865: rule 'promtcp.istio-system': actions[0] on handler 'prometheus' skipped"
+              + " (adapter 'prometheus' is not supported)",
+          ISTIO_11
+              + ":870: rule 'promtcpconnectionopen.istio-system': no action left to dispatch; rule"
+              + " skipped",
+          ISTIO_11
+              + ":883: rule 'promtcpconnectionopen.istio-system': actions[0] on handler"
+              + " 'prometheus' skipped (adapter 'prometheus' is not supported)",
+          ISTIO_11
+              + ":887: rule 'promtcpconnectionclosed.istio-system': no action left to dispatch;"
+              + " rule skipped",
+          ISTIO_11
+              + ":900: rule 'promtcpconnectionclosed.istio-system': actions[0] on handler"
+              + " 'prometheus' skipped (adapter 'prometheus' is not supported)",
+          ISTIO_11
+              + ":904: handler 'kubernetesenv.istio-system': adapter 'kubernetesenv' is not"
+              + " supported; handler skipped",
+          ISTIO_11
+              + ":924: rule 'kubeattrgenrulerule.istio-system': no action left to dispatch; rule"
+              + " skipped",
+          ISTIO_11
+              + ":936: rule 'kubeattrgenrulerule.istio-system': actions[0] on handler"
+              + " 'kubernetesenv' skipped (adapter 'kubernetesenv' is not supported)",
+          ISTIO_11
+              + ":940: rule 'tcpkubeattrgenrulerule.istio-system': no action left to dispatch; rule"
+              + " skipped",
+          ISTIO_11
+              + ":953: rule 'tcpkubeattrgenrulerule.istio-system': actions[0] on handler"
+              + " 'kubernetesenv' skipped (adapter 'kubernetesenv' is not supported)",
+          ISTIO_11
+              + ":957: instance 'attributes.kubernetes.istio-system': template 'kubernetes' is not"
+              + " supported; instance skipped",
+          ISTIO_11
+              + ":1001: DestinationRule 'istio-policy.istio-system' (networking.istio.io/v1alpha3)"
+              + " is not Mixer config; skipped",
+          ISTIO_11
+              + ":1019: DestinationRule 'istio-telemetry.istio-system'"
+              + " (networking.istio.io/v1alpha3) is not Mixer config; skipped");
 
   @Test
   void istio10DefaultConfigLoadsItsInstancesAndWarnsAboutTheRest() throws Exception {
@@ -123,14 +187,21 @@ class MixerReferenceConfigTest {
     assertThat(requestCount.fields().get("value").type()).isEqualTo(ValueType.INT64);
     assertThat(requestCount.fields()).hasSize(1 + 17).containsKey("dimensions.response_code");
     assertThat(requestCount.fields()).doesNotContainKey("monitored_resource_type");
-    assertThat(config.instances().get("requestduration.metric.istio-system").fields().get("value").type())
+    assertThat(
+            config
+                .instances()
+                .get("requestduration.metric.istio-system")
+                .fields()
+                .get("value")
+                .type())
         .isEqualTo(ValueType.DURATION);
 
     InstanceConfig accessLog = config.instances().get("accesslog.logentry.istio-system");
     assertThat(accessLog.fields().get("timestamp").type()).isEqualTo(ValueType.TIMESTAMP);
     assertThat(accessLog.fields().get("severity").text()).isEqualTo("\"Info\"");
     assertThat(accessLog.fields()).containsKeys("variables.sourceIp", "variables.latency");
-    assertThat(accessLog.source()).isEqualTo(new Source(MixerReference.file(ISTIO_10).toString(), 191));
+    assertThat(accessLog.source())
+        .isEqualTo(new Source(MixerReference.file(ISTIO_10).toString(), 191));
   }
 
   @Test
@@ -164,18 +235,22 @@ class MixerReferenceConfigTest {
     }
   }
 
-  /** Every sample's own objects load: nothing from the sample itself is skipped but proxy config. */
+  /**
+   * Every sample's own objects load: nothing from the sample itself is skipped but proxy config.
+   */
   @ParameterizedTest(name = "{0}")
   @MethodSource("samples")
   void everySampleLoadsOnTopOfItsReleasesDefaultConfig(Path sample) throws Exception {
-    String base = sample.getFileName().toString().equals("mixer-rule-deny-ip.yaml") ? ISTIO_11 : ISTIO_10;
+    String base =
+        sample.getFileName().toString().equals("mixer-rule-deny-ip.yaml") ? ISTIO_11 : ISTIO_10;
     PolicyConfig config = loader.load(List.of(MixerReference.file(base), sample));
 
     List<String> baseWarnings = base.equals(ISTIO_11) ? ISTIO_11_WARNINGS : ISTIO_10_WARNINGS;
     List<String> sampleWarnings =
         warnings(config).stream().filter(w -> !baseWarnings.contains(w)).toList();
     assertThat(sampleWarnings)
-        .allSatisfy(w -> assertThat(w).containsPattern("QuotaSpec(Binding)? 'request-count.istio-system'"));
+        .allSatisfy(
+            w -> assertThat(w).containsPattern("QuotaSpec(Binding)? 'request-count.istio-system'"));
     assertThat(config.rules()).hasSize(1);
     assertThat(config.rules().get(0).source().file()).isEqualTo(sample.toString());
     assertThat(config.rules().get(0).actions()).hasSize(1);
@@ -188,7 +263,8 @@ class MixerReferenceConfigTest {
     HandlerConfig handler = config.handlers().get("denyreviewsv3handler.denier.istio-system");
     assertThat(handler.adapterConfig())
         .isEqualTo(new DenierConfig(7, "Not allowed", Duration.ofSeconds(5), 1000));
-    InstanceConfig request = config.instances().get("denyreviewsv3request.checknothing.istio-system");
+    InstanceConfig request =
+        config.instances().get("denyreviewsv3request.checknothing.istio-system");
     RuleConfig rule = config.rules().get(0);
     assertThat(rule.name()).isEqualTo("denyreviewsv3.istio-system");
     assertThat(rule.match().type()).isEqualTo(ValueType.BOOL);
@@ -220,11 +296,14 @@ class MixerReferenceConfigTest {
         .containsExactly(
             new QuotaOverride(Map.of("destination", "reviews"), 1, Duration.ofSeconds(5)),
             new QuotaOverride(
-                Map.of("destination", "productpage", "source", "10.28.11.20"), 500, Duration.ofSeconds(1)),
+                Map.of("destination", "productpage", "source", "10.28.11.20"),
+                500,
+                Duration.ofSeconds(1)),
             new QuotaOverride(Map.of("destination", "productpage"), 2, Duration.ofSeconds(5)));
     InstanceConfig quota = config.instances().get("requestcount.quota.istio-system");
     assertThat(quota.fields().keySet())
-        .containsExactlyInAnyOrder("dimensions.source", "dimensions.destination", "dimensions.destinationVersion");
+        .containsExactlyInAnyOrder(
+            "dimensions.source", "dimensions.destination", "dimensions.destinationVersion");
     // The rule has no namespace: it is in istio-system, where 'handler.memquota' lives.
     RuleConfig rule = config.rules().get(0);
     assertThat(rule.name()).isEqualTo("quota.istio-system");
@@ -243,6 +322,7 @@ class MixerReferenceConfigTest {
     InstanceConfig sourceIp = config.instances().get("sourceip.istio-system");
     assertThat(sourceIp.template()).isEqualTo("listentry");
     assertThat(sourceIp.fields().get("value").type()).isEqualTo(ValueType.IP_ADDRESS);
-    assertThat(config.rules().get(0).actions()).containsExactly(new Action(handler, List.of(sourceIp), null));
+    assertThat(config.rules().get(0).actions())
+        .containsExactly(new Action(handler, List.of(sourceIp), null));
   }
 }

@@ -40,8 +40,7 @@ class ReferencesTest {
     add("deny", "handler", "other");
     assertThat(resolve("deny", "istio-system")).isEqualTo("deny.istio-system");
     assertThat(resolve("deny", "other")).isEqualTo("deny.other");
-    assertThat(resolve("deny", "default"))
-        .isEqualTo("not found: 'deny' in namespace default");
+    assertThat(resolve("deny", "default")).isEqualTo("not found: 'deny' in namespace default");
   }
 
   @Test
@@ -58,7 +57,8 @@ class ReferencesTest {
   void kindQualifiedAndNamespaceQualifiedNamesFindTheSameObject() {
     add("deny", "denier", "istio-system");
     assertThat(resolve("deny.denier", "istio-system")).isEqualTo("deny.denier.istio-system");
-    assertThat(resolve("deny.denier.istio-system", "default")).isEqualTo("deny.denier.istio-system");
+    assertThat(resolve("deny.denier.istio-system", "default"))
+        .isEqualTo("deny.denier.istio-system");
     assertThat(resolve("deny.istio-system", "default")).isEqualTo("deny.denier.istio-system");
     assertThat(resolve("deny.denier", "default"))
         .isEqualTo(

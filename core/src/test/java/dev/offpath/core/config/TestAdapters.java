@@ -29,7 +29,10 @@ final class TestAdapters {
   record DenierConfig(int code, String message, Duration validDuration, long validUseCount) {}
 
   record ListConfig(
-      List<String> overrides, EntryType entryType, boolean blacklist, @Nullable String providerUrl) {}
+      List<String> overrides,
+      EntryType entryType,
+      boolean blacklist,
+      @Nullable String providerUrl) {}
 
   enum EntryType {
     STRINGS,
@@ -40,7 +43,8 @@ final class TestAdapters {
 
   record QuotaOverride(Map<String, String> dimensions, long maxAmount, Duration validDuration) {}
 
-  record Quota(String name, long maxAmount, Duration validDuration, List<QuotaOverride> overrides) {}
+  record Quota(
+      String name, long maxAmount, Duration validDuration, List<QuotaOverride> overrides) {}
 
   record MemQuotaConfig(List<Quota> quotas) {}
 
