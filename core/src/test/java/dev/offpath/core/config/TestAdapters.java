@@ -1,0 +1,159 @@
+package dev.offpath.core.config;
+
+import dev.offpath.core.adapter.AdapterConfigException;
+import dev.offpath.core.adapter.AdapterEnvironment;
+import dev.offpath.core.adapter.AdapterFactory;
+import dev.offpath.core.adapter.AdapterRegistry;
+import dev.offpath.core.adapter.Handler;
+import dev.offpath.core.adapter.Params;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Test-only adapter factories named like the real ones ({@code denier}, {@code list}, {@code
+ * memquota}) that parse a representative part of their params, so config tests do not depend on the
+ * adapters module. They never create handlers.
+ */
+final class TestAdapters {
+
+  private TestAdapters() {}
+
+  static AdapterRegistry registry() {
+    return AdapterRegistry.of(List.of(new Denier(), new ListChecker(), new MemQuota()));
+  }
+
+  record DenierConfig(int code, String message, Duration validDuration, long validUseCount) {}
+
+  record ListConfig(
+      List<String> overrides,
+      EntryType entryType,
+      boolean blacklist,
+      @Nullable String providerUrl) {}
+
+  enum EntryType {
+    STRINGS,
+    CASE_INSENSITIVE_STRINGS,
+    IP_ADDRESSES,
+    REGEX
+  }
+
+  record QuotaOverride(Map<String, String> dimensions, long maxAmount, Duration validDuration) {}
+
+  record Quota(
+      String name, long maxAmount, Duration validDuration, List<QuotaOverride> overrides) {}
+
+  record MemQuotaConfig(List<Quota> quotas) {}
+
+  private abstract static class NoHandlers<C> implements AdapterFactory<C> {
+    @Override
+    public Handler create(C config, AdapterEnvironment environment) {
+      throw new UnsupportedOperationException("test factory " + name() + " creates no handlers");
+    }
+  }
+
+  static final class Denier extends NoHandlers<DenierConfig> {
+    @Override
+    public String name() {
+      return "denier";
+    }
+
+    @Override
+    public Set<String> templates() {
+      return Set.of("checknothing");
+    }
+
+    @Override
+    public DenierConfig parse(Params params) throws AdapterConfigException {
+      int code = 7;
+      String message = "";
+      Params status = params.object("status");
+      if (status != null) {
+        long c = status.longValue("code", 7);
+        if (c < 0 || c > 16) {
+          throw status.invalid("code", c + " (expected: 0..16)");
+        }
+        code = (int) c;
+        message = status.string("message", "");
+        status.rejectUnknown();
+      }
+      Duration validDuration = params.duration("validDuration", Duration.ofSeconds(5));
+      long validUseCount = params.longValue("validUseCount", 1000);
+      params.rejectUnknown();
+      return new DenierConfig(code, message, validDuration, validUseCount);
+    }
+  }
+
+  static final class ListChecker extends NoHandlers<ListConfig> {
+    @Override
+    public String name() {
+      return "list";
+    }
+
+    @Override
+    public Set<String> templates() {
+      return Set.of("listentry");
+    }
+
+    @Override
+    public ListConfig parse(Params params) throws AdapterConfigException {
+      String providerUrl = params.string("providerUrl");
+      params.duration("refreshInterval");
+      params.duration("ttl");
+      params.duration("cachingInterval");
+      params.longValue("cachingUseCount", 0);
+      List<String> overrides = params.stringList("overrides");
+      EntryType entryType = params.enumValue("entryType", EntryType.class, EntryType.STRINGS);
+      boolean blacklist = params.booleanValue("blacklist", false);
+      params.rejectUnknown();
+      return new ListConfig(overrides, entryType, blacklist, providerUrl);
+    }
+  }
+
+  static final class MemQuota extends NoHandlers<MemQuotaConfig> {
+    @Override
+    public String name() {
+      return "memquota";
+    }
+
+    @Override
+    public Set<String> templates() {
+      return Set.of("quota");
+    }
+
+    @Override
+    public MemQuotaConfig parse(Params params) throws AdapterConfigException {
+      List<Quota> quotas = new ArrayList<>();
+      for (Params q : params.objectList("quotas")) {
+        String name = q.requireString("name");
+        long maxAmount = positive(q, "maxAmount");
+        Duration validDuration = q.duration("validDuration", Duration.ZERO);
+        List<QuotaOverride> overrides = new ArrayList<>();
+        for (Params o : q.objectList("overrides")) {
+          overrides.add(
+              new QuotaOverride(
+                  o.stringMap("dimensions"),
+                  positive(o, "maxAmount"),
+                  o.duration("validDuration", validDuration)));
+          o.rejectUnknown();
+        }
+        q.rejectUnknown();
+        quotas.add(new Quota(name, maxAmount, validDuration, overrides));
+      }
+      params.duration("minDeduplicationDuration");
+      params.rejectUnknown();
+      return new MemQuotaConfig(quotas);
+    }
+
+    private static long positive(Params p, String key) throws AdapterConfigException {
+      long v = p.longValue(key, 0);
+      if (v <= 0) {
+        throw p.invalid(key, v + " (expected: > 0)");
+      }
+      return v;
+    }
+  }
+}
