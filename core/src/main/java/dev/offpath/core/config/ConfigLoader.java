@@ -24,7 +24,7 @@ import java.util.stream.Stream;
  *   <li>{@code attributemanifest} — attribute types, merged over the built-in vocabulary; declaring
  *       an attribute with another type than it already has is an error.
  *   <li>{@code handler} ({@code spec.compiledAdapter} + {@code spec.params}) and Istio 1.0's
- *       per-adapter kinds ({@code kind: denier}, {@code listchecker} for the {@code list} adapter,
+ *       per-adapter kinds ({@code kind: denier}, {@code listchecker},
  *       {@code memquota}, …) whose spec is the params. Params are parsed by the adapter's {@link
  *       dev.offpath.core.adapter.AdapterFactory#parse}; an error names the line of the offending
  *       param.

@@ -76,9 +76,6 @@ final class PolicyCompiler {
   private static final String RULE = "rule";
   private static final String MANIFEST = "attributemanifest";
 
-  /** Istio 1.0 adapter kinds whose adapter has another name in Offpath's registry. */
-  private static final Map<String, String> ADAPTER_ALIASES = Map.of("listchecker", "list");
-
   private final AdapterRegistry adapters;
   private final Diagnostics diagnostics = new Diagnostics();
 
@@ -245,9 +242,7 @@ final class PolicyCompiler {
   }
 
   private @Nullable AdapterFactory<?> adapter(String name) {
-    AdapterFactory<?> f = adapters.find(name);
-    String alias = ADAPTER_ALIASES.get(name);
-    return f == null && alias != null ? adapters.find(alias) : f;
+    return adapters.find(name);
   }
 
   private DuplicateKeys duplicates(String file, Category category, String what) {

@@ -11,9 +11,10 @@ import org.jspecify.annotations.Nullable;
  * Names of handlers and instances and how rules refer to them, as Istio 1.1's Mixer resolved them
  * ({@code mixer/pkg/runtime/config/util.go}, {@code canonicalize}).
  *
- * <p>Every object has a key (name, kind, namespace). Istio 1.1's generic {@code handler} and {@code
- * instance} objects are known as {@code name.namespace}; Istio 1.0's per-adapter and per-template
- * objects as {@code name.kind.namespace}. A rule's reference resolves in its own namespace:
+ * <p>Every object has a key (name, kind, namespace) and is known by Mixer's fully qualified name
+ * {@code name.kind.namespace}: kind {@code handler}/{@code instance} for Istio 1.1's generic objects
+ * ({@code requestcountquota.instance.istio-system}, as Istio's docs name quotas), the adapter or
+ * template kind for Istio 1.0's per-kind objects ({@code denyall.denier.istio-system}). A rule's reference resolves in its own namespace:
  *
  * <ul>
  *   <li>{@code name} — the generic object {@code name} there; failing that, the one per-kind object
@@ -36,7 +37,7 @@ final class References<T> {
 
     /** The fully qualified name (see {@link PolicyConfig}). */
     String fqn() {
-      return generic ? name + "." + namespace : name + "." + kind + "." + namespace;
+      return name + "." + kind + "." + namespace;
     }
   }
 

@@ -331,7 +331,7 @@ class MixerReferenceConfigTest {
     PolicyConfig config = load(ISTIO_11, "samples/mixer-rule-deny-ip.yaml");
 
     HandlerConfig handler = config.handlers().get("whitelistip.istio-system");
-    assertThat(handler.adapter().name()).isEqualTo("list");
+    assertThat(handler.adapter().name()).isEqualTo("listchecker");
     assertThat(handler.adapterConfig())
         .isEqualTo(new ListConfig(List.of("10.57.0.0/16"), EntryType.IP_ADDRESSES, false, null));
     InstanceConfig sourceIp = config.instances().get("sourceip.istio-system");

@@ -90,7 +90,7 @@ final class TestAdapters {
   static final class ListChecker extends NoHandlers<ListConfig> {
     @Override
     public String name() {
-      return "list";
+      return "listchecker";
     }
 
     @Override
