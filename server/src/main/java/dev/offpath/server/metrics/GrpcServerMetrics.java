@@ -33,8 +33,9 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  *       PERMISSION_DENIED}, …).
  * </ul>
  *
- * <p>A call counts as handled when the server closes it, or as {@code CANCELLED} when the client
- * cancels it first; never both (a per-call flag settles the race between the two).
+ * <p>A call counts as handled once: when the server closes it, when the application throws (with the
+ * code gRPC derives from the throwable, {@code UNKNOWN} unless it carries a status), or as {@code
+ * CANCELLED} when the client cancels it first; a per-call flag settles races between these.
  *
  * <p>Hot path: the label-bound data points of a method are looked up once and cached per method
  * ({@link MethodMetrics}), and per status code inside it, so a call costs one map lookup on the full
@@ -112,7 +113,14 @@ public final class GrpcServerMetrics implements ServerInterceptor {
     MethodMetrics m = methodMetrics(call.getMethodDescriptor());
     m.started.inc();
     MonitoringCall<ReqT, RespT> monitored = new MonitoringCall<>(call, m, ticker.nanoTime());
-    return new MonitoringListener<>(next.startCall(monitored, headers), monitored);
+    ServerCall.Listener<ReqT> listener;
+    try {
+      listener = next.startCall(monitored, headers);
+    } catch (RuntimeException | Error e) {
+      monitored.failed(e);
+      throw e;
+    }
+    return new MonitoringListener<>(listener, monitored);
   }
 
   private MethodMetrics methodMetrics(MethodDescriptor<?, ?> method) {
@@ -202,6 +210,14 @@ public final class GrpcServerMetrics implements ServerInterceptor {
       super.close(status, trailers);
     }
 
+    /**
+     * The application threw: gRPC then closes the stream itself, bypassing {@link #close}, and the
+     * client sees the status of the throwable.
+     */
+    void failed(Throwable t) {
+      finish(Status.fromThrowable(t).getCode());
+    }
+
     void messageReceived() {
       metrics.msgReceived.inc();
     }
@@ -226,7 +242,22 @@ public final class GrpcServerMetrics implements ServerInterceptor {
     @Override
     public void onMessage(ReqT message) {
       call.messageReceived();
-      super.onMessage(message);
+      try {
+        super.onMessage(message);
+      } catch (RuntimeException | Error e) {
+        call.failed(e);
+        throw e;
+      }
+    }
+
+    @Override
+    public void onHalfClose() {
+      try {
+        super.onHalfClose();
+      } catch (RuntimeException | Error e) {
+        call.failed(e);
+        throw e;
+      }
     }
 
     @Override

@@ -4,15 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.offpath.core.time.FakeTicker;
+import io.grpc.CallOptions;
 import io.grpc.Context;
 import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
@@ -22,7 +25,14 @@ import io.grpc.health.v1.HealthGrpc;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.ServerCalls;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.concurrent.CountDownLatch;
@@ -34,6 +44,29 @@ import org.junit.jupiter.api.Test;
 class GrpcServerMetricsTest {
 
   private static final String HEALTH = "grpc.health.v1.Health";
+
+  private static final MethodDescriptor.Marshaller<String> UTF8 =
+      new MethodDescriptor.Marshaller<>() {
+        @Override
+        public InputStream stream(String value) {
+          return new ByteArrayInputStream(value.getBytes(StandardCharsets.UTF_8));
+        }
+
+        @Override
+        public String parse(InputStream stream) {
+          try {
+            return new String(stream.readAllBytes(), StandardCharsets.UTF_8);
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        }
+      };
+
+  private static final MethodDescriptor<String, String> FAIL =
+      MethodDescriptor.newBuilder(UTF8, UTF8)
+          .setType(MethodDescriptor.MethodType.UNARY)
+          .setFullMethodName("test.Failing/Fail")
+          .build();
 
   private final PrometheusRegistry registry = new PrometheusRegistry();
   private final FakeTicker ticker = new FakeTicker();
@@ -68,13 +101,22 @@ class GrpcServerMetricsTest {
             };
           }
         };
+    GrpcServerMetrics metrics = new GrpcServerMetrics(registry, ticker);
+    ServerServiceDefinition failing =
+        ServerServiceDefinition.builder("test.Failing")
+            .addMethod(
+                FAIL,
+                ServerCalls.asyncUnaryCall(
+                    (request, responseObserver) -> {
+                      throw new IllegalStateException("handler bug");
+                    }))
+            .build();
     String name = InProcessServerBuilder.generateName();
     server =
         InProcessServerBuilder.forName(name)
             .directExecutor()
-            .addService(
-                ServerInterceptors.intercept(
-                    health.getHealthService(), probe, new GrpcServerMetrics(registry, ticker)))
+            .addService(ServerInterceptors.intercept(health.getHealthService(), probe, metrics))
+            .addService(ServerInterceptors.intercept(failing, probe, metrics))
             .build()
             .start();
     channel = InProcessChannelBuilder.forName(name).directExecutor().build();
@@ -131,6 +173,23 @@ class GrpcServerMetricsTest {
         .contains("grpc_server_msg_received_total{" + labels + "} 3.0\n")
         .contains("grpc_server_msg_sent_total{" + labels + "} 1.0\n")
         .contains("grpc_server_handling_seconds_count{" + labels + "} 3\n");
+  }
+
+  @Test
+  void applicationExceptionCountsAsUnknownOnce() throws InterruptedException {
+    assertThatThrownBy(
+            () -> ClientCalls.blockingUnaryCall(channel, FAIL, CallOptions.DEFAULT, "request"))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNKNOWN));
+    assertThat(finished.await(10, TimeUnit.SECONDS)).isTrue();
+
+    String labels = "grpc_method=\"Fail\",grpc_service=\"test.Failing\",grpc_type=\"UNARY\"";
+    assertThat(Scrape.text(registry))
+        .contains("grpc_server_started_total{" + labels + "} 1.0\n")
+        .contains("grpc_server_handled_total{grpc_code=\"UNKNOWN\"," + labels + "} 1.0\n")
+        .doesNotContain("grpc_code=\"CANCELLED\"")
+        .contains("grpc_server_handling_seconds_count{" + labels + "} 1\n");
   }
 
   @Test
