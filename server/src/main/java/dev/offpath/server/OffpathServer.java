@@ -154,8 +154,7 @@ public final class OffpathServer implements AutoCloseable {
             .start();
 
     if (options.watchConfig() && !source.isEmbedded()) {
-      watcher = new ConfigWatcher(source.paths(), this::reload);
-      watcher.start();
+      watcher = ConfigWatcher.builder(source.paths(), this::reload).start();
     }
     log.info(
         "offpath serving config {} (version {}): grpc={} admin={} telemetry={}",

@@ -61,7 +61,7 @@ class ExtAuthzEndToEndTest {
     assertThat(denied.getDeniedResponse().getStatus().getCodeValue()).isEqualTo(403);
     assertThat(denied.getDeniedResponse().getBody()).contains("admin area is internal only");
     assertThat(denied.getDynamicMetadata().getFieldsOrThrow("offpath.rule").getStringValue())
-        .isEqualTo("denyadmin.istio-system");
+        .isEqualTo("denyadmin.rule.istio-system");
 
     CheckResponse internal =
         harness.check("request.path", "/admin/users", "request.headers[x-internal]", "true");
