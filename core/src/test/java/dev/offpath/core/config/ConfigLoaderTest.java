@@ -78,18 +78,18 @@ class ConfigLoaderTest {
                     name: first
                 """);
 
-    HandlerConfig handler = config.handlers().get("deny.ns");
+    HandlerConfig handler = config.handlers().get("deny.handler.ns");
     assertThat(handler.adapter().name()).isEqualTo("denier");
     assertThat(handler.adapterConfig())
         .isEqualTo(new DenierConfig(16, "who are you", Duration.ofSeconds(10), 3));
     assertThat(handler.source()).isEqualTo(new Source("test.yaml", 1));
-    InstanceConfig instance = config.instances().get("nothing.ns");
+    InstanceConfig instance = config.instances().get("nothing.instance.ns");
     assertThat(instance.template()).isEqualTo("checknothing");
     assertThat(instance.fields()).isEmpty();
 
     assertThat(config.rules()).hasSize(1);
     RuleConfig rule = config.rules().get(0);
-    assertThat(rule.name()).isEqualTo("deny.ns");
+    assertThat(rule.name()).isEqualTo("deny.rule.ns");
     assertThat(rule.source()).isEqualTo(new Source("test.yaml", 23));
     assertThat(rule.match().type()).isEqualTo(ValueType.BOOL);
     assertThat(rule.match().text()).isEqualTo("request.path == \"/admin\"");
@@ -235,9 +235,40 @@ class ConfigLoaderTest {
 
     assertThat(config.rules())
         .extracting(RuleConfig::name)
-        .containsExactly("a.istio-system", "b.default");
+        .containsExactly("a.rule.istio-system", "b.rule.default");
     HandlerConfig deny = config.handlers().get("deny.denier.istio-system");
     InstanceConfig nothing = config.instances().get("nothing.checknothing.istio-system");
+    for (RuleConfig rule : config.rules()) {
+      assertThat(rule.actions()).containsExactly(new Action(deny, List.of(nothing), null));
+    }
+  }
+
+  @Test
+  void genericObjectsAreReferencedByNameKindWordOrFullyQualifiedName() throws Exception {
+    PolicyConfig config =
+        load(
+            DENIER
+                + """
+                apiVersion: config.istio.io/v1alpha2
+                kind: rule
+                metadata: {name: a, namespace: ns}
+                spec:
+                  actions:
+                  - {handler: deny.handler, instances: [nothing.instance]}
+                ---
+                apiVersion: config.istio.io/v1alpha2
+                kind: rule
+                metadata: {name: b, namespace: other}
+                spec:
+                  actions:
+                  - {handler: deny.handler.ns, instances: [nothing.ns]}
+                """);
+
+    HandlerConfig deny = config.handlers().get("deny.handler.ns");
+    InstanceConfig nothing = config.instances().get("nothing.instance.ns");
+    assertThat(config.rules())
+        .extracting(RuleConfig::name)
+        .containsExactly("a.rule.ns", "b.rule.other");
     for (RuleConfig rule : config.rules()) {
       assertThat(rule.actions()).containsExactly(new Action(deny, List.of(nothing), null));
     }
@@ -283,28 +314,28 @@ class ConfigLoaderTest {
                     instances: [nothing]
                 """);
 
-    assertThat(config.handlers()).containsOnlyKeys("deny.ns");
-    assertThat(config.instances()).containsOnlyKeys("nothing.ns");
+    assertThat(config.handlers()).containsOnlyKeys("deny.handler.ns");
+    assertThat(config.instances()).containsOnlyKeys("nothing.instance.ns");
     RuleConfig rule = config.rules().get(0);
     assertThat(rule.actions()).hasSize(1);
     assertThat(rule.actions().get(0).instances())
         .extracting(InstanceConfig::name)
-        .containsExactly("nothing.ns");
+        .containsExactly("nothing.instance.ns");
     assertThat(warnings(config))
         .containsExactly(
-            "test.yaml:23: warning: handler 'env.ns': adapter 'kubernetesenv' is not supported;"
-                + " handler skipped",
-            "test.yaml:29: warning: handler 'remote.ns': out-of-process adapter 'mygrpcadapter' is"
-                + " not supported; handler skipped",
+            "test.yaml:23: warning: handler 'env.handler.ns': adapter 'kubernetesenv' is not"
+                + " supported; handler skipped",
+            "test.yaml:29: warning: handler 'remote.handler.ns': out-of-process adapter"
+                + " 'mygrpcadapter' is not supported; handler skipped",
             "test.yaml:36: warning: instance 'key.apikey.ns': template 'apikey' is not supported;"
                 + " instance skipped",
-            "test.yaml:46: warning: rule 'mixed.ns': sampling is not supported; every matching"
+            "test.yaml:46: warning: rule 'mixed.rule.ns': sampling is not supported; every matching"
                 + " request is dispatched",
-            "test.yaml:49: warning: rule 'mixed.ns': actions[0] on handler 'env' skipped (adapter"
-                + " 'kubernetesenv' is not supported)",
-            "test.yaml:52: warning: rule 'mixed.ns': actions[1]: instance 'key.apikey': template"
-                + " 'apikey' is not supported; instance not dispatched",
-            "test.yaml:53: warning: rule 'mixed.ns': actions[2] on handler 'remote' skipped"
+            "test.yaml:49: warning: rule 'mixed.rule.ns': actions[0] on handler 'env' skipped"
+                + " (adapter 'kubernetesenv' is not supported)",
+            "test.yaml:52: warning: rule 'mixed.rule.ns': actions[1]: instance 'key.apikey':"
+                + " template 'apikey' is not supported; instance not dispatched",
+            "test.yaml:53: warning: rule 'mixed.rule.ns': actions[2] on handler 'remote' skipped"
                 + " (out-of-process adapter 'mygrpcadapter' is not supported)");
   }
 
@@ -377,14 +408,15 @@ class ConfigLoaderTest {
     assertThat(e.errors())
         .extracting(ConfigError::toString)
         .containsExactly(
-            "b.yaml:5: rule 'r.istio-system': match: 'request.path' is STRING (expected: BOOL)",
-            "b.yaml:7: rule 'r.istio-system': handler 'missing' not found (expected: a handler"
+            "b.yaml:5: rule 'r.rule.istio-system': match: 'request.path' is STRING (expected:"
+                + " BOOL)",
+            "b.yaml:7: rule 'r.rule.istio-system': handler 'missing' not found (expected: a handler"
                 + " 'missing' in namespace istio-system)",
-            "b.yaml:7: rule 'r.istio-system': instance 'nothing' not found (expected: an instance"
-                + " 'nothing' in namespace istio-system)",
+            "b.yaml:7: rule 'r.rule.istio-system': instance 'nothing' not found (expected: an"
+                + " instance 'nothing' in namespace istio-system)",
             "a.yaml:4: handler 'd.denier.istio-system': validUseCount: many (expected: an"
                 + " integer)");
-    assertThat(e.getMessage()).startsWith("b.yaml:5: rule 'r.istio-system': match:");
+    assertThat(e.getMessage()).startsWith("b.yaml:5: rule 'r.rule.istio-system': match:");
   }
 
   @Test
@@ -453,9 +485,9 @@ class ConfigLoaderTest {
         .containsExactly(
             "test.yaml:1: warning: handler 'handler.stdio.istio-system': adapter 'stdio' is not"
                 + " supported; handler skipped",
-            "test.yaml:12: warning: rule 'stdio.istio-system': no action left to dispatch; rule"
-                + " skipped",
-            "test.yaml:17: warning: rule 'stdio.istio-system': actions[0] on handler"
+            "test.yaml:12: warning: rule 'stdio.rule.istio-system': no action left to dispatch;"
+                + " rule skipped",
+            "test.yaml:17: warning: rule 'stdio.rule.istio-system': actions[0] on handler"
                 + " 'handler.stdio' skipped (adapter 'stdio' is not supported)");
   }
 }

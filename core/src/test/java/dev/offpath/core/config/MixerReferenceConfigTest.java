@@ -56,39 +56,43 @@ class MixerReferenceConfigTest {
           ISTIO_10
               + ":183: handler 'handler.stdio.istio-system': adapter 'stdio' is not supported;"
               + " handler skipped",
-          ISTIO_10 + ":274: rule 'stdio.istio-system': no action left to dispatch; rule skipped",
           ISTIO_10
-              + ":282: rule 'stdio.istio-system': actions[0] on handler 'handler.stdio' skipped"
-              + " (adapter 'stdio' is not supported)",
-          ISTIO_10 + ":286: rule 'stdiotcp.istio-system': no action left to dispatch; rule skipped",
+              + ":274: rule 'stdio.rule.istio-system': no action left to dispatch; rule skipped",
           ISTIO_10
-              + ":294: rule 'stdiotcp.istio-system': actions[0] on handler 'handler.stdio' skipped"
-              + " (adapter 'stdio' is not supported)",
+              + ":282: rule 'stdio.rule.istio-system': actions[0] on handler 'handler.stdio'"
+              + " skipped (adapter 'stdio' is not supported)",
+          ISTIO_10
+              + ":286: rule 'stdiotcp.rule.istio-system': no action left to dispatch; rule skipped",
+          ISTIO_10
+              + ":294: rule 'stdiotcp.rule.istio-system': actions[0] on handler 'handler.stdio'"
+              + " skipped (adapter 'stdio' is not supported)",
           ISTIO_10
               + ":456: handler 'handler.prometheus.istio-system': adapter 'prometheus' is not"
               + " supported; handler skipped",
-          ISTIO_10 + ":599: rule 'promhttp.istio-system': no action left to dispatch; rule skipped",
           ISTIO_10
-              + ":607: rule 'promhttp.istio-system': actions[0] on handler 'handler.prometheus'"
-              + " skipped (adapter 'prometheus' is not supported)",
-          ISTIO_10 + ":614: rule 'promtcp.istio-system': no action left to dispatch; rule skipped",
+              + ":599: rule 'promhttp.rule.istio-system': no action left to dispatch; rule skipped",
           ISTIO_10
-              + ":622: rule 'promtcp.istio-system': actions[0] on handler 'handler.prometheus'"
+              + ":607: rule 'promhttp.rule.istio-system': actions[0] on handler"
+              + " 'handler.prometheus' skipped (adapter 'prometheus' is not supported)",
+          ISTIO_10
+              + ":614: rule 'promtcp.rule.istio-system': no action left to dispatch; rule skipped",
+          ISTIO_10
+              + ":622: rule 'promtcp.rule.istio-system': actions[0] on handler 'handler.prometheus'"
               + " skipped (adapter 'prometheus' is not supported)",
           ISTIO_10
               + ":628: handler 'handler.kubernetesenv.istio-system': adapter 'kubernetesenv' is not"
               + " supported; handler skipped",
           ISTIO_10
-              + ":642: rule 'kubeattrgenrulerule.istio-system': no action left to dispatch; rule"
-              + " skipped",
+              + ":642: rule 'kubeattrgenrulerule.rule.istio-system': no action left to dispatch;"
+              + " rule skipped",
           ISTIO_10
-              + ":649: rule 'kubeattrgenrulerule.istio-system': actions[0] on handler"
+              + ":649: rule 'kubeattrgenrulerule.rule.istio-system': actions[0] on handler"
               + " 'handler.kubernetesenv' skipped (adapter 'kubernetesenv' is not supported)",
           ISTIO_10
-              + ":653: rule 'tcpkubeattrgenrulerule.istio-system': no action left to dispatch; rule"
-              + " skipped",
+              + ":653: rule 'tcpkubeattrgenrulerule.rule.istio-system': no action left to dispatch;"
+              + " rule skipped",
           ISTIO_10
-              + ":661: rule 'tcpkubeattrgenrulerule.istio-system': actions[0] on handler"
+              + ":661: rule 'tcpkubeattrgenrulerule.rule.istio-system': actions[0] on handler"
               + " 'handler.kubernetesenv' skipped (adapter 'kubernetesenv' is not supported)",
           ISTIO_10
               + ":665: instance 'attributes.kubernetes.istio-system': template 'kubernetes' is not"
@@ -103,53 +107,57 @@ class MixerReferenceConfigTest {
   private static final List<String> ISTIO_11_WARNINGS =
       List.of(
           ISTIO_11
-              + ":214: handler 'stdio.istio-system': adapter 'stdio' is not supported; handler"
-              + " skipped",
-          ISTIO_11 + ":328: rule 'stdio.istio-system': no action left to dispatch; rule skipped",
-          ISTIO_11
-              + ":341: rule 'stdio.istio-system': actions[0] on handler 'stdio' skipped (adapter"
-              + " 'stdio' is not supported)",
-          ISTIO_11 + ":345: rule 'stdiotcp.istio-system': no action left to dispatch; rule skipped",
-          ISTIO_11
-              + ":358: rule 'stdiotcp.istio-system': actions[0] on handler 'stdio' skipped (adapter"
-              + " 'stdio' is not supported)",
-          ISTIO_11
-              + ":626: handler 'prometheus.istio-system': adapter 'prometheus' is not supported;"
+              + ":214: handler 'stdio.handler.istio-system': adapter 'stdio' is not supported;"
               + " handler skipped",
-          ISTIO_11 + ":832: rule 'promhttp.istio-system': no action left to dispatch; rule skipped",
           ISTIO_11
-              + ":845: rule 'promhttp.istio-system': actions[0] on handler 'prometheus' skipped"
-              + " (adapter 'prometheus' is not supported)",
-          ISTIO_11 + ":852: rule 'promtcp.istio-system': no action left to dispatch; rule skipped",
+              + ":328: rule 'stdio.rule.istio-system': no action left to dispatch; rule skipped",
           ISTIO_11
-              + ":865: rule 'promtcp.istio-system': actions[0] on handler 'prometheus' skipped"
-              + " (adapter 'prometheus' is not supported)",
+              + ":341: rule 'stdio.rule.istio-system': actions[0] on handler 'stdio' skipped"
+              + " (adapter 'stdio' is not supported)",
           ISTIO_11
-              + ":870: rule 'promtcpconnectionopen.istio-system': no action left to dispatch; rule"
-              + " skipped",
+              + ":345: rule 'stdiotcp.rule.istio-system': no action left to dispatch; rule skipped",
           ISTIO_11
-              + ":883: rule 'promtcpconnectionopen.istio-system': actions[0] on handler"
-              + " 'prometheus' skipped (adapter 'prometheus' is not supported)",
+              + ":358: rule 'stdiotcp.rule.istio-system': actions[0] on handler 'stdio' skipped"
+              + " (adapter 'stdio' is not supported)",
           ISTIO_11
-              + ":887: rule 'promtcpconnectionclosed.istio-system': no action left to dispatch;"
-              + " rule skipped",
-          ISTIO_11
-              + ":900: rule 'promtcpconnectionclosed.istio-system': actions[0] on handler"
-              + " 'prometheus' skipped (adapter 'prometheus' is not supported)",
-          ISTIO_11
-              + ":904: handler 'kubernetesenv.istio-system': adapter 'kubernetesenv' is not"
+              + ":626: handler 'prometheus.handler.istio-system': adapter 'prometheus' is not"
               + " supported; handler skipped",
           ISTIO_11
-              + ":924: rule 'kubeattrgenrulerule.istio-system': no action left to dispatch; rule"
-              + " skipped",
+              + ":832: rule 'promhttp.rule.istio-system': no action left to dispatch; rule skipped",
           ISTIO_11
-              + ":936: rule 'kubeattrgenrulerule.istio-system': actions[0] on handler"
+              + ":845: rule 'promhttp.rule.istio-system': actions[0] on handler 'prometheus'"
+              + " skipped (adapter 'prometheus' is not supported)",
+          ISTIO_11
+              + ":852: rule 'promtcp.rule.istio-system': no action left to dispatch; rule skipped",
+          ISTIO_11
+              + ":865: rule 'promtcp.rule.istio-system': actions[0] on handler 'prometheus' skipped"
+              + " (adapter 'prometheus' is not supported)",
+          ISTIO_11
+              + ":870: rule 'promtcpconnectionopen.rule.istio-system': no action left to dispatch;"
+              + " rule skipped",
+          ISTIO_11
+              + ":883: rule 'promtcpconnectionopen.rule.istio-system': actions[0] on handler"
+              + " 'prometheus' skipped (adapter 'prometheus' is not supported)",
+          ISTIO_11
+              + ":887: rule 'promtcpconnectionclosed.rule.istio-system': no action left to"
+              + " dispatch; rule skipped",
+          ISTIO_11
+              + ":900: rule 'promtcpconnectionclosed.rule.istio-system': actions[0] on handler"
+              + " 'prometheus' skipped (adapter 'prometheus' is not supported)",
+          ISTIO_11
+              + ":904: handler 'kubernetesenv.handler.istio-system': adapter 'kubernetesenv' is not"
+              + " supported; handler skipped",
+          ISTIO_11
+              + ":924: rule 'kubeattrgenrulerule.rule.istio-system': no action left to dispatch;"
+              + " rule skipped",
+          ISTIO_11
+              + ":936: rule 'kubeattrgenrulerule.rule.istio-system': actions[0] on handler"
               + " 'kubernetesenv' skipped (adapter 'kubernetesenv' is not supported)",
           ISTIO_11
-              + ":940: rule 'tcpkubeattrgenrulerule.istio-system': no action left to dispatch; rule"
-              + " skipped",
+              + ":940: rule 'tcpkubeattrgenrulerule.rule.istio-system': no action left to dispatch;"
+              + " rule skipped",
           ISTIO_11
-              + ":953: rule 'tcpkubeattrgenrulerule.istio-system': actions[0] on handler"
+              + ":953: rule 'tcpkubeattrgenrulerule.rule.istio-system': actions[0] on handler"
               + " 'kubernetesenv' skipped (adapter 'kubernetesenv' is not supported)",
           ISTIO_11
               + ":957: instance 'attributes.kubernetes.istio-system': template 'kubernetes' is not"
@@ -281,7 +289,7 @@ class MixerReferenceConfigTest {
     InstanceConfig request =
         config.instances().get("denyreviewsv3request.checknothing.istio-system");
     RuleConfig rule = config.rules().get(0);
-    assertThat(rule.name()).isEqualTo("denyreviewsv3.istio-system");
+    assertThat(rule.name()).isEqualTo("denyreviewsv3.rule.istio-system");
     assertThat(rule.match().type()).isEqualTo(ValueType.BOOL);
     assertThat(rule.actions()).containsExactly(new Action(handler, List.of(request), null));
   }
@@ -291,7 +299,7 @@ class MixerReferenceConfigTest {
     PolicyConfig config = load(ISTIO_10, "samples/mixer-rule-ingress-denial.yaml");
 
     RuleConfig rule = config.rules().get(0);
-    assertThat(rule.name()).isEqualTo("denyingress.istio-system");
+    assertThat(rule.name()).isEqualTo("denyingress.rule.istio-system");
     assertThat(rule.actions().get(0).handler().name()).isEqualTo("handler.denier.istio-system");
     assertThat(rule.actions().get(0).instances())
         .extracting(InstanceConfig::name)
@@ -321,7 +329,7 @@ class MixerReferenceConfigTest {
             "dimensions.source", "dimensions.destination", "dimensions.destinationVersion");
     // The rule has no namespace: it is in istio-system, where 'handler.memquota' lives.
     RuleConfig rule = config.rules().get(0);
-    assertThat(rule.name()).isEqualTo("quota.istio-system");
+    assertThat(rule.name()).isEqualTo("quota.rule.istio-system");
     assertThat(rule.match()).isNull();
     assertThat(rule.actions().get(0).instances()).containsExactly(quota);
   }
@@ -330,11 +338,11 @@ class MixerReferenceConfigTest {
   void denyIpSampleUsesTheGenericKindsAndTheListcheckerAdapterName() throws Exception {
     PolicyConfig config = load(ISTIO_11, "samples/mixer-rule-deny-ip.yaml");
 
-    HandlerConfig handler = config.handlers().get("whitelistip.istio-system");
+    HandlerConfig handler = config.handlers().get("whitelistip.handler.istio-system");
     assertThat(handler.adapter().name()).isEqualTo("listchecker");
     assertThat(handler.adapterConfig())
         .isEqualTo(new ListConfig(List.of("10.57.0.0/16"), EntryType.IP_ADDRESSES, false, null));
-    InstanceConfig sourceIp = config.instances().get("sourceip.istio-system");
+    InstanceConfig sourceIp = config.instances().get("sourceip.instance.istio-system");
     assertThat(sourceIp.template()).isEqualTo("listentry");
     assertThat(sourceIp.fields().get("value").type()).isEqualTo(ValueType.IP_ADDRESS);
     assertThat(config.rules().get(0).actions())

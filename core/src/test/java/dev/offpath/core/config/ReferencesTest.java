@@ -8,6 +8,7 @@ import dev.offpath.core.config.References.Found;
 import dev.offpath.core.config.References.Key;
 import dev.offpath.core.config.References.NotFound;
 import dev.offpath.core.config.References.Resolution;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ReferencesTest {
@@ -20,7 +21,10 @@ class ReferencesTest {
   }
 
   private String resolve(String ref, String namespace) {
-    Resolution<String> r = handlers.resolve(ref, namespace);
+    return describe(handlers.resolve(ref, namespace));
+  }
+
+  private static String describe(Resolution<String> r) {
     return switch (r) {
       case Found<String> f -> f.key().fqn();
       case NotFound<String> n -> "not found: " + n.expected();
@@ -29,8 +33,8 @@ class ReferencesTest {
   }
 
   @Test
-  void genericObjectsAreNamedWithoutKindAndPerKindObjectsWithIt() {
-    assertThat(handlers.key("deny", "handler", "ns").fqn()).isEqualTo("deny.ns");
+  void everyObjectIsNamedWithItsKindTheGenericOnesWithKindHandler() {
+    assertThat(handlers.key("deny", "handler", "ns").fqn()).isEqualTo("deny.handler.ns");
     assertThat(handlers.key("deny", "denier", "ns").fqn()).isEqualTo("deny.denier.ns");
   }
 
@@ -38,8 +42,8 @@ class ReferencesTest {
   void bareNameResolvesInTheRulesNamespace() {
     add("deny", "handler", "istio-system");
     add("deny", "handler", "other");
-    assertThat(resolve("deny", "istio-system")).isEqualTo("deny.istio-system");
-    assertThat(resolve("deny", "other")).isEqualTo("deny.other");
+    assertThat(resolve("deny", "istio-system")).isEqualTo("deny.handler.istio-system");
+    assertThat(resolve("deny", "other")).isEqualTo("deny.handler.other");
     assertThat(resolve("deny", "default")).isEqualTo("not found: 'deny' in namespace default");
   }
 
@@ -50,7 +54,7 @@ class ReferencesTest {
     add("h", "memquota", "ns");
     assertThat(resolve("h", "ns")).isEqualTo("ambiguous: [h.denier.ns, h.memquota.ns]");
     add("h", "handler", "ns");
-    assertThat(resolve("h", "ns")).isEqualTo("h.ns");
+    assertThat(resolve("h", "ns")).isEqualTo("h.handler.ns");
   }
 
   @Test
@@ -68,9 +72,35 @@ class ReferencesTest {
   @Test
   void genericObjectsResolveByNamespaceOrByKindWordHandler() {
     add("list", "handler", "istio-system");
-    assertThat(resolve("list.istio-system", "default")).isEqualTo("list.istio-system");
-    assertThat(resolve("list.handler.istio-system", "default")).isEqualTo("list.istio-system");
-    assertThat(resolve("list.handler", "istio-system")).isEqualTo("list.istio-system");
+    assertThat(resolve("list.istio-system", "default")).isEqualTo("list.handler.istio-system");
+    assertThat(resolve("list.handler.istio-system", "default"))
+        .isEqualTo("list.handler.istio-system");
+    assertThat(resolve("list.handler", "istio-system")).isEqualTo("list.handler.istio-system");
+    assertThat(resolve("list.handler", "default"))
+        .isEqualTo(
+            "not found: 'list' of kind handler in namespace default, or 'list' in namespace"
+                + " handler");
+  }
+
+  @Test
+  void genericInstancesResolveByNamespaceOrByKindWordInstance() {
+    References<String> instances = new References<>("instance");
+    Key key = instances.key("nothing", "instance", "istio-system");
+    instances.put(key, new Active<>(key.fqn(), new Source("test.yaml", 1)));
+    for (String ref : List.of("nothing", "nothing.instance")) {
+      assertThat(describe(instances.resolve(ref, "istio-system")))
+          .as(ref)
+          .isEqualTo("nothing.instance.istio-system");
+    }
+    for (String ref : List.of("nothing.istio-system", "nothing.instance.istio-system")) {
+      assertThat(describe(instances.resolve(ref, "default")))
+          .as(ref)
+          .isEqualTo("nothing.instance.istio-system");
+    }
+    assertThat(describe(instances.resolve("nothing.handler", "istio-system")))
+        .isEqualTo(
+            "not found: 'nothing' of kind handler in namespace istio-system, or 'nothing' in"
+                + " namespace handler");
   }
 
   @Test

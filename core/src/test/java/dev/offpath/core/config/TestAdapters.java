@@ -14,7 +14,7 @@ import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Test-only adapter factories named like the real ones ({@code denier}, {@code list}, {@code
+ * Test-only adapter factories named like the real ones ({@code denier}, {@code listchecker}, {@code
  * memquota}) that parse a representative part of their params, so config tests do not depend on the
  * adapters module. They never create handlers.
  */
