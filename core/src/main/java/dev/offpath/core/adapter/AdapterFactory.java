@@ -3,7 +3,7 @@ package dev.offpath.core.adapter;
 import java.util.Set;
 
 /**
- * The adapter SPI: one implementation per adapter kind ({@code denier}, {@code list}, {@code
+ * The adapter SPI: one implementation per adapter kind ({@code denier}, {@code listchecker}, {@code
  * memquota}, …). Parsing is separate from instantiation so that a config can be validated fully
  * ({@code offpath validate}, a reload) without starting anything.
  *
