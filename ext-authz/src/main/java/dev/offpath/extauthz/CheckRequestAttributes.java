@@ -92,7 +92,8 @@ public final class CheckRequestAttributes {
       putString(b, "request.useragent", headers.get("user-agent"));
       putString(b, "request.referer", headers.get("referer"));
     }
-    if (http.getSize() >= 0 && (http.getSize() > 0 || !http.getMethod().isEmpty())) {
+    // Envoy sends -1 for an unknown size; a request without a method is no HTTP request at all.
+    if (!http.getMethod().isEmpty() && http.getSize() >= 0) {
       b.put("request.size", http.getSize());
     }
     if (!http.getMethod().isEmpty() || !headers.isEmpty()) {

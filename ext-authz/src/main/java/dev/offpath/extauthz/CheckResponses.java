@@ -14,7 +14,6 @@ import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
 import io.envoyproxy.envoy.service.auth.v3.DeniedHttpResponse;
 import io.envoyproxy.envoy.service.auth.v3.OkHttpResponse;
 import io.envoyproxy.envoy.type.v3.HttpStatus;
-import java.util.List;
 
 /**
  * Turns a {@link Decision} into Envoy's {@link CheckResponse}. An allow without header mutations is
@@ -62,12 +61,13 @@ final class CheckResponses {
 
   static CheckResponse denied(StatusCode code, String message, Decision decision) {
     Struct.Builder meta = Struct.newBuilder();
-    if (decision != null && decision.decidingRule() != null) {
-      meta.putFields("offpath.rule", Value.newBuilder().setStringValue(decision.decidingRule()).build());
+    String rule = decision.decidingRule();
+    if (rule != null) {
+      meta.putFields("offpath.rule", Value.newBuilder().setStringValue(rule).build());
     }
-    if (decision != null && decision.decidingHandler() != null) {
-      meta.putFields(
-          "offpath.handler", Value.newBuilder().setStringValue(decision.decidingHandler()).build());
+    String handler = decision.decidingHandler();
+    if (handler != null) {
+      meta.putFields("offpath.handler", Value.newBuilder().setStringValue(handler).build());
     }
     return denied(code, message, meta.build());
   }
@@ -102,9 +102,5 @@ final class CheckResponses {
                 ? HeaderAppendAction.APPEND_IF_EXISTS_OR_ADD
                 : HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD)
         .build();
-  }
-
-  static List<String> names(List<HeaderMutation> mutations) {
-    return mutations.stream().map(HeaderMutation::name).toList();
   }
 }

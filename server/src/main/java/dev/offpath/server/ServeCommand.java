@@ -1,9 +1,9 @@
 package dev.offpath.server;
 
+import dev.offpath.core.adapter.Params;
 import dev.offpath.core.config.ConfigException;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -52,25 +52,31 @@ final class ServeCommand implements Callable<Integer> {
   boolean noWatch;
 
   @Override
-  public Integer call() throws IOException, InterruptedException {
-    ServerOptions options =
-        new ServerOptions(
-            config,
-            grpcAddress,
-            grpcPort,
-            adminAddress,
-            adminPort,
-            telemetryPort,
-            maxMessageBytes,
-            failOpen,
-            parseGrace(shutdownGrace),
-            !noWatch);
+  public Integer call() throws InterruptedException {
     OffpathServer server;
     try {
+      ServerOptions options =
+          new ServerOptions(
+              config,
+              grpcAddress,
+              grpcPort,
+              adminAddress,
+              adminPort,
+              telemetryPort,
+              maxMessageBytes,
+              failOpen,
+              Params.parseDuration(shutdownGrace),
+              !noWatch);
       server = OffpathServer.start(options);
+    } catch (IllegalArgumentException e) {
+      System.err.println("offpath serve: " + e.getMessage());
+      return 2;
     } catch (ConfigException e) {
       System.err.println(e.getMessage());
       System.err.println("offpath: config invalid (" + e.errors().size() + " error(s)); not starting");
+      return 1;
+    } catch (IOException e) {
+      System.err.println("offpath serve: " + e);
       return 1;
     }
     CountDownLatch stopped = new CountDownLatch(1);
@@ -85,9 +91,5 @@ final class ServeCommand implements Callable<Integer> {
     server.awaitTermination();
     stopped.await();
     return 0;
-  }
-
-  private static Duration parseGrace(String text) {
-    return dev.offpath.core.adapter.Params.parseDuration(text);
   }
 }

@@ -40,10 +40,4 @@ public record ServerOptions(
       throw new IllegalArgumentException(name + ": " + port + " (expected: 0..65535)");
     }
   }
-
-  /** Defaults of DESIGN §2, all on loopback and picked ports: for tests. */
-  public static ServerOptions forTest(List<Path> configPaths) {
-    return new ServerOptions(
-        configPaths, "127.0.0.1", 0, "127.0.0.1", 0, 0, 1 << 20, false, Duration.ofSeconds(5), true);
-  }
 }

@@ -55,10 +55,7 @@ class ConfigReloadTest {
   void goodConfigIsAppliedAndBadConfigKeepsTheLastGoodOne() throws Exception {
     Path file = dir.resolve("policy.yaml");
     Files.writeString(file, DENY_ADMIN.formatted("no admin", "/admin"));
-    harness =
-        ServerHarness.start(
-            new ServerOptions(
-                List.of(dir), "127.0.0.1", 0, "127.0.0.1", 0, 0, 1 << 20, false, Duration.ofSeconds(5), false));
+    harness = ServerHarness.start(ServerHarness.options(List.of(dir), false));
     assertThat(code("/admin")).isEqualTo(7);
     assertThat(code("/debug")).isZero();
 

@@ -11,6 +11,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,8 +35,14 @@ final class ServerHarness implements AutoCloseable {
     this.authz = AuthorizationGrpc.newBlockingStub(channel);
   }
 
+  /** Everything on loopback with picked ports, the config watched. */
+  static ServerOptions options(List<Path> config, boolean watch) {
+    return new ServerOptions(
+        config, "127.0.0.1", 0, "127.0.0.1", 0, 0, 1 << 20, false, Duration.ofSeconds(5), watch);
+  }
+
   static ServerHarness start(List<Path> config) throws Exception {
-    return new ServerHarness(OffpathServer.start(ServerOptions.forTest(config)));
+    return new ServerHarness(OffpathServer.start(options(config, true)));
   }
 
   static ServerHarness start(ServerOptions options) throws Exception {

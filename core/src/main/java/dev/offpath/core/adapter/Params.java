@@ -57,7 +57,7 @@ public final class Params {
 
   private @Nullable Object raw(String key) {
     Object v = values.get(key);
-    String alt = snake(key);
+    String alt = snakeCase(key);
     if (v == null && !alt.equals(key)) {
       v = values.get(alt);
       if (v != null) {
@@ -68,7 +68,8 @@ public final class Params {
     return v;
   }
 
-  private static String snake(String camel) {
+  /** {@code validDuration} → {@code valid_duration}: the other spelling Mixer's params accept. */
+  public static String snakeCase(String camel) {
     StringBuilder sb = new StringBuilder(camel.length() + 4);
     for (int i = 0; i < camel.length(); i++) {
       char c = camel.charAt(i);

@@ -1,5 +1,6 @@
 package dev.offpath.core.config;
 
+import dev.offpath.core.adapter.Params;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -201,15 +202,6 @@ final class YamlNodes {
 
   /** {@code monitoredResourceType} → {@code monitored_resource_type}. */
   static String snake(String camel) {
-    StringBuilder sb = new StringBuilder(camel.length() + 4);
-    for (int i = 0; i < camel.length(); i++) {
-      char c = camel.charAt(i);
-      if (Character.isUpperCase(c)) {
-        sb.append('_').append(Character.toLowerCase(c));
-      } else {
-        sb.append(c);
-      }
-    }
-    return sb.toString();
+    return Params.snakeCase(camel);
   }
 }

@@ -167,10 +167,12 @@ public final class PolicyEngine implements AutoCloseable {
         dispatch(rule.rule, action, attributes, result);
       }
       if (!rule.rule.requestHeaderOperations().isEmpty()) {
-        requestMutations = append(requestMutations, rule.rule, rule.rule.requestHeaderOperations(), attributes);
+        requestMutations =
+            append(requestMutations, rule.rule, rule.rule.requestHeaderOperations(), attributes);
       }
       if (!rule.rule.responseHeaderOperations().isEmpty()) {
-        responseMutations = append(responseMutations, rule.rule, rule.rule.responseHeaderOperations(), attributes);
+        responseMutations =
+            append(responseMutations, rule.rule, rule.rule.responseHeaderOperations(), attributes);
       }
     }
     return result.toDecision(requestMutations, responseMutations);
@@ -207,7 +209,7 @@ public final class PolicyEngine implements AutoCloseable {
           throw new IllegalStateException("handler does not serve template 'quota'");
         }
         QuotaResult q =
-            quota.allocate(instance, new QuotaArgs(quotaRequestId(attributes), 1, false));
+            quota.allocate(instance, new QuotaArgs(quotaRequestId(), 1, false));
         result.quota(rule, handlerName, instance.name(), q);
       } else {
         if (!(owned.handler instanceof CheckHandler check)) {
@@ -228,7 +230,7 @@ public final class PolicyEngine implements AutoCloseable {
     }
   }
 
-  private String quotaRequestId(Attributes attributes) {
+  private String quotaRequestId() {
     // Each check is a fresh allocation; the id only needs to be unique within this process.
     return "offpath-" + version + "-" + quotaRequestIds.incrementAndGet();
   }
