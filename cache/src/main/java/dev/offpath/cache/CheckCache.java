@@ -72,6 +72,7 @@ public final class CheckCache {
   private final int maximumShapes;
   private final Executor executor;
   private final long seed;
+  private final long signatureMask;
   private final AtomicReference<Generation> generation;
 
   private final LongAdder hits = new LongAdder();
@@ -86,6 +87,7 @@ public final class CheckCache {
     this.maximumShapes = b.maximumShapes;
     this.executor = b.executor;
     this.seed = b.seed;
+    this.signatureMask = b.signatureMask;
     this.generation = new AtomicReference<>(newGeneration(Long.MIN_VALUE));
   }
 
@@ -219,7 +221,7 @@ public final class CheckCache {
         shapeOverflows.increment();
         return null;
       }
-      shape = new Shape(shapes.length, key);
+      shape = new Shape(shapes.length, key, signatureMask);
       g.shapesByKey.put(key, shape);
       Shape[] next = Arrays.copyOf(shapes, shapes.length + 1);
       next[shapes.length] = shape;
@@ -323,6 +325,7 @@ public final class CheckCache {
     private int maximumShapes = DEFAULT_MAXIMUM_SHAPES;
     private Executor executor = ForkJoinPool.commonPool();
     private long seed = ThreadLocalRandom.current().nextLong();
+    private long signatureMask = -1L;
 
     private Builder(Ticker ticker) {
       this.ticker = requireNonNull(ticker, "ticker");
@@ -356,6 +359,12 @@ public final class CheckCache {
     /** Seed of the signature hash (default random), so that clients cannot aim at collisions. */
     public Builder hashSeed(long seed) {
       this.seed = seed;
+      return this;
+    }
+
+    /** Keeps only these signature bits; tests use it to force collisions. */
+    Builder signatureMask(long signatureMask) {
+      this.signatureMask = signatureMask;
       return this;
     }
 

@@ -38,10 +38,13 @@ final class Shape {
   private final String[][] mapExactKeys;
   private final String[][] mapAbsentKeys;
   private final int valueCount;
+  private final long signatureMask;
 
-  Shape(int id, ShapeKey key) {
+  /** {@code signatureMask} is all ones except in tests that force collisions. */
+  Shape(int id, ShapeKey key, long signatureMask) {
     this.id = id;
     this.key = key;
+    this.signatureMask = signatureMask;
     this.absent = key.absent().toArray(String[]::new);
     this.exact = key.exact().toArray(String[]::new);
     int maps = key.maps().size();
@@ -102,7 +105,7 @@ final class Shape {
         h = hashString(round(h, 'm'), value);
       }
     }
-    h = fmix(h);
+    h = fmix(h) & signatureMask;
     return h == NO_MATCH ? 1L : h;
   }
 
