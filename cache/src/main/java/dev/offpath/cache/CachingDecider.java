@@ -1,0 +1,91 @@
+package dev.offpath.cache;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.offpath.core.attribute.AttributeManifest;
+import dev.offpath.core.attribute.Attributes;
+import dev.offpath.core.attribute.ReferencedAttributes;
+import dev.offpath.core.attribute.TrackingAttributes;
+import dev.offpath.core.runtime.Decider;
+import dev.offpath.core.runtime.Decision;
+import dev.offpath.core.runtime.PolicyEngine;
+import dev.offpath.core.runtime.PolicyStore;
+import java.util.Set;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The live policy behind a {@link CheckCache}: a hit returns the cached decision; a miss evaluates
+ * the live engine on a recording view of the attributes and offers the decision and its reads to the
+ * cache, keyed by the engine's config version.
+ *
+ * <p>An evaluation that enumerates the bag ({@link Attributes#names()}) depends on all of it, which
+ * the reads do not describe; its decision is not stored.
+ *
+ * <p>Thread-safe and non-blocking as long as the engine's handlers are.
+ */
+public final class CachingDecider implements Decider {
+
+  private final Supplier<PolicyEngine> engines;
+  private final CheckCache cache;
+
+  /** Decides with whatever engine {@code engines} returns; its versions must never decrease. */
+  public CachingDecider(Supplier<PolicyEngine> engines, CheckCache cache) {
+    this.engines = requireNonNull(engines, "engines");
+    this.cache = requireNonNull(cache, "cache");
+  }
+
+  /** Decides with the live engine of {@code store}. */
+  public static CachingDecider of(PolicyStore store, CheckCache cache) {
+    requireNonNull(store, "store");
+    return new CachingDecider(store::current, cache);
+  }
+
+  public CheckCache cache() {
+    return cache;
+  }
+
+  @Override
+  public Decision check(Attributes attributes) {
+    requireNonNull(attributes, "attributes");
+    PolicyEngine engine = engines.get();
+    long version = engine.version();
+    Decision cached = cache.lookup(version, attributes);
+    if (cached != null) {
+      return cached;
+    }
+    ReferencedAttributes referenced = new ReferencedAttributes();
+    Recording recording = new Recording(new TrackingAttributes(attributes, referenced));
+    Decision decision = engine.check(recording);
+    if (!recording.enumerated) {
+      cache.store(version, attributes, referenced, decision);
+    }
+    return decision;
+  }
+
+  @Override
+  public AttributeManifest manifest() {
+    return engines.get().config().manifest();
+  }
+
+  /** Notes whether the evaluation listed the bag's names. Confined to one evaluation. */
+  private static final class Recording implements Attributes {
+    private final TrackingAttributes tracking;
+    boolean enumerated;
+
+    Recording(TrackingAttributes tracking) {
+      this.tracking = tracking;
+    }
+
+    @Override
+    public @Nullable Object get(String name) {
+      return tracking.get(name);
+    }
+
+    @Override
+    public Set<String> names() {
+      enumerated = true;
+      return tracking.names();
+    }
+  }
+}
