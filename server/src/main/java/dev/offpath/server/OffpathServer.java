@@ -5,6 +5,8 @@ import static java.util.Objects.requireNonNull;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.offpath.cache.CachingDecider;
+import dev.offpath.cache.CheckCache;
 import dev.offpath.core.adapter.AdapterRegistry;
 import dev.offpath.core.config.Action;
 import dev.offpath.core.config.ConfigException;
@@ -14,6 +16,7 @@ import dev.offpath.core.config.HandlerConfig;
 import dev.offpath.core.config.InstanceConfig;
 import dev.offpath.core.config.PolicyConfig;
 import dev.offpath.core.config.RuleConfig;
+import dev.offpath.core.runtime.Decider;
 import dev.offpath.core.runtime.PolicyEngine;
 import dev.offpath.core.runtime.PolicyStore;
 import dev.offpath.core.runtime.RuntimeServices;
@@ -21,6 +24,7 @@ import dev.offpath.core.time.Ticker;
 import dev.offpath.extauthz.AuthorizationService;
 import dev.offpath.extauthz.RequestLimits;
 import dev.offpath.server.admin.AdminServer;
+import dev.offpath.server.metrics.CheckCacheMetrics;
 import dev.offpath.server.metrics.GrpcServerMetrics;
 import dev.offpath.server.metrics.MixerMetrics;
 import dev.offpath.server.watch.ConfigWatcher;
@@ -49,7 +53,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The running server and the only place where parts are wired together: config source → loader →
- * {@link PolicyStore}; the gRPC server (ext_authz + health, with metrics); the admin HTTP server;
+ * {@link PolicyStore} (behind the check cache); the gRPC server (ext_authz + health, with metrics); the admin HTTP server;
  * the telemetry HTTP server; the config watcher.
  *
  * <p>Lifecycle: {@link #start} loads the config (a bad config at start is fatal: nothing to serve),
@@ -126,7 +130,7 @@ public final class OffpathServer implements AutoCloseable {
     JvmMetrics.builder().register(registry);
 
     GrpcServerMetrics grpcMetrics = new GrpcServerMetrics(registry);
-    AuthorizationService authz = new AuthorizationService(store, RequestLimits.DEFAULT);
+    AuthorizationService authz = new AuthorizationService(decider(), RequestLimits.DEFAULT);
     grpc =
         NettyServerBuilder.forAddress(new InetSocketAddress(options.grpcAddress(), options.grpcPort()))
             .directExecutor()
@@ -163,6 +167,17 @@ public final class OffpathServer implements AutoCloseable {
         grpcPort(),
         adminPort(),
         telemetryPort());
+  }
+
+  /** The live policy, behind the check cache unless it is turned off. */
+  private Decider decider() {
+    if (options.checkCacheSize() == 0) {
+      return store;
+    }
+    CheckCache cache =
+        CheckCache.builder(Ticker.system()).maximumEntries(options.checkCacheSize()).build();
+    CheckCacheMetrics.register(cache, registry);
+    return CachingDecider.of(store, cache);
   }
 
   /** Reloads the config from its source; a failure keeps the live snapshot. Returns success. */

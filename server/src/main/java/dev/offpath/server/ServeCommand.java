@@ -45,6 +45,9 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--fail-open", description = "Allow requests whose decision failed (instance build error, handler failure) instead of denying them with INTERNAL.")
   boolean failOpen;
 
+  @Option(names = "--check-cache-size", defaultValue = "10000", description = "Entries in the check cache (default: ${DEFAULT-VALUE}; 0 turns it off).")
+  int checkCacheSize;
+
   @Option(names = "--shutdown-grace", defaultValue = "10s", description = "How long calls in flight may finish on shutdown (default: ${DEFAULT-VALUE}).")
   String shutdownGrace;
 
@@ -65,6 +68,7 @@ final class ServeCommand implements Callable<Integer> {
               telemetryPort,
               maxMessageBytes,
               failOpen,
+              checkCacheSize,
               Params.parseDuration(shutdownGrace),
               !noWatch);
       server = OffpathServer.start(options);

@@ -8,7 +8,7 @@ import java.util.List;
 
 /**
  * Everything {@code offpath serve} is told. An empty {@code configPaths} means the embedded default
- * config. Port 0 picks a free port.
+ * config. Port 0 picks a free port. {@code checkCacheSize} 0 turns the check cache off.
  */
 public record ServerOptions(
     List<Path> configPaths,
@@ -19,6 +19,7 @@ public record ServerOptions(
     int telemetryPort,
     int maxMessageBytes,
     boolean failOpen,
+    int checkCacheSize,
     Duration shutdownGrace,
     boolean watchConfig) {
 
@@ -30,6 +31,9 @@ public record ServerOptions(
     checkPort("grpcPort", grpcPort);
     checkPort("adminPort", adminPort);
     checkPort("telemetryPort", telemetryPort);
+    if (checkCacheSize < 0) {
+      throw new IllegalArgumentException("checkCacheSize: " + checkCacheSize + " (expected: >= 0)");
+    }
     if (maxMessageBytes <= 0) {
       throw new IllegalArgumentException("maxMessageBytes: " + maxMessageBytes + " (expected: > 0)");
     }

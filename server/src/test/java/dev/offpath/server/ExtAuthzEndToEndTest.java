@@ -163,6 +163,27 @@ class ExtAuthzEndToEndTest {
   }
 
   @Test
+  void repeatedDecisionsComeFromTheCheckCache() throws Exception {
+    harness = ServerHarness.start(List.of(EXAMPLES.resolve("deny.yaml")));
+    for (int i = 0; i < 3; i++) {
+      assertThat(
+              harness
+                  .check("request.path", "/admin", "request.headers[x-user]", "dora")
+                  .getDeniedResponse()
+                  .getStatus()
+                  .getCodeValue())
+          .isEqualTo(403);
+    }
+    // The second and third denial come from the cache, without a dispatch to the denier. (Decisions
+    // that allocated quota are never cached: memquotaDeniesThePerUserExcess… runs with the cache on.)
+    assertThat(harness.metrics())
+        .contains("mixer_checkcache_cache_hits_total 2.0")
+        .contains("mixer_checkcache_cache_writes_total 1.0")
+        .contains(
+            "mixer_runtime_dispatch_count_total{adapter=\"denier\",error=\"false\",handler=\"denyadmin.handler.istio-system\",meshFunction=\"checknothing\"} 1");
+  }
+
+  @Test
   void selfMonitoringMetricsKeepMixerNames() throws Exception {
     harness = ServerHarness.start(List.of(EXAMPLES.resolve("deny.yaml")));
     harness.check("request.path", "/admin");

@@ -38,7 +38,8 @@ final class ServerHarness implements AutoCloseable {
   /** Everything on loopback with picked ports, the config watched. */
   static ServerOptions options(List<Path> config, boolean watch) {
     return new ServerOptions(
-        config, "127.0.0.1", 0, "127.0.0.1", 0, 0, 1 << 20, false, Duration.ofSeconds(5), watch);
+        config, "127.0.0.1", 0, "127.0.0.1", 0, 0, 1 << 20, false, 10_000, Duration.ofSeconds(5),
+        watch);
   }
 
   static ServerHarness start(List<Path> config) throws Exception {
