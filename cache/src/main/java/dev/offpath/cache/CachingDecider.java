@@ -15,9 +15,11 @@ import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The live policy behind a {@link CheckCache}: a hit returns the cached decision; a miss evaluates
- * the live engine on a recording view of the attributes and offers the decision and its reads to the
- * cache, keyed by the engine's config version.
+ * The live policy behind a {@link CheckCache}: the precondition phase ({@link
+ * PolicyEngine#checkPreconditions}) is answered from the cache when it can be; on a miss it is
+ * evaluated on a recording view of the attributes and offered to the cache with its reads, keyed by
+ * the engine's config version. The quota phase ({@link PolicyEngine#allocateQuotas}) runs for every
+ * request, so quota is spent per request and never served from the cache.
  *
  * <p>An evaluation that enumerates the bag ({@link Attributes#names()}) depends on all of it, which
  * the reads do not describe; its decision is not stored.
@@ -50,17 +52,16 @@ public final class CachingDecider implements Decider {
     requireNonNull(attributes, "attributes");
     PolicyEngine engine = engines.get();
     long version = engine.version();
-    Decision cached = cache.lookup(version, attributes);
-    if (cached != null) {
-      return cached;
+    Decision preconditions = cache.lookup(version, attributes);
+    if (preconditions == null) {
+      ReferencedAttributes referenced = new ReferencedAttributes();
+      Recording recording = new Recording(new TrackingAttributes(attributes, referenced));
+      preconditions = engine.checkPreconditions(recording);
+      if (!recording.enumerated) {
+        cache.store(version, attributes, referenced, preconditions);
+      }
     }
-    ReferencedAttributes referenced = new ReferencedAttributes();
-    Recording recording = new Recording(new TrackingAttributes(attributes, referenced));
-    Decision decision = engine.check(recording);
-    if (!recording.enumerated) {
-      cache.store(version, attributes, referenced, decision);
-    }
-    return decision;
+    return engine.allocateQuotas(preconditions, attributes);
   }
 
   @Override

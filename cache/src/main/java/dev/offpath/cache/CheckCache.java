@@ -41,9 +41,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <p><b>Not cached.</b> Error decisions ({@link Decision#error()}); decisions with {@code
  * validUseCount} 0 or a zero {@code validDuration}; and decisions that allocated quota ({@link
- * Decision#usedQuota()}): a cached decision would serve quota without spending it. Quota is to be
- * served from the prefetching quota pool (a later step), never from this cache. Denials are cached
- * like allows.
+ * Decision#usedQuota()}): a cached decision would serve quota without spending it. {@link
+ * CachingDecider} stores only the precondition phase and runs the quota phase for every request.
+ * Denials are cached like allows.
  *
  * <p><b>Bounds.</b> Entries: Caffeine, {@code maximumEntries}, each expiring {@code validDuration}
  * after it was stored (per-entry {@link Expiry} on the injected ticker); every hit spends one of

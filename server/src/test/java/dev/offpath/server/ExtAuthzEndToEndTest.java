@@ -163,8 +163,9 @@ class ExtAuthzEndToEndTest {
   }
 
   @Test
-  void repeatedDecisionsComeFromTheCheckCache() throws Exception {
-    harness = ServerHarness.start(List.of(EXAMPLES.resolve("deny.yaml")));
+  void preconditionsComeFromTheCheckCacheWhileQuotaIsSpentPerRequest() throws Exception {
+    harness =
+        ServerHarness.start(List.of(EXAMPLES.resolve("deny.yaml"), EXAMPLES.resolve("quota.yaml")));
     for (int i = 0; i < 3; i++) {
       assertThat(
               harness
@@ -174,13 +175,19 @@ class ExtAuthzEndToEndTest {
                   .getCodeValue())
           .isEqualTo(403);
     }
-    // The second and third denial come from the cache, without a dispatch to the denier. (Decisions
-    // that allocated quota are never cached: memquotaDeniesThePerUserExcess… runs with the cache on.)
+    // The second and third denial come from the cache, without a dispatch to the denier.
     assertThat(harness.metrics())
         .contains("mixer_checkcache_cache_hits_total 2.0")
-        .contains("mixer_checkcache_cache_writes_total 1.0")
         .contains(
             "mixer_runtime_dispatch_count_total{adapter=\"denier\",error=\"false\",handler=\"denyadmin.handler.istio-system\",meshFunction=\"checknothing\"} 1");
+    // Denied requests spent no quota; the anonymous user's 5 a minute are spent one per allowed
+    // request even though every precondition after the first is a cache hit.
+    for (int i = 0; i < 5; i++) {
+      assertThat(harness.check("request.path", "/shop").getStatus().getCode()).isZero();
+    }
+    assertThat(harness.check("request.path", "/shop").getDeniedResponse().getStatus().getCodeValue())
+        .isEqualTo(429);
+    assertThat(harness.metrics()).contains("mixer_checkcache_cache_hits_total 7.0");
   }
 
   @Test

@@ -42,6 +42,11 @@ import org.slf4j.LoggerFactory;
  * attributes, builds the instances of the matching rules' actions, dispatches them to their handlers
  * and combines the answers as Mixer did (see {@link Decision}).
  *
+ * <p>Two phases, as Mixer's Check had them: {@link #checkPreconditions} (check templates and header
+ * operations; its answer depends only on the attributes it read and may be cached) and {@link
+ * #allocateQuotas} (quota templates, run for every request whose preconditions passed, never
+ * cached). {@link #check} runs both.
+ *
  * <p>Report templates ({@code metric}, {@code logentry}, …) are not dispatched here; the telemetry
  * path handles them.
  *
@@ -67,6 +72,7 @@ public final class PolicyEngine implements AutoCloseable {
   private final RuntimeServices services;
   private final List<BoundRule> rules;
   private final Map<String, OwnedHandler> handlers;
+  private final boolean hasQuotas;
   private final AtomicLong quotaRequestIds = new AtomicLong();
 
   private PolicyEngine(
@@ -80,22 +86,25 @@ public final class PolicyEngine implements AutoCloseable {
     this.handlers = handlers;
     List<BoundRule> bound = new ArrayList<>(config.rules().size());
     for (RuleConfig rule : config.rules()) {
-      List<BoundAction> actions = new ArrayList<>();
+      List<BoundAction> checks = new ArrayList<>();
+      List<BoundAction> quotas = new ArrayList<>();
       for (Action action : rule.actions()) {
         OwnedHandler handler = handlers.get(action.handler().name());
         if (handler == null) {
           throw new IllegalStateException("handler not built: " + action.handler().name());
         }
         for (InstanceConfig instance : action.instances()) {
-          if (CHECK_TEMPLATES.contains(instance.template())
-              || QUOTA_TEMPLATE.equals(instance.template())) {
-            actions.add(new BoundAction(handler, instance));
+          if (CHECK_TEMPLATES.contains(instance.template())) {
+            checks.add(new BoundAction(handler, instance));
+          } else if (QUOTA_TEMPLATE.equals(instance.template())) {
+            quotas.add(new BoundAction(handler, instance));
           }
         }
       }
-      bound.add(new BoundRule(rule, List.copyOf(actions), new LongAdder()));
+      bound.add(new BoundRule(rule, List.copyOf(checks), List.copyOf(quotas), new LongAdder()));
     }
     this.rules = List.copyOf(bound);
+    this.hasQuotas = bound.stream().anyMatch(r -> !r.quotas.isEmpty());
   }
 
   /**
@@ -152,8 +161,19 @@ public final class PolicyEngine implements AutoCloseable {
     return out;
   }
 
-  /** Decides on one request. Never throws for request data; failures become error decisions. */
+  /**
+   * Decides on one request: preconditions, then quotas when the preconditions passed. Never throws
+   * for request data; failures become error decisions.
+   */
   public Decision check(Attributes attributes) {
+    return allocateQuotas(checkPreconditions(attributes), attributes);
+  }
+
+  /**
+   * The precondition phase: check templates and header operations of the matching rules. The answer
+   * depends only on the attributes read, so it may be cached by them ({@code usedQuota} is false).
+   */
+  public Decision checkPreconditions(Attributes attributes) {
     requireNonNull(attributes, "attributes");
     Combiner result = new Combiner(services.failOpen());
     List<HeaderMutation> requestMutations = List.of();
@@ -163,7 +183,7 @@ public final class PolicyEngine implements AutoCloseable {
         continue;
       }
       rule.hits.increment();
-      for (BoundAction action : rule.actions) {
+      for (BoundAction action : rule.checks) {
         dispatch(rule.rule, action, attributes, result);
       }
       if (!rule.rule.requestHeaderOperations().isEmpty()) {
@@ -176,6 +196,46 @@ public final class PolicyEngine implements AutoCloseable {
       }
     }
     return result.toDecision(requestMutations, responseMutations);
+  }
+
+  /**
+   * The quota phase, for a request whose {@code preconditions} came from {@link
+   * #checkPreconditions} (possibly from a cache): allocates one unit of every quota instance of the
+   * matching rules. A denied precondition is returned as is (no quota is spent on a denied request,
+   * as in Mixer); a quota denial replaces an allowed precondition.
+   */
+  public Decision allocateQuotas(Decision preconditions, Attributes attributes) {
+    requireNonNull(preconditions, "preconditions");
+    requireNonNull(attributes, "attributes");
+    if (!hasQuotas || !preconditions.allowed()) {
+      return preconditions;
+    }
+    Combiner result = new Combiner(services.failOpen());
+    for (BoundRule rule : rules) {
+      if (rule.quotas.isEmpty() || !matches(rule.rule, attributes)) {
+        continue;
+      }
+      for (BoundAction action : rule.quotas) {
+        dispatch(rule.rule, action, attributes, result);
+      }
+    }
+    if (!result.usedQuota && !result.error) {
+      return preconditions;
+    }
+    Decision quota = result.toDecision(List.of(), List.of());
+    if (!quota.allowed()) {
+      return quota;
+    }
+    return new Decision(
+        preconditions.status(),
+        preconditions.validDuration(),
+        preconditions.validUseCount(),
+        null,
+        null,
+        preconditions.error() || quota.error(),
+        true,
+        preconditions.requestHeaderMutations(),
+        preconditions.responseHeaderMutations());
   }
 
   private boolean matches(RuleConfig rule, Attributes attributes) {
@@ -290,7 +350,8 @@ public final class PolicyEngine implements AutoCloseable {
     }
   }
 
-  private record BoundRule(RuleConfig rule, List<BoundAction> actions, LongAdder hits) {}
+  private record BoundRule(
+      RuleConfig rule, List<BoundAction> checks, List<BoundAction> quotas, LongAdder hits) {}
 
   private record BoundAction(OwnedHandler handler, InstanceConfig instance) {}
 

@@ -154,6 +154,32 @@ class PolicyEngineTest {
   }
 
   @Test
+  void quotaIsNotSpentOnADeniedRequestAndRunsOutsideThePreconditionPhase() {
+    HandlerConfig q = new HandlerConfig("q.test", quota, 1L, SRC);
+    InstanceConfig inst = new InstanceConfig("requestcount.quota.test", "quota", Map.of(), SRC);
+    HandlerConfig deny =
+        handler("deny", new Fixed(StatusCode.PERMISSION_DENIED, "no", Duration.ofSeconds(5), 100));
+    Attributes denied = MapAttributes.of(Map.of("request.user", "mallory"));
+    RuleConfig quotaRule = rule("quota", null, new Action(q, List.of(inst), null));
+    RuleConfig denyRule =
+        rule("deny", new TestExpression("user", ValueType.BOOL, a -> denied.equals(a)), action(deny));
+    PolicyEngine engine = engine(List.of(denyRule, quotaRule), false);
+
+    Decision pre = engine.checkPreconditions(Attributes.empty());
+    assertThat(pre.allowed()).isTrue();
+    assertThat(pre.usedQuota()).isFalse();
+
+    assertThat(engine.check(denied).status().code()).isEqualTo(StatusCode.PERMISSION_DENIED);
+    Decision first = engine.allocateQuotas(pre, Attributes.empty());
+    assertThat(first.allowed()).isTrue();
+    assertThat(first.usedQuota()).isTrue();
+    // The one unit went to the allowed request above, none to the denied one.
+    Decision second = engine.allocateQuotas(pre, Attributes.empty());
+    assertThat(second.status().code()).isEqualTo(StatusCode.RESOURCE_EXHAUSTED);
+    assertThat(second.decidingRule()).isEqualTo("quota");
+  }
+
+  @Test
   void headerOperationsOfMatchedRulesOnAllow() {
     HeaderOperation add = new HeaderOperation("x-user", List.of(attribute("request.user")), HeaderOperation.Operation.APPEND);
     HeaderOperation drop = new HeaderOperation("x-secret", List.of(), HeaderOperation.Operation.REMOVE);
