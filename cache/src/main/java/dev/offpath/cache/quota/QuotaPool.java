@@ -35,13 +35,16 @@ import org.jspecify.annotations.Nullable;
  * a time, which bounds the overshoot by one prefetch amount per round trip.
  *
  * <p><b>Failures.</b> A failed future, an error status or no answer within {@code responseTimeout}
- * counts as a failure: {@link FailurePolicy#FAIL_OPEN} settles it as a full grant valid for {@code
- * failOpenValidity} (so a dead backend never denies every request), {@code FAIL_CLOSE} as a grant of
- * nothing. A late answer to a timed-out prefetch is ignored. Timeouts are found lazily, on the next
- * {@link #check}; the pool owns no thread.
+ * counts as a failure. {@link FailurePolicy#FAIL_OPEN} settles it as a full grant valid for {@code
+ * failOpenValidity} and puts the pool in <i>failing-open</i> state until the backend answers again:
+ * a check the tokens cannot cover passes anyway ({@link QuotaPoolStats#failOpenPasses()}), so a
+ * failing or hung backend never denies traffic, and prefetches are paced as in CLOSE mode (one at a
+ * time, {@code closeWait} apart) instead of one per check. {@code FAIL_CLOSE} settles a failure as a
+ * grant of nothing (CLOSE mode). A late answer to a timed-out prefetch is ignored. Timeouts are found
+ * lazily, on the next {@link #check}; the pool owns no thread.
  *
- * <p><b>Invariant</b> (when nothing is in flight): {@code passed + available <= granted +
- * overshoot} in tokens, equal when no tokens expired unused.
+ * <p><b>Invariant</b> (when nothing is in flight): {@code passed + available <= granted + overshoot
+ * + failOpenPasses} in tokens, equal when no tokens expired unused.
  *
  * <p><b>Thread-safety.</b> All state is guarded by one lock, held only for the bookkeeping of a check
  * or an answer (a few slots). The backend is called and answers are applied outside the caller's
@@ -65,6 +68,7 @@ public final class QuotaPool {
   private final ArrayDeque<Prefetch> inFlight = new ArrayDeque<>();
   private final UsageCounter usage;
   private boolean closeMode;
+  private boolean failingOpen;
   private long lastPrefetchAt;
 
   private long passes;
@@ -73,6 +77,7 @@ public final class QuotaPool {
   private long optimisticGrants;
   private long grantedTokens;
   private long overshoot;
+  private long failOpenPasses;
   private long failures;
   private long timeouts;
 
@@ -105,9 +110,16 @@ public final class QuotaPool {
       failUnanswered(now);
       toSend = planPrefetch(amount, now);
       usage.add(amount, now);
-      passed = available(now) >= amount;
-      if (passed) {
+      if (available(now) >= amount) {
         take(amount, now);
+        passed = true;
+      } else if (failingOpen) {
+        failOpenPasses += amount;
+        passed = true;
+      } else {
+        passed = false;
+      }
+      if (passed) {
         passes++;
       } else {
         denials++;
@@ -141,8 +153,19 @@ public final class QuotaPool {
           optimisticGrants,
           grantedTokens,
           overshoot,
+          failOpenPasses,
           failures,
           timeouts);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Whether the last failure was settled by FAIL_OPEN and no answer came since. */
+  boolean failingOpen() {
+    lock.lock();
+    try {
+      return failingOpen;
     } finally {
       lock.unlock();
     }
@@ -159,7 +182,7 @@ public final class QuotaPool {
   }
 
   private @Nullable Prefetch planPrefetch(long amount, long now) {
-    if (closeMode && (!inFlight.isEmpty() || now - lastPrefetchAt < closeWaitNanos)) {
+    if ((closeMode || failingOpen) && (!inFlight.isEmpty() || now - lastPrefetchAt < closeWaitNanos)) {
       return null;
     }
     long avail = available(now);
@@ -167,7 +190,7 @@ public final class QuotaPool {
     if ((avail < desired / 2 && inFlight.isEmpty()) || avail < amount) {
       long ask = Math.max(amount, desired);
       Slot provisional = null;
-      if (avail == 0 && !closeMode && !optimisticInFlight()) {
+      if (avail == 0 && !closeMode && !failingOpen && !optimisticInFlight()) {
         provisional = new Slot(ask, now + provisionalNanos);
         slots.addLast(provisional);
         optimisticGrants++;
@@ -202,6 +225,7 @@ public final class QuotaPool {
       }
       long now = ticker.nanoTime();
       if (error == null && result != null && isAnswer(result.status().code())) {
+        failingOpen = false;
         settle(
             prefetch, Math.min(result.granted(), prefetch.amount), nanos(result.validDuration()), now);
       } else {
@@ -228,6 +252,7 @@ public final class QuotaPool {
 
   private void settleFailure(Prefetch prefetch, long now) {
     if (options.failurePolicy() == FailurePolicy.FAIL_OPEN) {
+      failingOpen = true;
       settle(prefetch, prefetch.amount, failOpenNanos, now);
     } else {
       settle(prefetch, 0, 0, now);

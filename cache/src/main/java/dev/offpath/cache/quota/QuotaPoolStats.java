@@ -9,6 +9,7 @@ package dev.offpath.cache.quota;
  * @param optimisticGrants prefetches whose amount was made available before the backend answered
  * @param grantedTokens tokens the backend granted (or {@code FAIL_OPEN} granted in its stead)
  * @param overshoot tokens that passed optimistically and that no later grant covered
+ * @param failOpenPasses tokens passed without cover while failing open ({@link FailurePolicy})
  * @param failures prefetches that failed (failed future, error status or timeout)
  * @param timeouts of those, prefetches not answered within the response timeout
  */
@@ -19,10 +20,11 @@ public record QuotaPoolStats(
     long optimisticGrants,
     long grantedTokens,
     long overshoot,
+    long failOpenPasses,
     long failures,
     long timeouts) {
 
-  public static final QuotaPoolStats EMPTY = new QuotaPoolStats(0, 0, 0, 0, 0, 0, 0, 0);
+  public static final QuotaPoolStats EMPTY = new QuotaPoolStats(0, 0, 0, 0, 0, 0, 0, 0, 0);
 
   public QuotaPoolStats plus(QuotaPoolStats o) {
     return new QuotaPoolStats(
@@ -32,6 +34,7 @@ public record QuotaPoolStats(
         optimisticGrants + o.optimisticGrants,
         grantedTokens + o.grantedTokens,
         overshoot + o.overshoot,
+        failOpenPasses + o.failOpenPasses,
         failures + o.failures,
         timeouts + o.timeouts);
   }
