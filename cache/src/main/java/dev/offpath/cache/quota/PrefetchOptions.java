@@ -9,7 +9,8 @@ import java.time.Duration;
  *
  * @param predictWindow how far back usage is counted to predict demand (1 s, in 20 slots)
  * @param minPrefetch the smallest amount a prefetch asks for (10)
- * @param closeWait in CLOSE mode (after a partial grant), the least time between prefetches (500 ms)
+ * @param closeWait in CLOSE mode (after a partial grant), the least time between prefetches (500
+ *     ms)
  * @param provisionalValidity how long optimistically granted tokens live before the backend
  *     confirms them (mixerclient: 60 s; here 5 s, a failure or timeout reconciles them anyway)
  * @param responseTimeout how long a prefetch may stay unanswered before it counts as failed (5 s)

@@ -13,42 +13,44 @@ import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One quota's local token pool, refilled from its {@link QuotaBackend} ahead of demand: mixerclient's
- * quota prefetch.
+ * One quota's local token pool, refilled from its {@link QuotaBackend} ahead of demand:
+ * mixerclient's quota prefetch.
  *
- * <p><b>What.</b> Tokens the backend granted sit in a FIFO of slots, each with the expiry the backend
- * gave ({@code validDuration}). {@link #check} takes {@code amount} tokens from the oldest live slots,
- * all or nothing, and never waits on the backend. A {@link UsageCounter} tracks the tokens asked for
- * over the predict window (1 s in 20 slots); {@code desired = max(usage, minPrefetch)}.
+ * <p><b>What.</b> Tokens the backend granted sit in a FIFO of slots, each with the expiry the
+ * backend gave ({@code validDuration}). {@link #check} takes {@code amount} tokens from the oldest
+ * live slots, all or nothing, and never waits on the backend. A {@link UsageCounter} tracks the
+ * tokens asked for over the predict window (1 s in 20 slots); {@code desired = max(usage,
+ * minPrefetch)}.
  *
- * <p><b>When to prefetch</b> (decided before the check's own usage is counted): when {@code available
- * < desired / 2} and nothing is in flight, or {@code available < amount}. The prefetch asks for
- * {@code max(amount, desired)}. Two modes: OPEN after a full grant, CLOSE after a partial one. In
- * CLOSE mode no prefetch is sent while one is in flight or within {@code closeWait} of the last.
+ * <p><b>When to prefetch</b> (decided before the check's own usage is counted): when {@code
+ * available < desired / 2} and nothing is in flight, or {@code available < amount}. The prefetch
+ * asks for {@code max(amount, desired)}. Two modes: OPEN after a full grant, CLOSE after a partial
+ * one. In CLOSE mode no prefetch is sent while one is in flight or within {@code closeWait} of the
+ * last.
  *
  * <p><b>Optimistic grant.</b> In OPEN mode, when the pool is empty, the asked amount is put in a
- * provisional slot at once (expiring after {@code provisionalValidity}), so a quota with headroom does
- * not deny while its first prefetch is in flight. When the answer comes, the shortfall {@code asked -
- * granted} is taken back from the provisional slot, then from other slots; what cannot be taken back
- * was already spent and is counted as {@link QuotaPoolStats#overshoot()}. A surviving provisional
- * slot takes the backend's expiry. Unlike mixerclient, at most one optimistic prefetch is in flight at
- * a time, which bounds the overshoot by one prefetch amount per round trip.
+ * provisional slot at once (expiring after {@code provisionalValidity}), so a quota with headroom
+ * does not deny while its first prefetch is in flight. When the answer comes, the shortfall {@code
+ * asked - granted} is taken back from the provisional slot, then from other slots; what cannot be
+ * taken back was already spent and is counted as {@link QuotaPoolStats#overshoot()}. A surviving
+ * provisional slot takes the backend's expiry. Unlike mixerclient, at most one optimistic prefetch
+ * is in flight at a time, which bounds the overshoot by one prefetch amount per round trip.
  *
  * <p><b>Failures.</b> A failed future, an error status or no answer within {@code responseTimeout}
  * counts as a failure. {@link FailurePolicy#FAIL_OPEN} settles it as a full grant valid for {@code
  * failOpenValidity} and puts the pool in <i>failing-open</i> state until the backend answers again:
  * a check the tokens cannot cover passes anyway ({@link QuotaPoolStats#failOpenPasses()}), so a
  * failing or hung backend never denies traffic, and prefetches are paced as in CLOSE mode (one at a
- * time, {@code closeWait} apart) instead of one per check. {@code FAIL_CLOSE} settles a failure as a
- * grant of nothing (CLOSE mode). A late answer to a timed-out prefetch is ignored. Timeouts are found
- * lazily, on the next {@link #check}; the pool owns no thread.
+ * time, {@code closeWait} apart) instead of one per check. {@code FAIL_CLOSE} settles a failure as
+ * a grant of nothing (CLOSE mode). A late answer to a timed-out prefetch is ignored. Timeouts are
+ * found lazily, on the next {@link #check}; the pool owns no thread.
  *
  * <p><b>Invariant</b> (when nothing is in flight): {@code passed + available <= granted + overshoot
  * + failOpenPasses} in tokens, equal when no tokens expired unused.
  *
- * <p><b>Thread-safety.</b> All state is guarded by one lock, held only for the bookkeeping of a check
- * or an answer (a few slots). The backend is called and answers are applied outside the caller's
- * critical section, on whatever thread completes the future.
+ * <p><b>Thread-safety.</b> All state is guarded by one lock, held only for the bookkeeping of a
+ * check or an answer (a few slots). The backend is called and answers are applied outside the
+ * caller's critical section, on whatever thread completes the future.
  */
 public final class QuotaPool {
 
@@ -182,7 +184,8 @@ public final class QuotaPool {
   }
 
   private @Nullable Prefetch planPrefetch(long amount, long now) {
-    if ((closeMode || failingOpen) && (!inFlight.isEmpty() || now - lastPrefetchAt < closeWaitNanos)) {
+    if ((closeMode || failingOpen)
+        && (!inFlight.isEmpty() || now - lastPrefetchAt < closeWaitNanos)) {
       return null;
     }
     long avail = available(now);
@@ -217,7 +220,8 @@ public final class QuotaPool {
     answer.whenComplete((result, error) -> onAnswer(prefetch, result, error));
   }
 
-  private void onAnswer(Prefetch prefetch, @Nullable QuotaResult result, @Nullable Throwable error) {
+  private void onAnswer(
+      Prefetch prefetch, @Nullable QuotaResult result, @Nullable Throwable error) {
     lock.lock();
     try {
       if (!inFlight.remove(prefetch)) {
@@ -227,7 +231,10 @@ public final class QuotaPool {
       if (error == null && result != null && isAnswer(result.status().code())) {
         failingOpen = false;
         settle(
-            prefetch, Math.min(result.granted(), prefetch.amount), nanos(result.validDuration()), now);
+            prefetch,
+            Math.min(result.granted(), prefetch.amount),
+            nanos(result.validDuration()),
+            now);
       } else {
         failures++;
         settleFailure(prefetch, now);

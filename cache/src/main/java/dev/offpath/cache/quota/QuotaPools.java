@@ -9,11 +9,11 @@ import java.time.Duration;
 import java.util.function.Function;
 
 /**
- * The {@link QuotaPool}s of one quota, keyed by what selects a backend bucket (mixerclient: the quota
- * name and the signature of the attributes the quota instance referenced). Pools are created on
- * first use, each with the backend {@code backends} builds for its key, and dropped after {@code
- * idleTimeout} without checks or beyond {@code maximumPools} (least recently used first). Dropping a
- * pool forgets its unspent tokens, which the backend then counts as used until they expire.
+ * The {@link QuotaPool}s of one quota, keyed by what selects a backend bucket (mixerclient: the
+ * quota name and the signature of the attributes the quota instance referenced). Pools are created
+ * on first use, each with the backend {@code backends} builds for its key, and dropped after {@code
+ * idleTimeout} without checks or beyond {@code maximumPools} (least recently used first). Dropping
+ * a pool forgets its unspent tokens, which the backend then counts as used until they expire.
  * Thread-safe.
  */
 public final class QuotaPools<K> {

@@ -3,9 +3,9 @@ package dev.offpath.cache.quota;
 import java.util.Arrays;
 
 /**
- * Tokens asked for during the last window, kept in a ring of equal time slots; a slot's count leaves
- * the total when the ring rolls over it. Resolution is one slot: the count covers between {@code
- * slots - 1} and {@code slots} slot durations. Not thread-safe; {@link QuotaPool} guards it.
+ * Tokens asked for during the last window, kept in a ring of equal time slots; a slot's count
+ * leaves the total when the ring rolls over it. Resolution is one slot: the count covers between
+ * {@code slots - 1} and {@code slots} slot durations. Not thread-safe; {@link QuotaPool} guards it.
  */
 final class UsageCounter {
 

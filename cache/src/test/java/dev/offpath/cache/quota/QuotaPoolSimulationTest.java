@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.offpath.core.time.FakeTicker;
 import java.time.Duration;
-import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -12,16 +11,16 @@ import org.junit.jupiter.api.Test;
  * istio/proxy), reproduced so that the margins compare with Mixer's own bounds.
  *
  * <p><b>Setup.</b> One fake clock from 0. The backend is a rolling-window rate server ({@link
- * SimulatedBackends#rollingWindow}): a window of {@code rate} tokens opens with the first request at
- * or after the previous window's end and its grants expire at that end. It decides a grant when
+ * SimulatedBackends#rollingWindow}): a window of {@code rate} tokens opens with the first request
+ * at or after the previous window's end and its grants expire at that end. It decides a grant when
  * asked; the answer reaches the pool 200 ms later. A run has five phases back to back, each lasting
- * ten windows (600 s for 1200/min, 10 s for 20/s), with total traffic of {@code (rate - delta) * 10},
- * {@code rate * 10}, {@code (rate + delta) * 10}, {@code (rate / 2) * 10} and {@code rate * 100}
- * checks of one token. Checks are evenly spaced by {@code phase length / traffic} in whole
- * milliseconds (so a phase may end a little early, as in the original); after each check the answers
- * due by then are delivered. With two clients (two pools on one rate server) the traffic splits
- * {@code traffic * 3 / 4} and {@code traffic / 4}, and each check goes to the client that is behind
- * its share ({@code n1 / rate1 <= n2 / rate2}, in float). Expected passes per phase: {@code
+ * ten windows (600 s for 1200/min, 10 s for 20/s), with total traffic of {@code (rate - delta) *
+ * 10}, {@code rate * 10}, {@code (rate + delta) * 10}, {@code (rate / 2) * 10} and {@code rate *
+ * 100} checks of one token. Checks are evenly spaced by {@code phase length / traffic} in whole
+ * milliseconds (so a phase may end a little early, as in the original); after each check the
+ * answers due by then are delivered. With two clients (two pools on one rate server) the traffic
+ * splits {@code traffic * 3 / 4} and {@code traffic / 4}, and each check goes to the client that is
+ * behind its share ({@code n1 / rate1 <= n2 / rate2}, in float). Expected passes per phase: {@code
  * min(rate * 10, traffic)}; margin: {@code |passed - expected| / expected}. Each bound below is
  * Mixer's.
  */
@@ -42,16 +41,17 @@ class QuotaPoolSimulationTest {
 
   @Test
   void smallRollingWindowOneClient() {
-    assertMargins("small rolling window, one client", run(PER_SECOND, 1), 0.26, 0.23, 0.25, 0.04, 0.23);
+    assertMargins(
+        "small rolling window, one client", run(PER_SECOND, 1), 0.26, 0.23, 0.25, 0.04, 0.23);
   }
 
   @Test
   void bigRollingWindowTwoClients() {
-    assertMargins("big rolling window, two clients", run(PER_MINUTE, 2), 0, 0.006, 0.0015, 0.001, 0.057);
+    assertMargins(
+        "big rolling window, two clients", run(PER_MINUTE, 2), 0, 0.006, 0.0015, 0.001, 0.057);
   }
 
   private static void assertMargins(String name, double[] margins, double... bounds) {
-    System.out.println(name + ": margins " + Arrays.toString(margins));
     for (int i = 0; i < bounds.length; i++) {
       assertThat(margins[i]).as("%s, phase %d margin", name, i + 1).isLessThanOrEqualTo(bounds[i]);
     }

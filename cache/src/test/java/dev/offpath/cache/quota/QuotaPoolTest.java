@@ -90,7 +90,9 @@ class QuotaPoolTest {
     long[] grant = {3};
     QuotaPool pool =
         new QuotaPool(
-            loop.backend((amount, now) -> QuotaResult.granted(Math.min(amount, grant[0]), Duration.ofMinutes(1))),
+            loop.backend(
+                (amount, now) ->
+                    QuotaResult.granted(Math.min(amount, grant[0]), Duration.ofMinutes(1))),
             ticker,
             PrefetchOptions.defaults());
 
@@ -184,7 +186,9 @@ class QuotaPoolTest {
     SimulatedBackends loop = new SimulatedBackends(ticker, Duration.ofMillis(200));
     QuotaPool pool =
         new QuotaPool(
-            loop.failing(), ticker, PrefetchOptions.defaults().withFailurePolicy(FailurePolicy.FAIL_CLOSE));
+            loop.failing(),
+            ticker,
+            PrefetchOptions.defaults().withFailurePolicy(FailurePolicy.FAIL_CLOSE));
 
     List<Boolean> results = new ArrayList<>();
     for (int i = 0; i < 200; i++) {
@@ -206,7 +210,8 @@ class QuotaPoolTest {
         new QuotaPool(
             amount ->
                 CompletableFuture.completedFuture(
-                    new QuotaResult(PolicyStatus.of(StatusCode.UNAVAILABLE, "down"), 0, Duration.ZERO)),
+                    new QuotaResult(
+                        PolicyStatus.of(StatusCode.UNAVAILABLE, "down"), 0, Duration.ZERO)),
             ticker,
             PrefetchOptions.defaults());
     QuotaPool throwing =
@@ -277,7 +282,9 @@ class QuotaPoolTest {
     QuotaPoolStats before = pool.stats();
     CompletableFuture<QuotaResult> pending = hung.removeLast();
     hung.forEach(f -> f.complete(QuotaResult.granted(0, Duration.ofMinutes(1))));
-    assertThat(pool.stats()).as("late answers to timed-out prefetches are ignored").isEqualTo(before);
+    assertThat(pool.stats())
+        .as("late answers to timed-out prefetches are ignored")
+        .isEqualTo(before);
     assertThat(pool.failingOpen()).isTrue();
 
     pending.complete(QuotaResult.granted(0, Duration.ofMinutes(1)));

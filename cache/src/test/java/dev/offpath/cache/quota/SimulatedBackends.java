@@ -80,7 +80,8 @@ final class SimulatedBackends {
   void advanceTo(long nanos) {
     long delta = nanos - ticker.nanoTime();
     if (delta < 0) {
-      throw new IllegalArgumentException("time: " + nanos + " (expected: >= " + ticker.nanoTime() + ")");
+      throw new IllegalArgumentException(
+          "time: " + nanos + " (expected: >= " + ticker.nanoTime() + ")");
     }
     ticker.advance(Duration.ofNanos(delta));
   }
