@@ -1,0 +1,41 @@
+package dev.offpath.cache.quota;
+
+/**
+ * Counters of one {@link QuotaPool} (or the sum over a {@link QuotaPools}), since creation.
+ *
+ * @param passes checks that passed
+ * @param denials checks that were denied
+ * @param prefetches allocations sent to the backend
+ * @param optimisticGrants prefetches whose amount was made available before the backend answered
+ * @param grantedTokens tokens the backend granted (or {@code FAIL_OPEN} granted in its stead)
+ * @param overshoot tokens that passed optimistically and that no later grant covered
+ * @param failOpenPasses tokens passed without cover while failing open ({@link FailurePolicy})
+ * @param failures prefetches that failed (failed future, error status or timeout)
+ * @param timeouts of those, prefetches not answered within the response timeout
+ */
+public record QuotaPoolStats(
+    long passes,
+    long denials,
+    long prefetches,
+    long optimisticGrants,
+    long grantedTokens,
+    long overshoot,
+    long failOpenPasses,
+    long failures,
+    long timeouts) {
+
+  public static final QuotaPoolStats EMPTY = new QuotaPoolStats(0, 0, 0, 0, 0, 0, 0, 0, 0);
+
+  public QuotaPoolStats plus(QuotaPoolStats o) {
+    return new QuotaPoolStats(
+        passes + o.passes,
+        denials + o.denials,
+        prefetches + o.prefetches,
+        optimisticGrants + o.optimisticGrants,
+        grantedTokens + o.grantedTokens,
+        overshoot + o.overshoot,
+        failOpenPasses + o.failOpenPasses,
+        failures + o.failures,
+        timeouts + o.timeouts);
+  }
+}
