@@ -11,13 +11,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.offpath.core.adapter.Params;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.Iterator;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.regex.Pattern;
 
 /**
  * Attribute values as JSON, for the CLI ({@code offpath eval --attrs FILE.json}) and tooling. One JSON
@@ -31,9 +28,6 @@ public final class AttributeJson {
 
   private static final ObjectMapper MAPPER =
       new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
-
-  private static final Pattern RFC3339 =
-      Pattern.compile("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})");
 
   /**
    * Decodes one JSON object into a bag typed by {@code manifest}.
@@ -96,7 +90,7 @@ public final class AttributeJson {
       }
       case TIMESTAMP -> {
         if (v.isTextual()) {
-          Instant t = parseTimestamp(v.asText());
+          Instant t = AttributeValues.parseRfc3339(v.asText());
           if (t != null) {
             return t;
           }
@@ -143,17 +137,6 @@ public final class AttributeJson {
 
   private static IllegalArgumentException wrong(String name, JsonNode v, String expected) {
     return new IllegalArgumentException(name + ": " + v + " (expected: " + expected + ")");
-  }
-
-  private static Instant parseTimestamp(String s) {
-    if (!RFC3339.matcher(s).matches()) {
-      return null;
-    }
-    try {
-      return OffsetDateTime.parse(s).toInstant();
-    } catch (DateTimeParseException e) {
-      return null;
-    }
   }
 
   /**

@@ -3,11 +3,16 @@ package dev.offpath.core.attribute;
 import static java.util.Objects.requireNonNull;
 
 import dev.offpath.core.adapter.Params;
+import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Converts attribute values written as text (Envoy's context extensions, {@code offpath check --attr
@@ -33,7 +38,13 @@ public final class AttributeValues {
         case INT64 -> Long.parseLong(text.trim());
         case DOUBLE -> Double.parseDouble(text.trim());
         case BOOL -> parseBool(text.trim());
-        case TIMESTAMP -> Instant.parse(text.trim());
+        case TIMESTAMP -> {
+          Instant t = parseRfc3339(text.trim());
+          if (t == null) {
+            throw new IllegalArgumentException("not RFC 3339");
+          }
+          yield t;
+        }
         case DURATION -> Params.parseDuration(text);
         case IP_ADDRESS -> IpAddress.parse(text.trim());
         case STRING_MAP -> parseMap(text);
@@ -46,6 +57,35 @@ public final class AttributeValues {
           "'" + text + "' is not a " + type + " (" + example(type) + ")", e);
     }
   }
+
+  /**
+   * The text of a value as Mixer printed it (a header value, say): strings as they are, DURATION as
+   * Go writes it ({@code 1.5s}), TIMESTAMP as RFC 3339, IP addresses in their usual form.
+   */
+  public static String toText(Object value) {
+    requireNonNull(value, "value");
+    return switch (value) {
+      case String s -> s;
+      case Duration d -> AttributeJson.goDuration(d);
+      case StringMap m -> new TreeMap<>(m.asMap()).toString();
+      default -> value.toString();
+    };
+  }
+
+  /** An RFC 3339 timestamp ({@code 2019-01-02T15:04:05.5+01:00}), or null when {@code s} is not one. */
+  static @Nullable Instant parseRfc3339(String s) {
+    if (!RFC3339.matcher(s).matches()) {
+      return null;
+    }
+    try {
+      return OffsetDateTime.parse(s).toInstant();
+    } catch (DateTimeParseException e) {
+      return null;
+    }
+  }
+
+  private static final Pattern RFC3339 =
+      Pattern.compile("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})");
 
   private static Boolean parseBool(String s) {
     return switch (s.toLowerCase(Locale.ROOT)) {

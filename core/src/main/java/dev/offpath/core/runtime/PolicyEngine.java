@@ -13,7 +13,7 @@ import dev.offpath.core.adapter.QuotaHandler;
 import dev.offpath.core.adapter.QuotaResult;
 import dev.offpath.core.adapter.StatusCode;
 import dev.offpath.core.attribute.Attributes;
-import dev.offpath.core.attribute.StringMap;
+import dev.offpath.core.attribute.AttributeValues;
 import dev.offpath.core.config.Action;
 import dev.offpath.core.config.HandlerConfig;
 import dev.offpath.core.config.HeaderOperation;
@@ -317,7 +317,9 @@ public final class PolicyEngine implements AutoCloseable {
       }
       for (Expression value : op.values()) {
         try {
-          out.add(new HeaderMutation(op.name(), render(value.evaluate(attributes)), op.operation()));
+          out.add(
+              new HeaderMutation(
+                  op.name(), AttributeValues.toText(value.evaluate(attributes)), op.operation()));
         } catch (EvaluationException e) {
           services.metrics().matchError(rule.name());
           if (log.isDebugEnabled()) {
@@ -327,13 +329,6 @@ public final class PolicyEngine implements AutoCloseable {
       }
     }
     return out;
-  }
-
-  private static String render(Object value) {
-    if (value instanceof StringMap map) {
-      return map.asMap().toString();
-    }
-    return String.valueOf(value);
   }
 
   /** Closes the handlers this engine still owns (those not taken over by a successor). */

@@ -199,6 +199,19 @@ class PolicyEngineTest {
   }
 
   @Test
+  void headerValuesOfOtherTypesRenderAsMixerPrintedThem() {
+    HeaderOperation timeout =
+        new HeaderOperation(
+            "x-timeout",
+            List.of(new TestExpression("d", ValueType.DURATION, a -> Duration.ofMillis(1500))),
+            HeaderOperation.Operation.REPLACE);
+    RuleConfig r = new RuleConfig("hdr", null, List.of(), List.of(timeout), List.of(), SRC);
+    Decision d = engine(List.of(r), false).check(Attributes.empty());
+    assertThat(d.requestHeaderMutations())
+        .containsExactly(new HeaderMutation("x-timeout", "1.5s", HeaderOperation.Operation.REPLACE));
+  }
+
+  @Test
   void reloadKeepsEqualHandlersAndClosesTheRest() {
     HandlerConfig keep = handler("keep", new Fixed(StatusCode.OK, "", Duration.ofSeconds(1), 1));
     HandlerConfig gone = handler("gone", new Fixed(StatusCode.OK, "", Duration.ofSeconds(1), 1));
