@@ -2,6 +2,7 @@ package dev.offpath.adapters.memquota;
 
 import dev.offpath.adapters.memquota.MemQuotaConfig.Quota;
 import dev.offpath.adapters.memquota.MemQuotaConfig.QuotaOverride;
+import dev.offpath.adapters.quota.QuotaDimensions;
 import dev.offpath.core.adapter.AdapterEnvironment;
 import dev.offpath.core.adapter.Instance;
 import dev.offpath.core.adapter.PolicyStatus;
@@ -9,9 +10,7 @@ import dev.offpath.core.adapter.QuotaArgs;
 import dev.offpath.core.adapter.QuotaHandler;
 import dev.offpath.core.adapter.QuotaResult;
 import dev.offpath.core.adapter.StatusCode;
-import dev.offpath.core.attribute.StringMap;
 import dev.offpath.core.time.Ticker;
-import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -79,8 +78,7 @@ final class MemQuotaHandler implements QuotaHandler {
           0,
           Duration.ZERO);
     }
-    TreeMap<String, String> dimensions = new TreeMap<>();
-    instance.mapField("dimensions").forEach((k, v) -> dimensions.put(k, asString(v)));
+    TreeMap<String, String> dimensions = QuotaDimensions.of(instance);
     Limit limit = quota.select(dimensions);
     BucketKey key = BucketKey.of(quota.name, dimensions);
     long now = ticker.nanoTime();
@@ -152,22 +150,6 @@ final class MemQuotaHandler implements QuotaHandler {
     sweeper.cancel(false);
   }
 
-  /** The string form a dimension value is compared and keyed by, as Mixer printed it. */
-  static String asString(Object value) {
-    if (value instanceof String s) {
-      return s;
-    }
-    if (value instanceof Double d) {
-      return d.isInfinite() || d.isNaN()
-          ? d.toString()
-          : new BigDecimal(d).stripTrailingZeros().toPlainString();
-    }
-    if (value instanceof StringMap m) {
-      return new TreeMap<>(m.asMap()).toString();
-    }
-    return String.valueOf(value);
-  }
-
   private record CompiledQuota(String name, Limit limit, List<DimensionOverride> overrides) {
 
     static CompiledQuota of(Quota q) {
@@ -191,12 +173,7 @@ final class MemQuotaHandler implements QuotaHandler {
 
   private record DimensionOverride(Map<String, String> dimensions, Limit limit) {
     boolean matches(Map<String, String> instance) {
-      for (Map.Entry<String, String> e : dimensions.entrySet()) {
-        if (!e.getValue().equals(instance.get(e.getKey()))) {
-          return false;
-        }
-      }
-      return true;
+      return QuotaDimensions.matches(dimensions, instance);
     }
   }
 

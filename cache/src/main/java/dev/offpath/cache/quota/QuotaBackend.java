@@ -16,4 +16,13 @@ import java.util.concurrent.CompletableFuture;
 public interface QuotaBackend {
 
   CompletableFuture<QuotaResult> allocate(long amount);
+
+  /**
+   * Whether an allocation could succeed now; {@code false} when it is known to fail (not
+   * connected, circuit breaker open), so the pool grants nothing optimistically. Cheap, never
+   * blocks.
+   */
+  default boolean healthy() {
+    return true;
+  }
 }

@@ -33,7 +33,9 @@ import org.jspecify.annotations.Nullable;
  * does not deny while its first prefetch is in flight. When the answer comes, the shortfall {@code
  * asked - granted} is taken back from the provisional slot, then from other slots; what cannot be
  * taken back was already spent and is counted as {@link QuotaPoolStats#overshoot()}. A surviving
- * provisional slot takes the backend's expiry. Unlike mixerclient, at most one optimistic prefetch
+ * provisional slot takes the backend's expiry. No optimistic grant is made while the backend says
+ * it is not {@linkplain QuotaBackend#healthy() healthy}: its answer is known to be a failure, so
+ * FAIL_OPEN passes the check at once and FAIL_CLOSE denies it. Unlike mixerclient, at most one optimistic prefetch
  * is in flight at a time, which bounds the overshoot by one prefetch amount per round trip.
  *
  * <p><b>Failures.</b> A failed future, an error status or no answer within {@code responseTimeout}
@@ -115,7 +117,8 @@ public final class QuotaPool {
       if (available(now) >= amount) {
         take(amount, now);
         passed = true;
-      } else if (failingOpen) {
+      } else if (failingOpen
+          || (options.failurePolicy() == FailurePolicy.FAIL_OPEN && !backend.healthy())) {
         failOpenPasses += amount;
         passed = true;
       } else {
@@ -140,6 +143,16 @@ public final class QuotaPool {
     lock.lock();
     try {
       return available(ticker.nanoTime());
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Prefetches sent and not yet answered (nor timed out). */
+  public int inFlight() {
+    lock.lock();
+    try {
+      return inFlight.size();
     } finally {
       lock.unlock();
     }
@@ -193,7 +206,11 @@ public final class QuotaPool {
     if ((avail < desired / 2 && inFlight.isEmpty()) || avail < amount) {
       long ask = Math.max(amount, desired);
       Slot provisional = null;
-      if (avail == 0 && !closeMode && !failingOpen && !optimisticInFlight()) {
+      if (avail == 0
+          && !closeMode
+          && !failingOpen
+          && !optimisticInFlight()
+          && backend.healthy()) {
         provisional = new Slot(ask, now + provisionalNanos);
         slots.addLast(provisional);
         optimisticGrants++;

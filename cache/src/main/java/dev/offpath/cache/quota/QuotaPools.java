@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.RemovalCause;
 import dev.offpath.core.time.Ticker;
 import java.time.Duration;
 import java.util.function.Function;
@@ -13,8 +14,8 @@ import java.util.function.Function;
  * quota name and the signature of the attributes the quota instance referenced). Pools are created
  * on first use, each with the backend {@code backends} builds for its key, and dropped after {@code
  * idleTimeout} without checks or beyond {@code maximumPools} (least recently used first). Dropping
- * a pool forgets its unspent tokens, which the backend then counts as used until they expire.
- * Thread-safe.
+ * a pool forgets its unspent tokens, which the backend then counts as used until they expire; its
+ * counters are kept, so {@link #stats()} never goes down. Thread-safe.
  */
 public final class QuotaPools<K> {
 
@@ -22,6 +23,8 @@ public final class QuotaPools<K> {
   private final Function<? super K, ? extends QuotaBackend> backends;
   private final Ticker ticker;
   private final PrefetchOptions options;
+  private final Object retiredLock = new Object();
+  private QuotaPoolStats retired = QuotaPoolStats.EMPTY;
 
   public QuotaPools(
       Function<? super K, ? extends QuotaBackend> backends,
@@ -45,6 +48,14 @@ public final class QuotaPools<K> {
             .executor(Runnable::run)
             .maximumSize(maximumPools)
             .expireAfterAccess(idleTimeout)
+            .removalListener(
+                (K key, QuotaPool pool, RemovalCause cause) -> {
+                  if (pool != null) {
+                    synchronized (retiredLock) {
+                      retired = retired.plus(pool.stats());
+                    }
+                  }
+                })
             .build();
   }
 
@@ -63,9 +74,30 @@ public final class QuotaPools<K> {
     return pools.estimatedSize();
   }
 
-  /** The sum of the live pools' counters. */
+  /** Tokens held by the live pools. */
+  public long available() {
+    long sum = 0;
+    for (QuotaPool pool : pools.asMap().values()) {
+      sum += pool.available();
+    }
+    return sum;
+  }
+
+  /** Prefetches in flight over the live pools. */
+  public long inFlight() {
+    long sum = 0;
+    for (QuotaPool pool : pools.asMap().values()) {
+      sum += pool.inFlight();
+    }
+    return sum;
+  }
+
+  /** The sum of the counters of every pool created so far, live or dropped. */
   public QuotaPoolStats stats() {
-    QuotaPoolStats sum = QuotaPoolStats.EMPTY;
+    QuotaPoolStats sum;
+    synchronized (retiredLock) {
+      sum = retired;
+    }
     for (QuotaPool pool : pools.asMap().values()) {
       sum = sum.plus(pool.stats());
     }

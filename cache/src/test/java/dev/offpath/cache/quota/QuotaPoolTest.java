@@ -205,6 +205,33 @@ class QuotaPoolTest {
   }
 
   @Test
+  void unhealthyBackendGetsNoOptimisticGrant() {
+    QuotaBackend failing = amount -> CompletableFuture.failedFuture(new IllegalStateException("down"));
+    QuotaBackend unhealthy =
+        new QuotaBackend() {
+          @Override
+          public CompletableFuture<QuotaResult> allocate(long amount) {
+            return failing.allocate(amount);
+          }
+
+          @Override
+          public boolean healthy() {
+            return false;
+          }
+        };
+    QuotaPool closed =
+        new QuotaPool(
+            unhealthy, ticker, PrefetchOptions.defaults().withFailurePolicy(FailurePolicy.FAIL_CLOSE));
+    assertThat(closed.check(1)).isFalse();
+    assertThat(closed.stats().optimisticGrants()).isZero();
+    assertThat(closed.stats().failures()).isEqualTo(1);
+
+    QuotaPool open = new QuotaPool(unhealthy, ticker, PrefetchOptions.defaults());
+    assertThat(open.check(1)).as("the failure is settled by FAIL_OPEN, not by optimism").isTrue();
+    assertThat(open.stats().optimisticGrants()).isZero();
+  }
+
+  @Test
   void errorStatusAndThrowingBackendAreFailures() {
     QuotaPool unavailable =
         new QuotaPool(

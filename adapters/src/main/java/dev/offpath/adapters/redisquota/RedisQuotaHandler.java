@@ -1,0 +1,393 @@
+package dev.offpath.adapters.redisquota;
+
+import dev.offpath.adapters.quota.QuotaDimensions;
+import dev.offpath.adapters.redisquota.RedisQuotaConfig.Algorithm;
+import dev.offpath.adapters.redisquota.RedisQuotaConfig.Quota;
+import dev.offpath.adapters.redisquota.RedisQuotaConfig.QuotaOverride;
+import dev.offpath.cache.quota.PrefetchOptions;
+import dev.offpath.cache.quota.QuotaBackend;
+import dev.offpath.cache.quota.QuotaPoolStats;
+import dev.offpath.cache.quota.QuotaPools;
+import dev.offpath.core.adapter.AdapterEnvironment;
+import dev.offpath.core.adapter.Instance;
+import dev.offpath.core.adapter.MeteredHandler;
+import dev.offpath.core.adapter.PolicyStatus;
+import dev.offpath.core.adapter.QuotaArgs;
+import dev.offpath.core.adapter.QuotaHandler;
+import dev.offpath.core.adapter.QuotaResult;
+import dev.offpath.core.adapter.StatusCode;
+import dev.offpath.core.attribute.AttributeValues;
+import io.lettuce.core.RedisCommandTimeoutException;
+import io.lettuce.core.RedisConnectionException;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Allocates {@code redisquota} units from local token pools refilled from Redis.
+ *
+ * <p><b>Keys.</b> The instance name picks the quota, its dimensions the first matching override
+ * (else the quota's own {@code maxAmount}) and the Redis key: {@code offpath:quota:{name}:{algorithm}
+ * :{dimensions}}, the same in every Offpath instance, so they share one global limit. Each key has
+ * its own {@link dev.offpath.cache.quota.QuotaPool} (mixerclient's prefetch: see there), so a check
+ * takes a token locally and never waits for Redis; the pool asks Redis for a batch ahead of demand,
+ * and one script call serves many checks.
+ *
+ * <p><b>Failure.</b> Every Redis call is bounded by {@code timeout} and goes through a {@link
+ * CircuitBreaker}; a refused, failed or timed-out call is a failed prefetch, which the pool settles
+ * by the handler's {@code failurePolicy}: FAIL_OPEN grants tokens valid for {@code
+ * failOpenValidity} and passes checks the pool cannot cover until Redis answers again; FAIL_CLOSE
+ * grants nothing, so checks are denied once the tokens already granted are spent. When Redis is
+ * back, the breaker's probe succeeds and the pools refill from it again.
+ *
+ * <p><b>Overshoot.</b> A pool that is empty in OPEN mode grants one prefetch optimistically while
+ * the answer is in flight; what Redis then refuses was already spent. Over a window, an instance
+ * passes at most its share of {@code maxAmount} plus one prefetch amount (at least 10) per pool per
+ * round trip in which its pool ran dry ({@code offpath_redisquota_pool_overshoot_tokens_total}).
+ *
+ * <p>Amounts above one are all or nothing; {@code bestEffort} gets the same answer (the runtime
+ * asks one unit per check). Deduplication ids are not used: a check is never retried, and
+ * prefetches are not idempotent in Redis either (Mixer's scripts took an id but did not use it).
+ *
+ * <p>Creation waits up to {@value #INITIAL_CONNECT_SECONDS} s for the first connection (on the config
+ * thread); after that, nothing waits for Redis. Thread-safe and non-blocking. Pools idle for {@value #POOL_IDLE_MINUTES} minutes are dropped.
+ */
+final class RedisQuotaHandler implements QuotaHandler, MeteredHandler {
+
+  static final long MAX_POOLS = 100_000;
+  static final int POOL_IDLE_MINUTES = 10;
+  static final int INITIAL_CONNECT_SECONDS = 1;
+  static final Duration INITIAL_CONNECT_WAIT = Duration.ofSeconds(INITIAL_CONNECT_SECONDS);
+
+  private static final Logger log = LoggerFactory.getLogger(RedisQuotaHandler.class);
+
+  private final String handlerName;
+  private final Map<String, CompiledQuota> quotas;
+  private final RedisLink link;
+  private final CircuitBreaker breaker;
+  private final QuotaPools<PoolKey> pools;
+
+  private final LongAdder calls = new LongAdder();
+  private final LongAdder callErrors = new LongAdder();
+  private final LongAdder callTimeouts = new LongAdder();
+  private final LongAdder callsNotConnected = new LongAdder();
+  private final LongAdder callsRefused = new LongAdder();
+
+  RedisQuotaHandler(RedisQuotaConfig config, AdapterEnvironment environment) {
+    this.handlerName = environment.handlerName();
+    Map<String, CompiledQuota> byName = new HashMap<>();
+    for (Quota q : config.quotas()) {
+      byName.put(q.name(), new CompiledQuota(q));
+    }
+    this.quotas = Map.copyOf(byName);
+    this.breaker =
+        new CircuitBreaker(
+            environment.ticker(), config.breakerFailures(), config.breakerOpenDuration());
+    this.link =
+        new RedisLink(
+            RedisEndpoint.parse(config.redisServerUrl()),
+            config.connectionPoolSize(),
+            config.timeout(),
+            config.breakerOpenDuration(),
+            environment.ticker());
+    try {
+      if (!link.awaitConnected(INITIAL_CONNECT_WAIT)) {
+        log.warn(
+            "redisquota handler {}: Redis at {} is not reachable; following {} until it is",
+            handlerName,
+            config.redisServerUrl(),
+            config.failurePolicy());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    PrefetchOptions defaults = PrefetchOptions.defaults();
+    PrefetchOptions options =
+        new PrefetchOptions(
+            defaults.predictWindow(),
+            defaults.minPrefetch(),
+            defaults.closeWait(),
+            defaults.provisionalValidity(),
+            // Lettuce times a call out after `timeout`; the pool's own check is a backstop.
+            config.timeout().multipliedBy(2),
+            config.failurePolicy(),
+            config.failOpenValidity());
+    this.pools =
+        new QuotaPools<>(
+            key ->
+                new QuotaBackend() {
+                  @Override
+                  public CompletableFuture<QuotaResult> allocate(long amount) {
+                    return fetch(key, amount);
+                  }
+
+                  @Override
+                  public boolean healthy() {
+                    return link.connected() > 0 && breaker.state() == CircuitBreaker.State.CLOSED;
+                  }
+                },
+            environment.ticker(),
+            options,
+            MAX_POOLS,
+            Duration.ofMinutes(POOL_IDLE_MINUTES));
+  }
+
+  @Override
+  public QuotaResult allocate(Instance instance, QuotaArgs args) {
+    CompiledQuota quota = quotas.get(instance.name());
+    if (quota == null) {
+      return new QuotaResult(
+          PolicyStatus.of(
+              StatusCode.INTERNAL,
+              "redisquota handler "
+                  + handlerName
+                  + " has no quota named '"
+                  + instance.name()
+                  + "'"),
+          0,
+          Duration.ZERO);
+    }
+    TreeMap<String, String> dimensions = QuotaDimensions.of(instance);
+    PoolKey key = quota.key(dimensions);
+    if (pools.check(key, args.amount())) {
+      return QuotaResult.granted(args.amount(), quota.quota.validDuration());
+    }
+    return new QuotaResult(
+        PolicyStatus.of(
+            StatusCode.RESOURCE_EXHAUSTED,
+            "quota "
+                + quota.quota.name()
+                + " exhausted ("
+                + key.maxAmount
+                + " per "
+                + AttributeValues.toText(quota.quota.validDuration())
+                + ")"),
+        0,
+        Duration.ZERO);
+  }
+
+  /** One prefetch: a script call for {@code amount} tokens of {@code key}'s limit. */
+  private CompletableFuture<QuotaResult> fetch(PoolKey key, long amount) {
+    if (!breaker.tryAcquire()) {
+      callsRefused.increment();
+      return CompletableFuture.failedFuture(
+          new RedisConnectionException("circuit breaker open for " + handlerName));
+    }
+    calls.increment();
+    CompletableFuture<List<Object>> answer;
+    try {
+      answer = key.quota.call(link, key, amount);
+    } catch (RuntimeException e) {
+      answer = CompletableFuture.failedFuture(e);
+    }
+    return answer.handle(
+        (result, error) -> {
+          if (error != null) {
+            Throwable cause = RedisLink.unwrap(error);
+            breaker.onFailure();
+            if (cause instanceof RedisCommandTimeoutException) {
+              callTimeouts.increment();
+            } else if (cause instanceof RedisConnectionException) {
+              callsNotConnected.increment();
+            } else {
+              callErrors.increment();
+            }
+            throw new CompletionException(cause);
+          }
+          breaker.onSuccess();
+          return parse(result);
+        });
+  }
+
+  private static QuotaResult parse(List<Object> result) {
+    if (result.size() != 2
+        || !(result.get(0) instanceof Long granted)
+        || !(result.get(1) instanceof Long validityMillis)) {
+      throw new IllegalStateException("unexpected answer from the quota script: " + result);
+    }
+    return new QuotaResult(
+        PolicyStatus.OK, Math.max(0, granted), Duration.ofMillis(Math.max(1, validityMillis)));
+  }
+
+  @Override
+  public void collect(MetricSink sink) {
+    String help = "Calls from redisquota handlers to Redis, by result.";
+    long total = calls.sum();
+    long errors = callErrors.sum();
+    long timeouts = callTimeouts.sum();
+    long notConnected = callsNotConnected.sum();
+    sink.counter(
+        "offpath_redisquota_calls", help, total - errors - timeouts - notConnected, "result", "ok");
+    sink.counter("offpath_redisquota_calls", help, errors, "result", "error");
+    sink.counter("offpath_redisquota_calls", help, timeouts, "result", "timeout");
+    sink.counter("offpath_redisquota_calls", help, notConnected, "result", "not_connected");
+    sink.counter(
+        "offpath_redisquota_calls", help, callsRefused.sum(), "result", "circuit_open");
+    sink.counter(
+        "offpath_redisquota_circuit_opened",
+        "Times a redisquota handler's circuit breaker opened.",
+        breaker.openedCount());
+    sink.gauge(
+        "offpath_redisquota_circuit_open",
+        "1 while a redisquota handler's circuit breaker is open or probing, else 0.",
+        breaker.state() == CircuitBreaker.State.CLOSED ? 0 : 1);
+    sink.gauge(
+        "offpath_redisquota_connections",
+        "Open connections from a redisquota handler to Redis.",
+        link.connected());
+    sink.gauge("offpath_redisquota_pools", "Live quota token pools.", pools.size());
+    QuotaPoolStats s = pools.stats();
+    sink.counter(
+        "offpath_redisquota_checks", "Quota checks, by result.", s.passes(), "result", "pass");
+    sink.counter(
+        "offpath_redisquota_checks", "Quota checks, by result.", s.denials(), "result", "deny");
+    sink.counter(
+        "offpath_redisquota_pool_prefetches", "Prefetches sent to Redis.", s.prefetches());
+    sink.counter(
+        "offpath_redisquota_pool_granted_tokens",
+        "Tokens granted to the pools (by Redis, or by FAIL_OPEN in its stead).",
+        s.grantedTokens());
+    sink.counter(
+        "offpath_redisquota_pool_overshoot_tokens",
+        "Tokens passed optimistically that no later grant covered.",
+        s.overshoot());
+    sink.counter(
+        "offpath_redisquota_pool_fail_open_passes",
+        "Tokens passed without cover while Redis failed (FAIL_OPEN).",
+        s.failOpenPasses());
+    sink.counter(
+        "offpath_redisquota_pool_failures",
+        "Prefetches that failed (error, timeout, refused) and were settled by the failure policy.",
+        s.failures());
+  }
+
+  QuotaPools<?> pools() {
+    return pools;
+  }
+
+  /** One script call for {@code instance}'s key, outside any pool (tests the scripts). */
+  CompletableFuture<QuotaResult> fetch(Instance instance, long amount) {
+    CompiledQuota quota = quotas.get(instance.name());
+    if (quota == null) {
+      throw new IllegalArgumentException("no quota named " + instance.name());
+    }
+    return fetch(quota.key(QuotaDimensions.of(instance)), amount);
+  }
+
+  CircuitBreaker.State breakerState() {
+    return breaker.state();
+  }
+
+  @Override
+  public void close() {
+    link.close();
+  }
+
+  /** A quota with its script and its overrides. */
+  private static final class CompiledQuota {
+    final Quota quota;
+    final String script;
+    final String sha;
+    final String keyPrefix;
+
+    CompiledQuota(Quota quota) {
+      this.quota = quota;
+      this.script =
+          quota.algorithm() == Algorithm.FIXED_WINDOW
+              ? RedisScripts.FIXED_WINDOW
+              : RedisScripts.ROLLING_WINDOW;
+      this.sha = RedisScripts.sha1(script);
+      this.keyPrefix =
+          "offpath:quota:"
+              + quota.name()
+              + (quota.algorithm() == Algorithm.FIXED_WINDOW ? ":fixed:" : ":rolling:");
+    }
+
+    PoolKey key(TreeMap<String, String> dimensions) {
+      long max = quota.maxAmount();
+      for (QuotaOverride o : quota.overrides()) {
+        if (QuotaDimensions.matches(o.dimensions(), dimensions)) {
+          max = o.maxAmount();
+          break;
+        }
+      }
+      StringBuilder key = new StringBuilder(keyPrefix);
+      boolean first = true;
+      for (Map.Entry<String, String> e : dimensions.entrySet()) {
+        if (!first) {
+          key.append(',');
+        }
+        first = false;
+        escape(key, e.getKey());
+        key.append('=');
+        escape(key, e.getValue());
+      }
+      return new PoolKey(key.toString(), max, this);
+    }
+
+    CompletableFuture<List<Object>> call(RedisLink link, PoolKey key, long amount) {
+      String[] keys = {key.redisKey};
+      if (quota.algorithm() == Algorithm.FIXED_WINDOW) {
+        return link.eval(
+            script,
+            sha,
+            keys,
+            Long.toString(key.maxAmount),
+            Long.toString(Math.max(1, quota.validDuration().toMillis())),
+            Long.toString(amount));
+      }
+      return link.eval(
+          script,
+          sha,
+          keys,
+          Long.toString(key.maxAmount),
+          Long.toString(micros(quota.validDuration())),
+          Long.toString(micros(quota.bucketDuration())),
+          Long.toString(amount));
+    }
+
+    private static long micros(Duration d) {
+      return Math.max(1, d.toNanos() / 1_000);
+    }
+
+    private static void escape(StringBuilder out, String s) {
+      for (int i = 0; i < s.length(); i++) {
+        char c = s.charAt(i);
+        if (c == ',' || c == '=' || c == '\\') {
+          out.append('\\');
+        }
+        out.append(c);
+      }
+    }
+  }
+
+  /** A pool's identity: its Redis key (which determines the limit, so it alone is compared). */
+  private static final class PoolKey {
+    final String redisKey;
+    final long maxAmount;
+    final CompiledQuota quota;
+
+    PoolKey(String redisKey, long maxAmount, CompiledQuota quota) {
+      this.redisKey = redisKey;
+      this.maxAmount = maxAmount;
+      this.quota = quota;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof PoolKey k && k.redisKey.equals(redisKey);
+    }
+
+    @Override
+    public int hashCode() {
+      return redisKey.hashCode();
+    }
+  }
+}
