@@ -26,6 +26,7 @@ import dev.offpath.extauthz.RequestLimits;
 import dev.offpath.server.admin.AdminServer;
 import dev.offpath.server.metrics.CheckCacheMetrics;
 import dev.offpath.server.metrics.GrpcServerMetrics;
+import dev.offpath.server.metrics.HandlerMetrics;
 import dev.offpath.server.metrics.MixerMetrics;
 import dev.offpath.server.watch.ConfigWatcher;
 import io.grpc.Server;
@@ -128,6 +129,7 @@ public final class OffpathServer implements AutoCloseable {
     }
     install(config);
     JvmMetrics.builder().register(registry);
+    registry.register(new HandlerMetrics(store::current));
 
     GrpcServerMetrics grpcMetrics = new GrpcServerMetrics(registry);
     AuthorizationService authz = new AuthorizationService(decider(), RequestLimits.DEFAULT);

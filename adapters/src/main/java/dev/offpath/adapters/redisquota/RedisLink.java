@@ -51,8 +51,8 @@ final class RedisLink implements AutoCloseable {
   private static final class Resources {
     static final ClientResources SHARED =
         DefaultClientResources.builder()
-            .ioThreadPoolSize(1)
-            .computationThreadPoolSize(1)
+            .ioThreadPoolSize(2)
+            .computationThreadPoolSize(2)
             .threadFactoryProvider(name -> new DefaultThreadFactory("offpath-redis-" + name, true))
             .reconnectDelay(
                 Delay.exponential(
@@ -157,12 +157,7 @@ final class RedisLink implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
-    for (Slot s : slots) {
-      StatefulRedisConnection<String, String> c = s.current;
-      if (c != null) {
-        c.closeAsync();
-      }
-    }
+    // Closes every connection of this client; the shared resources stay up for other handlers.
     client.shutdownAsync(0, 2, TimeUnit.SECONDS);
   }
 

@@ -152,6 +152,13 @@ public final class PolicyEngine implements AutoCloseable {
     return config;
   }
 
+  /** The running handlers, by fully qualified name, in config order. */
+  public Map<String, Handler> handlers() {
+    Map<String, Handler> out = new LinkedHashMap<>();
+    handlers.forEach((name, owned) -> out.put(name, owned.handler));
+    return out;
+  }
+
   /** How many requests each rule matched, by rule name, since this engine was built. */
   public Map<String, Long> ruleHits() {
     Map<String, Long> out = new LinkedHashMap<>();
