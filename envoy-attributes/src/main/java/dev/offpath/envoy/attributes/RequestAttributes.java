@@ -1,4 +1,6 @@
-package dev.offpath.extauthz;
+package dev.offpath.envoy.attributes;
+
+import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.Struct;
 import com.google.protobuf.Timestamp;
@@ -13,7 +15,6 @@ import io.envoyproxy.envoy.config.core.v3.Address;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
-import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -24,7 +25,9 @@ import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Maps Envoy's ext_authz {@link AttributeContext} to Mixer attributes. The table (also in README):
+ * Maps Envoy's request description, {@link AttributeContext}, to Mixer attributes: the one mapping
+ * behind every policy front door (ext_authz receives an {@code AttributeContext}; ext_proc builds one
+ * from its headers and Envoy's request attributes). The table (also in README):
  *
  * <pre>
  * source.address.socket_address       → source.ip (IP_ADDRESS), source.port (INT64)
@@ -49,20 +52,24 @@ import org.jspecify.annotations.Nullable;
  *
  * Absent or empty proto fields leave the attribute absent, so {@code |} defaults apply.
  */
-public final class CheckRequestAttributes {
+public final class RequestAttributes {
 
-  static final String JWT_FILTER = "envoy.filters.http.jwt_authn";
+  /** The filter whose metadata carries a verified JWT payload. */
+  public static final String JWT_FILTER = "envoy.filters.http.jwt_authn";
 
-  private CheckRequestAttributes() {}
+  private RequestAttributes() {}
 
   /**
-   * Builds the bag for {@code request}.
+   * Builds the bag for {@code ctx}; context extensions are typed by {@code manifest}.
    *
    * @throws InvalidRequestException when the request exceeds {@code limits}
    */
-  static MapAttributes from(CheckRequest request, AttributeManifest manifest, RequestLimits limits)
+  public static MapAttributes from(
+      AttributeContext ctx, AttributeManifest manifest, RequestLimits limits)
       throws InvalidRequestException {
-    AttributeContext ctx = request.getAttributes();
+    requireNonNull(ctx, "ctx");
+    requireNonNull(manifest, "manifest");
+    requireNonNull(limits, "limits");
     MapAttributes.Builder b = MapAttributes.builder();
     peer(b, "source", ctx.getSource());
     peer(b, "destination", ctx.getDestination());
