@@ -12,6 +12,7 @@ import dev.offpath.core.attribute.MapAttributes;
 import dev.offpath.core.attribute.StringMap;
 import dev.offpath.core.attribute.ValueType;
 import io.envoyproxy.envoy.config.core.v3.Address;
+import io.envoyproxy.envoy.config.core.v3.HeaderMap;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
@@ -141,21 +142,41 @@ public final class RequestAttributes {
 
   private static Map<String, String> headers(AttributeContext.HttpRequest http, RequestLimits limits)
       throws InvalidRequestException {
-    int count = http.getHeadersCount() + http.getHeaderMap().getHeadersCount();
+    return headers(http.getHeadersMap(), http.getHeaderMap(), limits, "request");
+  }
+
+  /**
+   * The headers of {@code map} by lower-case name, repeated headers joined with ',' (values from
+   * {@code value}, or {@code raw_value} when that is what Envoy sent).
+   *
+   * @param what {@code request} or {@code response}, for the message
+   * @throws InvalidRequestException when the headers exceed {@code limits}
+   */
+  public static Map<String, String> headers(HeaderMap map, RequestLimits limits, String what)
+      throws InvalidRequestException {
+    requireNonNull(map, "map");
+    requireNonNull(limits, "limits");
+    return headers(Map.of(), map, limits, what);
+  }
+
+  private static Map<String, String> headers(
+      Map<String, String> plain, HeaderMap map, RequestLimits limits, String what)
+      throws InvalidRequestException {
+    int count = plain.size() + map.getHeadersCount();
     if (count > limits.maxHeaders()) {
       throw new InvalidRequestException(
-          "too many request headers: " + count + " (limit: " + limits.maxHeaders() + ")");
+          "too many " + what + " headers: " + count + " (limit: " + limits.maxHeaders() + ")");
     }
     if (count == 0) {
       return Map.of();
     }
     Map<String, String> out = new HashMap<>(count * 2);
     long bytes = 0;
-    for (Map.Entry<String, String> e : http.getHeadersMap().entrySet()) {
+    for (Map.Entry<String, String> e : plain.entrySet()) {
       bytes += e.getKey().length() + e.getValue().length();
       out.put(e.getKey().toLowerCase(Locale.ROOT), e.getValue());
     }
-    for (HeaderValue hv : http.getHeaderMap().getHeadersList()) {
+    for (HeaderValue hv : map.getHeadersList()) {
       String value = hv.getValue().isEmpty() ? hv.getRawValue().toStringUtf8() : hv.getValue();
       bytes += hv.getKey().length() + value.length();
       // Repeated headers are joined with ',' as HTTP allows.
@@ -163,7 +184,12 @@ public final class RequestAttributes {
     }
     if (bytes > limits.maxHeaderBytes()) {
       throw new InvalidRequestException(
-          "request headers too large: " + bytes + " bytes (limit: " + limits.maxHeaderBytes() + ")");
+          what
+              + " headers too large: "
+              + bytes
+              + " bytes (limit: "
+              + limits.maxHeaderBytes()
+              + ")");
     }
     return out;
   }
