@@ -18,9 +18,10 @@ import org.slf4j.LoggerFactory;
  * every Envoy node gets the snapshot of the live {@link ProxySpec}. {@link #publish} swaps it whole
  * under a new version when the declaration changed (a reload that leaves it alone does not make Envoy
  * rebuild its listeners); no declaration publishes an empty snapshot. java-control-plane answers
- * requests, tracks ACKs (a request carrying the version it was sent) and NACKs (one carrying {@code
- * error_detail}: Envoy keeps its previous config, nothing is re-sent until the next version); NACKs
- * are logged with the node and counted.
+ * requests and tells ACKs (a request carrying the version it was sent) from NACKs (one carrying
+ * {@code error_detail}: Envoy keeps its previous config; the library answers with the live version
+ * again, so the fix is a corrected config, which publishes the next version). NACKs are logged with
+ * the node and Envoy's reason, and counted.
  *
  * <p>Thread-safe: publishing is serialised; the cache pushes to open streams from the publishing
  * thread, ADS requests are answered on the transport's threads without blocking.
