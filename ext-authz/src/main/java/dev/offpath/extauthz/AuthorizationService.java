@@ -5,6 +5,9 @@ import static java.util.Objects.requireNonNull;
 import dev.offpath.core.attribute.MapAttributes;
 import dev.offpath.core.runtime.Decider;
 import dev.offpath.core.runtime.Decision;
+import dev.offpath.envoy.attributes.InvalidRequestException;
+import dev.offpath.envoy.attributes.RequestAttributes;
+import dev.offpath.envoy.attributes.RequestLimits;
 import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
@@ -59,7 +62,7 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
   public CheckResponse decide(CheckRequest request) {
     MapAttributes attributes;
     try {
-      attributes = CheckRequestAttributes.from(request, decider.manifest(), limits);
+      attributes = RequestAttributes.from(request.getAttributes(), decider.manifest(), limits);
     } catch (InvalidRequestException e) {
       return CheckResponses.invalid(e.getMessage());
     }

@@ -12,7 +12,7 @@ import java.util.Map;
 
 /**
  * Builds a {@link CheckRequest} as Envoy would send it, from attribute names and text values — the
- * inverse of {@link CheckRequestAttributes}, for {@code offpath check}, tests and load drivers.
+ * inverse of {@link dev.offpath.envoy.attributes.RequestAttributes}, for {@code offpath check}, tests and load drivers.
  *
  * <p>Recognised: {@code source.ip}, {@code source.port}, {@code source.principal}, the same for
  * {@code destination}, {@code request.id}, {@code request.method}, {@code request.path}, {@code

@@ -7,9 +7,7 @@ import dev.offpath.core.adapter.StatusCode;
 import dev.offpath.core.config.HeaderOperation.Operation;
 import dev.offpath.core.runtime.Decision;
 import dev.offpath.core.runtime.HeaderMutation;
-import io.envoyproxy.envoy.config.core.v3.HeaderValue;
-import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
-import io.envoyproxy.envoy.config.core.v3.HeaderValueOption.HeaderAppendAction;
+import dev.offpath.envoy.attributes.EnvoyReplies;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
 import io.envoyproxy.envoy.service.auth.v3.DeniedHttpResponse;
 import io.envoyproxy.envoy.service.auth.v3.OkHttpResponse;
@@ -42,13 +40,13 @@ final class CheckResponses {
         if (m.operation() == Operation.REMOVE) {
           ok.addHeadersToRemove(m.name());
         } else {
-          ok.addHeaders(option(m));
+          ok.addHeaders(EnvoyReplies.option(m));
         }
       }
       for (HeaderMutation m : decision.responseHeaderMutations()) {
         if (m.operation() != Operation.REMOVE) {
           // ext_authz cannot remove response headers; Envoy offers only additions there.
-          ok.addResponseHeadersToAdd(option(m));
+          ok.addResponseHeadersToAdd(EnvoyReplies.option(m));
         }
       }
       return CheckResponse.newBuilder()
@@ -80,11 +78,8 @@ final class CheckResponses {
         .setDeniedResponse(
             DeniedHttpResponse.newBuilder()
                 .setStatus(HttpStatus.newBuilder().setCodeValue(code.httpStatus()))
-                .addHeaders(
-                    HeaderValueOption.newBuilder()
-                        .setHeader(HeaderValue.newBuilder().setKey("content-type").setValue("text/plain"))
-                        .setAppendAction(HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD))
-                .setBody(code.name() + ":" + message + "\n"))
+                .addHeaders(EnvoyReplies.CONTENT_TYPE_TEXT)
+                .setBody(EnvoyReplies.deniedBody(code, message)))
         .setDynamicMetadata(meta)
         .build();
   }
@@ -92,15 +87,5 @@ final class CheckResponses {
   /** A request that could not be evaluated at all (over a limit): 400 with the reason. */
   static CheckResponse invalid(String message) {
     return denied(StatusCode.INVALID_ARGUMENT, message, Struct.getDefaultInstance());
-  }
-
-  private static HeaderValueOption option(HeaderMutation m) {
-    return HeaderValueOption.newBuilder()
-        .setHeader(HeaderValue.newBuilder().setKey(m.name()).setValue(m.value()))
-        .setAppendAction(
-            m.operation() == Operation.APPEND
-                ? HeaderAppendAction.APPEND_IF_EXISTS_OR_ADD
-                : HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD)
-        .build();
   }
 }

@@ -12,6 +12,9 @@ import dev.offpath.core.attribute.IpAddress;
 import dev.offpath.core.attribute.MapAttributes;
 import dev.offpath.core.attribute.StringMap;
 import dev.offpath.core.attribute.ValueType;
+import dev.offpath.envoy.attributes.InvalidRequestException;
+import dev.offpath.envoy.attributes.RequestAttributes;
+import dev.offpath.envoy.attributes.RequestLimits;
 import io.envoyproxy.envoy.config.core.v3.HeaderMap;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.config.core.v3.Metadata;
@@ -22,6 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
+/** The shared Envoy request mapping as ext_authz feeds it (requests built by {@link CheckRequests}). */
 class CheckRequestAttributesTest {
 
   private static final AttributeManifest MANIFEST =
@@ -32,7 +36,7 @@ class CheckRequestAttributesTest {
               "source.ip", ValueType.IP_ADDRESS));
 
   private static MapAttributes map(CheckRequest request) throws InvalidRequestException {
-    return CheckRequestAttributes.from(request, MANIFEST, RequestLimits.DEFAULT);
+    return RequestAttributes.from(request.getAttributes(), MANIFEST, RequestLimits.DEFAULT);
   }
 
   private static Map<String, String> attrs(String... kv) {
@@ -157,7 +161,7 @@ class CheckRequestAttributesTest {
             .setMetadataContext(
                 Metadata.newBuilder()
                     .putFilterMetadata(
-                        CheckRequestAttributes.JWT_FILTER,
+                        RequestAttributes.JWT_FILTER,
                         Struct.newBuilder()
                             .putFields("jwt_payload", Value.newBuilder().setStructValue(payload).build())
                             .build()))
@@ -178,10 +182,10 @@ class CheckRequestAttributesTest {
       ctx.getRequestBuilder().getHttpBuilder().putHeaders("h" + i, "v");
     }
     CheckRequest req = CheckRequest.newBuilder().setAttributes(ctx).build();
-    assertThatThrownBy(() -> CheckRequestAttributes.from(req, MANIFEST, new RequestLimits(10, 1000)))
+    assertThatThrownBy(() -> RequestAttributes.from(req.getAttributes(), MANIFEST, new RequestLimits(10, 1000)))
         .isInstanceOf(InvalidRequestException.class)
         .hasMessage("too many request headers: 11 (limit: 10)");
-    assertThatThrownBy(() -> CheckRequestAttributes.from(req, MANIFEST, new RequestLimits(20, 25)))
+    assertThatThrownBy(() -> RequestAttributes.from(req.getAttributes(), MANIFEST, new RequestLimits(20, 25)))
         .isInstanceOf(InvalidRequestException.class)
         .hasMessage("request headers too large: 34 bytes (limit: 25)");
   }

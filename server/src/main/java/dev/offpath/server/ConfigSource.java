@@ -10,8 +10,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 
 /** Where config comes from: the given files and directories, or the embedded default. */
 final class ConfigSource {
@@ -37,6 +40,41 @@ final class ConfigSource {
 
   String describe() {
     return paths.isEmpty() ? DEFAULT_NAME : paths.toString();
+  }
+
+  /** The config documents as text (unreadable files are left to {@link #load}, which reports them). */
+  List<ConfigText> texts() throws IOException {
+    if (paths.isEmpty()) {
+      return List.of(new ConfigText(DEFAULT_NAME, defaultConfigText()));
+    }
+    return readTexts(paths);
+  }
+
+  /** Files and directories (their {@code *.yaml}/{@code *.yml}, recursively, in name order) as text. */
+  static List<ConfigText> readTexts(List<Path> paths) throws IOException {
+    List<ConfigText> texts = new ArrayList<>();
+    for (Path path : paths) {
+      List<Path> files;
+      if (Files.isDirectory(path)) {
+        try (Stream<Path> walk = Files.walk(path)) {
+          files =
+              walk.filter(Files::isRegularFile)
+                  .filter(p -> p.toString().endsWith(".yaml") || p.toString().endsWith(".yml"))
+                  .sorted()
+                  .toList();
+        }
+      } else {
+        files = List.of(path);
+      }
+      for (Path file : files) {
+        try {
+          texts.add(new ConfigText(file.toString(), Files.readString(file, StandardCharsets.UTF_8)));
+        } catch (IOException e) {
+          // reported by the policy loader, which reads the same files
+        }
+      }
+    }
+    return texts;
   }
 
   PolicyConfig load() throws ConfigException, IOException {

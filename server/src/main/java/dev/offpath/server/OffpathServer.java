@@ -9,6 +9,10 @@ import dev.offpath.cache.CachingDecider;
 import dev.offpath.cache.CheckCache;
 import dev.offpath.core.adapter.AdapterRegistry;
 import dev.offpath.core.config.Action;
+import dev.offpath.controlplane.ControlPlane;
+import dev.offpath.controlplane.ProxySpec;
+import dev.offpath.controlplane.ProxySpecLoader;
+import dev.offpath.core.config.ConfigError;
 import dev.offpath.core.config.ConfigException;
 import dev.offpath.core.config.ConfigLoader;
 import dev.offpath.core.config.ConfigWarning;
@@ -20,11 +24,14 @@ import dev.offpath.core.runtime.Decider;
 import dev.offpath.core.runtime.PolicyEngine;
 import dev.offpath.core.runtime.PolicyStore;
 import dev.offpath.core.runtime.RuntimeServices;
+import dev.offpath.core.telemetry.ReportSink;
 import dev.offpath.core.time.Ticker;
+import dev.offpath.envoy.attributes.RequestLimits;
 import dev.offpath.extauthz.AuthorizationService;
-import dev.offpath.extauthz.RequestLimits;
+import dev.offpath.extproc.ExternalProcessorService;
 import dev.offpath.server.admin.AdminServer;
 import dev.offpath.server.metrics.CheckCacheMetrics;
+import dev.offpath.server.metrics.FrontDoorMetrics;
 import dev.offpath.server.metrics.GrpcServerMetrics;
 import dev.offpath.server.metrics.HandlerMetrics;
 import dev.offpath.server.metrics.MixerMetrics;
@@ -43,6 +50,7 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -54,8 +62,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The running server and the only place where parts are wired together: config source → loader →
- * {@link PolicyStore} (behind the check cache); the gRPC server (ext_authz + health, with metrics); the admin HTTP server;
- * the telemetry HTTP server; the config watcher.
+ * {@link PolicyStore} (behind the check cache); the gRPC server (ext_authz, ext_proc, ADS + health,
+ * with metrics); the admin HTTP server; the telemetry HTTP server; the config watcher. A config
+ * load reads the Mixer policy and the {@code EnvoyProxy} declaration from the same files; either
+ * failing rejects the whole load, and a good one installs the policy and publishes the xDS snapshot.
  *
  * <p>Lifecycle: {@link #start} loads the config (a bad config at start is fatal: nothing to serve),
  * binds every port and logs them on one line. A reload (file change) that fails validation is
@@ -87,6 +97,13 @@ public final class OffpathServer implements AutoCloseable {
   private final Instant startedAt = Instant.now();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final ObjectMapper json = new ObjectMapper();
+  /**
+   * Where ext_proc hands finished requests. Nothing consumes them yet: the integrator connects the
+   * telemetry pipeline's sink here.
+   */
+  private final ReportSink extProcReportSink = ReportSink.DISCARD;
+  private final ProxySpecLoader proxySpecs = new ProxySpecLoader();
+  private final ControlPlane controlPlane = new ControlPlane();
   private @Nullable Server grpc;
   private @Nullable AdminServer admin;
   private @Nullable AdminServer telemetry;
@@ -120,9 +137,9 @@ public final class OffpathServer implements AutoCloseable {
   }
 
   private void startParts() throws ConfigException, IOException {
-    PolicyConfig config;
+    LoadedConfig config;
     try {
-      config = source.load();
+      config = load();
     } catch (ConfigException e) {
       mixerMetrics.configRejected(e.errors());
       throw e;
@@ -132,17 +149,28 @@ public final class OffpathServer implements AutoCloseable {
     registry.register(new HandlerMetrics(store::current));
 
     GrpcServerMetrics grpcMetrics = new GrpcServerMetrics(registry);
-    AuthorizationService authz = new AuthorizationService(decider(), RequestLimits.DEFAULT);
+    Decider decider = decider();
+    AuthorizationService authz = new AuthorizationService(decider, RequestLimits.DEFAULT);
+    ExternalProcessorService extProc =
+        new ExternalProcessorService(
+            decider, RequestLimits.DEFAULT, extProcReportSink, Ticker.system(), Clock.systemUTC());
+    FrontDoorMetrics.register(extProc.stats(), controlPlane, registry);
     grpc =
         NettyServerBuilder.forAddress(new InetSocketAddress(options.grpcAddress(), options.grpcPort()))
             .directExecutor()
             .maxInboundMessageSize(options.maxMessageBytes())
             .addService(ServerInterceptors.intercept(authz, grpcMetrics))
+            .addService(ServerInterceptors.intercept(extProc, grpcMetrics))
+            .addService(
+                ServerInterceptors.intercept(controlPlane.aggregatedDiscoveryService(), grpcMetrics))
             .addService(ServerInterceptors.intercept(health.getHealthService(), grpcMetrics))
             .build()
             .start();
     health.setStatus("", ServingStatus.SERVING);
     health.setStatus("envoy.service.auth.v3.Authorization", ServingStatus.SERVING);
+    health.setStatus("envoy.service.ext_proc.v3.ExternalProcessor", ServingStatus.SERVING);
+    health.setStatus(
+        "envoy.service.discovery.v3.AggregatedDiscoveryService", ServingStatus.SERVING);
 
     admin =
         AdminServer.builder()
@@ -182,11 +210,35 @@ public final class OffpathServer implements AutoCloseable {
     return CachingDecider.of(store, cache);
   }
 
+  /** The policy and the Envoy declaration of one load. */
+  private record LoadedConfig(PolicyConfig policy, @Nullable ProxySpec proxy) {}
+
+  /** Loads both from the source; the errors of both are reported together. */
+  private LoadedConfig load() throws ConfigException, IOException {
+    List<ConfigError> errors = new ArrayList<>();
+    PolicyConfig policy = null;
+    try {
+      policy = source.load();
+    } catch (ConfigException e) {
+      errors.addAll(e.errors());
+    }
+    ProxySpec proxy = null;
+    try {
+      proxy = proxySpecs.load(source.texts());
+    } catch (ConfigException e) {
+      errors.addAll(e.errors());
+    }
+    if (!errors.isEmpty()) {
+      throw new ConfigException(errors);
+    }
+    return new LoadedConfig(requireNonNull(policy, "policy"), proxy);
+  }
+
   /** Reloads the config from its source; a failure keeps the live snapshot. Returns success. */
   public boolean reload() {
-    PolicyConfig config;
+    LoadedConfig config;
     try {
-      config = source.load();
+      config = load();
     } catch (ConfigException e) {
       mixerMetrics.configRejected(e.errors());
       log.error(
@@ -204,11 +256,13 @@ public final class OffpathServer implements AutoCloseable {
     return true;
   }
 
-  private void install(PolicyConfig config) {
+  private void install(LoadedConfig loaded) {
+    PolicyConfig config = loaded.policy();
     for (ConfigWarning w : config.warnings()) {
       log.warn("{}", w);
     }
     PolicyEngine engine = store.install(config);
+    controlPlane.publish(loaded.proxy());
     mixerMetrics.configLoaded(config, engine.version());
     log.info(
         "config version {} live: {} rules, {} handlers, {} instances",
@@ -220,6 +274,10 @@ public final class OffpathServer implements AutoCloseable {
 
   public PolicyStore store() {
     return store;
+  }
+
+  public ControlPlane controlPlane() {
+    return controlPlane;
   }
 
   public PrometheusRegistry registry() {

@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "serve",
     mixinStandardHelpOptions = true,
-    description = "Serve ext_authz policy (and admin/metrics) from Mixer config.")
+    description = "Serve ext_authz, ext_proc and ADS (and admin/metrics) from Mixer config.")
 final class ServeCommand implements Callable<Integer> {
 
   @Option(

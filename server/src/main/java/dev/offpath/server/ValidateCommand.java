@@ -1,5 +1,6 @@
 package dev.offpath.server;
 
+import dev.offpath.controlplane.ProxySpecLoader;
 import dev.offpath.core.adapter.AdapterRegistry;
 import dev.offpath.core.config.ConfigError;
 import dev.offpath.core.config.ConfigException;
@@ -9,6 +10,7 @@ import dev.offpath.core.config.PolicyConfig;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -23,7 +25,9 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "validate",
     mixinStandardHelpOptions = true,
-    description = "Validate Mixer config files/directories; errors print as file:line: message.")
+    description =
+        "Validate Mixer config (and the EnvoyProxy declaration) in files/directories; errors print"
+            + " as file:line: message.")
 final class ValidateCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
@@ -36,7 +40,21 @@ final class ValidateCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     try {
-      PolicyConfig config = new ConfigLoader(AdapterRegistry.installed()).load(paths);
+      List<ConfigError> errors = new ArrayList<>();
+      PolicyConfig config = null;
+      try {
+        config = new ConfigLoader(AdapterRegistry.installed()).load(paths);
+      } catch (ConfigException e) {
+        errors.addAll(e.errors());
+      }
+      try {
+        new ProxySpecLoader().load(ConfigSource.readTexts(paths));
+      } catch (ConfigException e) {
+        errors.addAll(e.errors());
+      }
+      if (!errors.isEmpty() || config == null) {
+        throw new ConfigException(errors);
+      }
       for (ConfigWarning w : config.warnings()) {
         err.println(w);
       }

@@ -48,6 +48,9 @@ import java.util.stream.Stream;
  * actions whose handler or whose every instance was skipped, and a rule left with no action and no
  * header operation by those skips (a rule written with neither is an error, as it was in Mixer).
  *
+ * <p>Documents of {@code apiVersion: offpath.dev/...} are Offpath's own kinds, read from the same
+ * files by their own loaders (the control plane's {@code EnvoyProxy}); they are skipped silently.
+ *
  * <p>Everything else wrong is an error. Validation goes on past the first: {@link ConfigException}
  * lists every error in file order, each as {@code file:line: message}. Files are named as given;
  * line 0 stands for a whole file that could not be read.

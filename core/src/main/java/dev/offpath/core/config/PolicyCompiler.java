@@ -71,6 +71,9 @@ final class PolicyCompiler {
   static final String CONFIG_V1ALPHA2 = "config.istio.io/v1alpha2";
   static final String POLICY_V1BETA1 = "policy.istio.io/v1beta1";
 
+  /** Offpath's own kinds ({@code EnvoyProxy}, read by the control plane) share the files. */
+  static final String OFFPATH_GROUP = "offpath.dev/";
+
   private static final String HANDLER = "handler";
   private static final String INSTANCE = "instance";
   private static final String RULE = "rule";
@@ -181,6 +184,9 @@ final class PolicyCompiler {
   }
 
   private void classify(String apiVersion, ConfigObject o) {
+    if (apiVersion.startsWith(OFFPATH_GROUP)) {
+      return;
+    }
     boolean v1alpha2 = apiVersion.equals(CONFIG_V1ALPHA2);
     if (!v1alpha2 && !apiVersion.equals(POLICY_V1BETA1)) {
       notMixer(o, apiVersion);

@@ -1,4 +1,4 @@
-package dev.offpath.extauthz;
+package dev.offpath.envoy.attributes;
 
 /**
  * Caps on what one request may carry into the attribute bag; a request over them is denied with

@@ -1,4 +1,6 @@
-package dev.offpath.extauthz;
+package dev.offpath.envoy.attributes;
+
+import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.Struct;
 import com.google.protobuf.Timestamp;
@@ -10,10 +12,10 @@ import dev.offpath.core.attribute.MapAttributes;
 import dev.offpath.core.attribute.StringMap;
 import dev.offpath.core.attribute.ValueType;
 import io.envoyproxy.envoy.config.core.v3.Address;
+import io.envoyproxy.envoy.config.core.v3.HeaderMap;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
-import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -24,7 +26,9 @@ import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Maps Envoy's ext_authz {@link AttributeContext} to Mixer attributes. The table (also in README):
+ * Maps Envoy's request description, {@link AttributeContext}, to Mixer attributes: the one mapping
+ * behind every policy front door (ext_authz receives an {@code AttributeContext}; ext_proc builds one
+ * from its headers and Envoy's request attributes). The table (also in README):
  *
  * <pre>
  * source.address.socket_address       → source.ip (IP_ADDRESS), source.port (INT64)
@@ -49,20 +53,24 @@ import org.jspecify.annotations.Nullable;
  *
  * Absent or empty proto fields leave the attribute absent, so {@code |} defaults apply.
  */
-public final class CheckRequestAttributes {
+public final class RequestAttributes {
 
-  static final String JWT_FILTER = "envoy.filters.http.jwt_authn";
+  /** The filter whose metadata carries a verified JWT payload. */
+  public static final String JWT_FILTER = "envoy.filters.http.jwt_authn";
 
-  private CheckRequestAttributes() {}
+  private RequestAttributes() {}
 
   /**
-   * Builds the bag for {@code request}.
+   * Builds the bag for {@code ctx}; context extensions are typed by {@code manifest}.
    *
    * @throws InvalidRequestException when the request exceeds {@code limits}
    */
-  static MapAttributes from(CheckRequest request, AttributeManifest manifest, RequestLimits limits)
+  public static MapAttributes from(
+      AttributeContext ctx, AttributeManifest manifest, RequestLimits limits)
       throws InvalidRequestException {
-    AttributeContext ctx = request.getAttributes();
+    requireNonNull(ctx, "ctx");
+    requireNonNull(manifest, "manifest");
+    requireNonNull(limits, "limits");
     MapAttributes.Builder b = MapAttributes.builder();
     peer(b, "source", ctx.getSource());
     peer(b, "destination", ctx.getDestination());
@@ -134,21 +142,41 @@ public final class CheckRequestAttributes {
 
   private static Map<String, String> headers(AttributeContext.HttpRequest http, RequestLimits limits)
       throws InvalidRequestException {
-    int count = http.getHeadersCount() + http.getHeaderMap().getHeadersCount();
+    return headers(http.getHeadersMap(), http.getHeaderMap(), limits, "request");
+  }
+
+  /**
+   * The headers of {@code map} by lower-case name, repeated headers joined with ',' (values from
+   * {@code value}, or {@code raw_value} when that is what Envoy sent).
+   *
+   * @param what {@code request} or {@code response}, for the message
+   * @throws InvalidRequestException when the headers exceed {@code limits}
+   */
+  public static Map<String, String> headers(HeaderMap map, RequestLimits limits, String what)
+      throws InvalidRequestException {
+    requireNonNull(map, "map");
+    requireNonNull(limits, "limits");
+    return headers(Map.of(), map, limits, what);
+  }
+
+  private static Map<String, String> headers(
+      Map<String, String> plain, HeaderMap map, RequestLimits limits, String what)
+      throws InvalidRequestException {
+    int count = plain.size() + map.getHeadersCount();
     if (count > limits.maxHeaders()) {
       throw new InvalidRequestException(
-          "too many request headers: " + count + " (limit: " + limits.maxHeaders() + ")");
+          "too many " + what + " headers: " + count + " (limit: " + limits.maxHeaders() + ")");
     }
     if (count == 0) {
       return Map.of();
     }
     Map<String, String> out = new HashMap<>(count * 2);
     long bytes = 0;
-    for (Map.Entry<String, String> e : http.getHeadersMap().entrySet()) {
+    for (Map.Entry<String, String> e : plain.entrySet()) {
       bytes += e.getKey().length() + e.getValue().length();
       out.put(e.getKey().toLowerCase(Locale.ROOT), e.getValue());
     }
-    for (HeaderValue hv : http.getHeaderMap().getHeadersList()) {
+    for (HeaderValue hv : map.getHeadersList()) {
       String value = hv.getValue().isEmpty() ? hv.getRawValue().toStringUtf8() : hv.getValue();
       bytes += hv.getKey().length() + value.length();
       // Repeated headers are joined with ',' as HTTP allows.
@@ -156,7 +184,12 @@ public final class CheckRequestAttributes {
     }
     if (bytes > limits.maxHeaderBytes()) {
       throw new InvalidRequestException(
-          "request headers too large: " + bytes + " bytes (limit: " + limits.maxHeaderBytes() + ")");
+          what
+              + " headers too large: "
+              + bytes
+              + " bytes (limit: "
+              + limits.maxHeaderBytes()
+              + ")");
     }
     return out;
   }
