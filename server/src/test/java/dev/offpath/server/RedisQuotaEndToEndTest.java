@@ -105,6 +105,17 @@ class RedisQuotaEndToEndTest {
     }
   }
 
+  private static double gauge(ServerHarness s, String name) throws Exception {
+    return metric(s, name, "");
+  }
+
+  /** Tokens a server's pools were granted (or passed optimistically) and did not pass yet. */
+  private static double unspent(ServerHarness s) throws Exception {
+    return gauge(s, "offpath_redisquota_pool_granted_tokens_total")
+        + gauge(s, "offpath_redisquota_pool_overshoot_tokens_total")
+        - metric(s, "offpath_redisquota_checks_total", "result=\"pass\"");
+  }
+
   /** The sum of a metric's samples whose line contains {@code labelText}. */
   private static double metric(ServerHarness s, String name, String labelText) throws Exception {
     double sum = 0;
@@ -127,21 +138,30 @@ class RedisQuotaEndToEndTest {
         allowed++;
       }
     }
-    // Drain what either instance still holds: once Redis has granted all 40, a pool denies only
-    // when it is empty.
-    for (ServerHarness s : List.of(a, b)) {
-      int[] drained = {0};
-      await(
-          "the pool to be empty",
-          () -> {
-            if (code(s, "alice") == OK) {
-              drained[0]++;
-              return false;
-            }
+    // Spend what either instance still holds, until Redis has granted all 40 and every granted
+    // token has passed a check (an answer in flight may still bring tokens to a pool that denied).
+    int[] drained = {0, 0};
+    await(
+        "every granted token to be spent",
+        () -> {
+          if (gauge(a, "offpath_redisquota_pool_prefetches_in_flight") > 0
+              || gauge(b, "offpath_redisquota_pool_prefetches_in_flight") > 0) {
+            return false;
+          }
+          double unspentA = unspent(a);
+          double unspentB = unspent(b);
+          String counted =
+              redis.get("offpath:quota:requestcount.instance.istio-system:fixed:user=alice");
+          if (unspentA == 0 && unspentB == 0 && "40".equals(counted)) {
             return true;
-          });
-      allowed += drained[0];
-    }
+          }
+          ServerHarness s = unspentA > 0 ? a : unspentB > 0 ? b : drained[1]++ % 2 == 0 ? a : b;
+          if (code(s, "alice") == OK) {
+            drained[0]++;
+          }
+          return false;
+        });
+    allowed += drained[0];
     assertThat(redis.get("offpath:quota:requestcount.instance.istio-system:fixed:user=alice"))
         .isEqualTo("40");
     double overshoot =

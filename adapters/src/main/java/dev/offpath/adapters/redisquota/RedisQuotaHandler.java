@@ -243,6 +243,10 @@ final class RedisQuotaHandler implements QuotaHandler, MeteredHandler {
         "Open connections from a redisquota handler to Redis.",
         link.connected());
     sink.gauge("offpath_redisquota_pools", "Live quota token pools.", pools.size());
+    sink.gauge(
+        "offpath_redisquota_pool_prefetches_in_flight",
+        "Prefetches sent to Redis and not yet answered.",
+        pools.inFlight());
     QuotaPoolStats s = pools.stats();
     sink.counter(
         "offpath_redisquota_checks", "Quota checks, by result.", s.passes(), "result", "pass");
