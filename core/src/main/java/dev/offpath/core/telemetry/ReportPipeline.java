@@ -278,8 +278,10 @@ public final class ReportPipeline implements ReportSink, AutoCloseable {
 
   /**
    * Stops accepting, dispatches everything queued, and returns when the workers have finished or
-   * {@code deadline} has passed; queued entries left at the deadline are counted as {@link
-   * DropReason#SHUTDOWN_TIMEOUT}. Idempotent.
+   * {@code deadline} has passed. At the deadline the workers switch to counting what is still
+   * queued as {@link DropReason#SHUTDOWN_TIMEOUT} instead of dispatching it, and are given up to
+   * the same time again (at most 5 s) to do so; a batch stuck in a handler stays in flight.
+   * Idempotent.
    *
    * @return whether everything accepted was dispatched
    */
@@ -302,7 +304,7 @@ public final class ReportPipeline implements ReportSink, AutoCloseable {
           "report pipeline: {} entries still queued after {}; counting them as dropped",
           depth.get(),
           deadline);
-      joinWorkers(TimeUnit.SECONDS.toNanos(5));
+      joinWorkers(Math.min(deadline.toNanos(), TimeUnit.SECONDS.toNanos(5)));
     }
     return complete;
   }
