@@ -5,6 +5,8 @@ import static java.util.Objects.requireNonNull;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.offpath.accesslog.AccessLogService;
+import dev.offpath.adapters.prometheus.PrometheusFactory;
 import dev.offpath.cache.CachingDecider;
 import dev.offpath.cache.CheckCache;
 import dev.offpath.core.adapter.AdapterRegistry;
@@ -20,6 +22,8 @@ import dev.offpath.core.runtime.Decider;
 import dev.offpath.core.runtime.PolicyEngine;
 import dev.offpath.core.runtime.PolicyStore;
 import dev.offpath.core.runtime.RuntimeServices;
+import dev.offpath.core.telemetry.ReportPipeline;
+import dev.offpath.core.telemetry.ReportSink;
 import dev.offpath.core.time.Ticker;
 import dev.offpath.extauthz.AuthorizationService;
 import dev.offpath.extauthz.RequestLimits;
@@ -27,6 +31,7 @@ import dev.offpath.server.admin.AdminServer;
 import dev.offpath.server.metrics.CheckCacheMetrics;
 import dev.offpath.server.metrics.GrpcServerMetrics;
 import dev.offpath.server.metrics.MixerMetrics;
+import dev.offpath.server.metrics.TelemetryMetrics;
 import dev.offpath.server.watch.ConfigWatcher;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
@@ -53,14 +58,17 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The running server and the only place where parts are wired together: config source → loader →
- * {@link PolicyStore} (behind the check cache); the gRPC server (ext_authz + health, with metrics); the admin HTTP server;
- * the telemetry HTTP server; the config watcher.
+ * {@link PolicyStore} (behind the check cache); the report pipeline on the same store; the gRPC
+ * server (ext_authz, the access-log service and health, with metrics); the admin HTTP server; the
+ * telemetry HTTP server (the prometheus adapter's registry); the config watcher.
  *
  * <p>Lifecycle: {@link #start} loads the config (a bad config at start is fatal: nothing to serve),
  * binds every port and logs them on one line. A reload (file change) that fails validation is
  * logged, counted and ignored: the last good snapshot keeps serving. {@link #close} is graceful:
- * health goes NOT_SERVING, the gRPC server stops accepting and drains calls in flight for up to the
- * grace period, then the rest stops.
+ * health goes NOT_SERVING, the gRPC server stops accepting, access-log streams are completed after
+ * the message they are handling, other calls in flight get up to the grace period; then the report
+ * pipeline dispatches everything it accepted (up to the grace period again, the rest counted as
+ * dropped), and the rest stops.
  *
  * <p>Threads: gRPC calls run on Netty's event loops (handlers never block); reloads on the watcher's
  * thread (serialised); adapters' background work on one scheduler thread; admin on its own pool.
@@ -72,7 +80,7 @@ public final class OffpathServer implements AutoCloseable {
   private final ServerOptions options;
   private final ConfigSource source;
   private final PrometheusRegistry registry = new PrometheusRegistry();
-  private final PrometheusRegistry telemetryRegistry = new PrometheusRegistry();
+  private final PrometheusRegistry telemetryRegistry;
   private final MixerMetrics mixerMetrics = new MixerMetrics(registry);
   private final ScheduledExecutorService scheduler =
       Executors.newSingleThreadScheduledExecutor(
@@ -82,6 +90,8 @@ public final class OffpathServer implements AutoCloseable {
             return t;
           });
   private final PolicyStore store;
+  private final ReportPipeline reports;
+  private final AccessLogService accessLog;
   private final HealthStatusManager health = new HealthStatusManager();
   private final Instant startedAt = Instant.now();
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -99,6 +109,12 @@ public final class OffpathServer implements AutoCloseable {
         new PolicyStore(
             new RuntimeServices(
                 adapters, Ticker.system(), Clock.systemUTC(), scheduler, mixerMetrics, options.failOpen()));
+    this.telemetryRegistry =
+        adapters.find("prometheus") instanceof PrometheusFactory prometheus
+            ? prometheus.registry()
+            : new PrometheusRegistry();
+    this.reports = ReportPipeline.builder(store).metrics(mixerMetrics).start();
+    this.accessLog = new AccessLogService(reports);
   }
 
   /**
@@ -130,17 +146,20 @@ public final class OffpathServer implements AutoCloseable {
     JvmMetrics.builder().register(registry);
 
     GrpcServerMetrics grpcMetrics = new GrpcServerMetrics(registry);
+    TelemetryMetrics.register(reports, accessLog, registry);
     AuthorizationService authz = new AuthorizationService(decider(), RequestLimits.DEFAULT);
     grpc =
         NettyServerBuilder.forAddress(new InetSocketAddress(options.grpcAddress(), options.grpcPort()))
             .directExecutor()
             .maxInboundMessageSize(options.maxMessageBytes())
             .addService(ServerInterceptors.intercept(authz, grpcMetrics))
+            .addService(ServerInterceptors.intercept(accessLog, grpcMetrics))
             .addService(ServerInterceptors.intercept(health.getHealthService(), grpcMetrics))
             .build()
             .start();
     health.setStatus("", ServingStatus.SERVING);
     health.setStatus("envoy.service.auth.v3.Authorization", ServingStatus.SERVING);
+    health.setStatus("envoy.service.accesslog.v3.AccessLogService", ServingStatus.SERVING);
 
     admin =
         AdminServer.builder()
@@ -222,6 +241,21 @@ public final class OffpathServer implements AutoCloseable {
 
   public PrometheusRegistry registry() {
     return registry;
+  }
+
+  /** The mesh metrics served on the telemetry port (the prometheus adapter's registry). */
+  public PrometheusRegistry telemetryRegistry() {
+    return telemetryRegistry;
+  }
+
+  /** Where front doors hand requests for telemetry (ext_proc); never blocks, counts its drops. */
+  public ReportSink reportSink() {
+    return reports;
+  }
+
+  /** The report pipeline behind {@link #reportSink()}, for its counters. */
+  public ReportPipeline reportPipeline() {
+    return reports;
   }
 
   public int grpcPort() {
@@ -315,6 +349,8 @@ public final class OffpathServer implements AutoCloseable {
     }
     if (grpc != null) {
       grpc.shutdown();
+      // Access-log streams never end on their own: complete them after their current message.
+      accessLog.drain();
       try {
         if (!grpc.awaitTermination(options.shutdownGrace().toMillis(), TimeUnit.MILLISECONDS)) {
           log.warn("gRPC calls still running after {}; cancelling them", options.shutdownGrace());
@@ -325,6 +361,10 @@ public final class OffpathServer implements AutoCloseable {
         grpc.shutdownNow();
         Thread.currentThread().interrupt();
       }
+    }
+    accessLog.drain();
+    if (!reports.close(options.shutdownGrace())) {
+      log.warn("report pipeline not flushed within {}; the rest is counted as dropped", options.shutdownGrace());
     }
     if (admin != null) {
       admin.close();
