@@ -313,18 +313,6 @@ class TelemetryEndToEndTest {
         config,
         base
             + """
-              - name: requests_by_code
-                instance_name: requestcount.metric.istio-system
-                kind: GAUGE
-                label_names: [response_code]
-            """
-                .replace("  - name: requests_by_code", "  - name: requests_by_code"));
-    // The same instance cannot feed two metrics; a reload that tries is rejected and counted.
-    assertThat(harness.server.reload()).isFalse();
-    Files.writeString(
-        config,
-        base.replace("match: context.protocol == \"http\"", "match: context.protocol == \"http\"")
-            + """
             ---
             apiVersion: config.istio.io/v1alpha2
             kind: metric
