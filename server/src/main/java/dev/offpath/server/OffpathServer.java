@@ -5,6 +5,8 @@ import static java.util.Objects.requireNonNull;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.offpath.accesslog.AccessLogService;
+import dev.offpath.adapters.prometheus.PrometheusFactory;
 import dev.offpath.cache.CachingDecider;
 import dev.offpath.cache.CheckCache;
 import dev.offpath.core.adapter.AdapterRegistry;
@@ -24,6 +26,7 @@ import dev.offpath.core.runtime.Decider;
 import dev.offpath.core.runtime.PolicyEngine;
 import dev.offpath.core.runtime.PolicyStore;
 import dev.offpath.core.runtime.RuntimeServices;
+import dev.offpath.core.telemetry.ReportPipeline;
 import dev.offpath.core.telemetry.ReportSink;
 import dev.offpath.core.time.Ticker;
 import dev.offpath.envoy.attributes.RequestLimits;
@@ -35,6 +38,7 @@ import dev.offpath.server.metrics.FrontDoorMetrics;
 import dev.offpath.server.metrics.GrpcServerMetrics;
 import dev.offpath.server.metrics.HandlerMetrics;
 import dev.offpath.server.metrics.MixerMetrics;
+import dev.offpath.server.metrics.TelemetryMetrics;
 import dev.offpath.server.watch.ConfigWatcher;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
@@ -62,16 +66,20 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The running server and the only place where parts are wired together: config source → loader →
- * {@link PolicyStore} (behind the check cache); the gRPC server (ext_authz, ext_proc, ADS + health,
- * with metrics); the admin HTTP server; the telemetry HTTP server; the config watcher. A config
- * load reads the Mixer policy and the {@code EnvoyProxy} declaration from the same files; either
- * failing rejects the whole load, and a good one installs the policy and publishes the xDS snapshot.
+ * {@link PolicyStore} (behind the check cache); the report pipeline on the same store; the gRPC
+ * server (ext_authz, ext_proc, the access-log service, ADS and health, with metrics); the admin
+ * HTTP server; the telemetry HTTP server (the prometheus adapter's registry); the config watcher.
+ * A config load reads the Mixer policy and the {@code EnvoyProxy} declaration from the same
+ * files; either failing rejects the whole load, and a good one installs the policy and publishes
+ * the xDS snapshot.
  *
  * <p>Lifecycle: {@link #start} loads the config (a bad config at start is fatal: nothing to serve),
  * binds every port and logs them on one line. A reload (file change) that fails validation is
  * logged, counted and ignored: the last good snapshot keeps serving. {@link #close} is graceful:
- * health goes NOT_SERVING, the gRPC server stops accepting and drains calls in flight for up to the
- * grace period, then the rest stops.
+ * health goes NOT_SERVING, the gRPC server stops accepting, access-log streams are completed after
+ * the message they are handling, other calls in flight get up to the grace period; then the report
+ * pipeline dispatches everything it accepted (up to the grace period again, the rest counted as
+ * dropped), and the rest stops.
  *
  * <p>Threads: gRPC calls run on Netty's event loops (handlers never block); reloads on the watcher's
  * thread (serialised); adapters' background work on one scheduler thread; admin on its own pool.
@@ -83,7 +91,7 @@ public final class OffpathServer implements AutoCloseable {
   private final ServerOptions options;
   private final ConfigSource source;
   private final PrometheusRegistry registry = new PrometheusRegistry();
-  private final PrometheusRegistry telemetryRegistry = new PrometheusRegistry();
+  private final PrometheusRegistry telemetryRegistry;
   private final MixerMetrics mixerMetrics = new MixerMetrics(registry);
   private final ScheduledExecutorService scheduler =
       Executors.newSingleThreadScheduledExecutor(
@@ -93,15 +101,12 @@ public final class OffpathServer implements AutoCloseable {
             return t;
           });
   private final PolicyStore store;
+  private final ReportPipeline reports;
+  private final AccessLogService accessLog;
   private final HealthStatusManager health = new HealthStatusManager();
   private final Instant startedAt = Instant.now();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final ObjectMapper json = new ObjectMapper();
-  /**
-   * Where ext_proc hands finished requests. Nothing consumes them yet: the integrator connects the
-   * telemetry pipeline's sink here.
-   */
-  private final ReportSink extProcReportSink = ReportSink.DISCARD;
   private final ProxySpecLoader proxySpecs = new ProxySpecLoader();
   private final ControlPlane controlPlane = new ControlPlane();
   private @Nullable Server grpc;
@@ -117,6 +122,12 @@ public final class OffpathServer implements AutoCloseable {
         new PolicyStore(
             new RuntimeServices(
                 adapters, Ticker.system(), Clock.systemUTC(), scheduler, mixerMetrics, options.failOpen()));
+    this.telemetryRegistry =
+        adapters.find("prometheus") instanceof PrometheusFactory prometheus
+            ? prometheus.registry()
+            : new PrometheusRegistry();
+    this.reports = ReportPipeline.builder(store).metrics(mixerMetrics).start();
+    this.accessLog = new AccessLogService(reports);
   }
 
   /**
@@ -153,8 +164,9 @@ public final class OffpathServer implements AutoCloseable {
     AuthorizationService authz = new AuthorizationService(decider, RequestLimits.DEFAULT);
     ExternalProcessorService extProc =
         new ExternalProcessorService(
-            decider, RequestLimits.DEFAULT, extProcReportSink, Ticker.system(), Clock.systemUTC());
+            decider, RequestLimits.DEFAULT, reports, Ticker.system(), Clock.systemUTC());
     FrontDoorMetrics.register(extProc.stats(), controlPlane, registry);
+    TelemetryMetrics.register(reports, accessLog, registry);
     grpc =
         NettyServerBuilder.forAddress(new InetSocketAddress(options.grpcAddress(), options.grpcPort()))
             .directExecutor()
@@ -163,6 +175,7 @@ public final class OffpathServer implements AutoCloseable {
             .addService(ServerInterceptors.intercept(extProc, grpcMetrics))
             .addService(
                 ServerInterceptors.intercept(controlPlane.aggregatedDiscoveryService(), grpcMetrics))
+            .addService(ServerInterceptors.intercept(accessLog, grpcMetrics))
             .addService(ServerInterceptors.intercept(health.getHealthService(), grpcMetrics))
             .build()
             .start();
@@ -171,6 +184,7 @@ public final class OffpathServer implements AutoCloseable {
     health.setStatus("envoy.service.ext_proc.v3.ExternalProcessor", ServingStatus.SERVING);
     health.setStatus(
         "envoy.service.discovery.v3.AggregatedDiscoveryService", ServingStatus.SERVING);
+    health.setStatus("envoy.service.accesslog.v3.AccessLogService", ServingStatus.SERVING);
 
     admin =
         AdminServer.builder()
@@ -284,6 +298,21 @@ public final class OffpathServer implements AutoCloseable {
     return registry;
   }
 
+  /** The mesh metrics served on the telemetry port (the prometheus adapter's registry). */
+  public PrometheusRegistry telemetryRegistry() {
+    return telemetryRegistry;
+  }
+
+  /** Where front doors hand requests for telemetry (ext_proc); never blocks, counts its drops. */
+  public ReportSink reportSink() {
+    return reports;
+  }
+
+  /** The report pipeline behind {@link #reportSink()}, for its counters. */
+  public ReportPipeline reportPipeline() {
+    return reports;
+  }
+
   public int grpcPort() {
     return requireNonNull(grpc, "grpc").getPort();
   }
@@ -375,6 +404,8 @@ public final class OffpathServer implements AutoCloseable {
     }
     if (grpc != null) {
       grpc.shutdown();
+      // Access-log streams never end on their own: complete them after their current message.
+      accessLog.drain();
       try {
         if (!grpc.awaitTermination(options.shutdownGrace().toMillis(), TimeUnit.MILLISECONDS)) {
           log.warn("gRPC calls still running after {}; cancelling them", options.shutdownGrace());
@@ -385,6 +416,10 @@ public final class OffpathServer implements AutoCloseable {
         grpc.shutdownNow();
         Thread.currentThread().interrupt();
       }
+    }
+    accessLog.drain();
+    if (!reports.close(options.shutdownGrace())) {
+      log.warn("report pipeline not flushed within {}; the rest is counted as dropped", options.shutdownGrace());
     }
     if (admin != null) {
       admin.close();

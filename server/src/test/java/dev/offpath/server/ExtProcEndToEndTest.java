@@ -145,8 +145,49 @@ class ExtProcEndToEndTest {
         .containsEntry("x-served-by", "offpath");
     envoy.requests.onCompleted();
     assertThat(envoy.end().getCode()).isEqualTo(Status.Code.OK);
-    // No telemetry pipeline is connected yet: the finished request is offered and refused, counted.
-    assertThat(harness.metrics()).contains("offpath_extproc_reports_total{accepted=\"false\"} 1.0");
+    // The finished request went to the telemetry pipeline (this config has no report rules).
+    assertThat(harness.metrics()).contains("offpath_extproc_reports_total{accepted=\"true\"} 1.0");
+  }
+
+  @Test
+  void responsePhaseIsCountedInTheMeshMetrics() throws Exception {
+    harness = ServerHarness.start(List.of()); // the embedded default config: Istio 1.0's metrics
+    for (String status : List.of("200", "200", "503")) {
+      Stream envoy = new Stream();
+      envoy.exchange(
+          requestHeaders(
+              ":method", "GET", ":path", "/reviews/1", ":authority", "reviews.default"));
+      envoy.exchange(
+          ProcessingRequest.newBuilder()
+              .setResponseHeaders(
+                  HttpHeaders.newBuilder()
+                      .setHeaders(
+                          HeaderMap.newBuilder()
+                              .addHeaders(
+                                  HeaderValue.newBuilder().setKey(":status").setValue(status))))
+              .build());
+      envoy.requests.onCompleted();
+      assertThat(envoy.end().getCode()).isEqualTo(Status.Code.OK);
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!(requests(harness.telemetryMetrics(), "200") == 2
+        && requests(harness.telemetryMetrics(), "503") == 1)) {
+      assertThat(System.nanoTime()).as("istio_requests_total to count 2 + 1").isLessThan(deadline);
+      Thread.sleep(10);
+    }
+    assertThat(harness.metrics()).contains("offpath_extproc_reports_total{accepted=\"true\"} 3.0");
+  }
+
+  /** The sum of istio_requests_total over the series with {@code response_code}. */
+  private static double requests(String exposition, String responseCode) {
+    double sum = 0;
+    for (String line : exposition.split("\n")) {
+      if (line.startsWith("istio_requests_total{")
+          && line.contains("response_code=\"" + responseCode + "\"")) {
+        sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      }
+    }
+    return sum;
   }
 
   @Test

@@ -1,6 +1,7 @@
 package dev.offpath.server;
 
 import dev.offpath.extauthz.CheckRequests;
+import io.envoyproxy.envoy.service.accesslog.v3.AccessLogServiceGrpc;
 import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
 import io.grpc.ManagedChannel;
@@ -26,6 +27,7 @@ final class ServerHarness implements AutoCloseable {
   final OffpathServer server;
   final ManagedChannel channel;
   final AuthorizationGrpc.AuthorizationBlockingStub authz;
+  final AccessLogServiceGrpc.AccessLogServiceStub accessLog;
   private final HttpClient http = HttpClient.newHttpClient();
 
   private ServerHarness(OffpathServer server) {
@@ -33,6 +35,7 @@ final class ServerHarness implements AutoCloseable {
     this.channel =
         NettyChannelBuilder.forAddress("127.0.0.1", server.grpcPort()).usePlaintext().build();
     this.authz = AuthorizationGrpc.newBlockingStub(channel);
+    this.accessLog = AccessLogServiceGrpc.newStub(channel);
   }
 
   /** Everything on loopback with picked ports, the config watched. */
@@ -66,6 +69,16 @@ final class ServerHarness implements AutoCloseable {
 
   String metrics() throws IOException, InterruptedException {
     return admin("/metrics").body();
+  }
+
+  /** The mesh metrics on the telemetry port. */
+  String telemetryMetrics() throws IOException, InterruptedException {
+    return http.send(
+            HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + server.telemetryPort() + "/metrics"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString())
+        .body();
   }
 
   @Override

@@ -9,7 +9,7 @@ import java.util.Set;
  *
  * <p>To add an adapter: implement this interface with a public no-arg constructor, list the class in
  * {@code META-INF/services/dev.offpath.core.adapter.AdapterFactory}, and implement {@link
- * CheckHandler} and/or {@link QuotaHandler} in the handler it creates.
+ * CheckHandler}, {@link QuotaHandler} and/or {@link ReportHandler} in the handler it creates.
  *
  * @param <C> the adapter's parsed, immutable config; its {@code equals} decides whether a reload can
  *     keep the running handler

@@ -38,8 +38,6 @@ public final class AdapterRegistry {
           "noop",
           "kubernetes",
           "servicecontrol",
-          "prometheus",
-          "stdio",
           "rbac");
 
   private final Map<String, AdapterFactory<?>> byName;

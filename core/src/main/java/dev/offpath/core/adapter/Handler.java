@@ -1,8 +1,8 @@
 package dev.offpath.core.adapter;
 
 /**
- * A configured adapter instance (Mixer's "handler"). Implement {@link CheckHandler} and/or {@link
- * QuotaHandler}. Handlers are called concurrently from request threads and must never block: I/O
+ * A configured adapter instance (Mixer's "handler"). Implement {@link CheckHandler}, {@link
+ * QuotaHandler} and/or {@link ReportHandler}. Handlers are called concurrently from request threads and must never block: I/O
  * happens in the background (see {@link AdapterEnvironment#scheduler()}) or behind a prefetch.
  * {@link #close()} is called once when a config snapshot that no longer uses the handler is retired.
  */

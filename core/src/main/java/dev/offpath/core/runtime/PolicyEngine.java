@@ -48,7 +48,7 @@ import org.slf4j.LoggerFactory;
  * cached). {@link #check} runs both.
  *
  * <p>Report templates ({@code metric}, {@code logentry}, …) are not dispatched here; the telemetry
- * path handles them.
+ * pipeline ({@code dev.offpath.core.telemetry}) dispatches them to this engine's {@link #handler}s.
  *
  * <p>Handlers: created when the engine is built. A handler whose name, adapter and parsed config equal
  * one of the previous engine's is taken over instead of re-created, so a reload that does not touch a
@@ -157,6 +157,15 @@ public final class PolicyEngine implements AutoCloseable {
     Map<String, Handler> out = new LinkedHashMap<>();
     handlers.forEach((name, owned) -> out.put(name, owned.handler));
     return out;
+  }
+
+  /**
+   * The running handler named {@code name} (fully qualified), or null. The telemetry pipeline
+   * dispatches report templates to the handlers this engine owns.
+   */
+  public @Nullable Handler handler(String name) {
+    OwnedHandler h = handlers.get(requireNonNull(name, "name"));
+    return h == null ? null : h.handler;
   }
 
   /** How many requests each rule matched, by rule name, since this engine was built. */

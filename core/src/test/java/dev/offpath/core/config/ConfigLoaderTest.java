@@ -460,9 +460,9 @@ class ConfigLoaderTest {
         load(
             """
             apiVersion: config.istio.io/v1alpha2
-            kind: stdio
+            kind: fluentd
             metadata: {name: handler}
-            spec: {outputAsJson: true}
+            spec: {address: "fluentd:24224"}
             ---
             apiVersion: config.istio.io/v1alpha2
             kind: logentry
@@ -472,10 +472,10 @@ class ConfigLoaderTest {
             ---
             apiVersion: config.istio.io/v1alpha2
             kind: rule
-            metadata: {name: stdio}
+            metadata: {name: fluent}
             spec:
               actions:
-              - handler: handler.stdio
+              - handler: handler.fluentd
                 instances: [log.logentry]
             """);
 
@@ -483,11 +483,11 @@ class ConfigLoaderTest {
     assertThat(config.instances()).containsOnlyKeys("log.logentry.istio-system");
     assertThat(warnings(config))
         .containsExactly(
-            "test.yaml:1: warning: handler 'handler.stdio.istio-system': adapter 'stdio' is not"
-                + " supported; handler skipped",
-            "test.yaml:12: warning: rule 'stdio.rule.istio-system': no action left to dispatch;"
+            "test.yaml:1: warning: handler 'handler.fluentd.istio-system': adapter 'fluentd' is"
+                + " not supported; handler skipped",
+            "test.yaml:12: warning: rule 'fluent.rule.istio-system': no action left to dispatch;"
                 + " rule skipped",
-            "test.yaml:17: warning: rule 'stdio.rule.istio-system': actions[0] on handler"
-                + " 'handler.stdio' skipped (adapter 'stdio' is not supported)");
+            "test.yaml:17: warning: rule 'fluent.rule.istio-system': actions[0] on handler"
+                + " 'handler.fluentd' skipped (adapter 'fluentd' is not supported)");
   }
 }

@@ -21,9 +21,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Istio's own Mixer configs and bookinfo policy samples load as they stand. The telemetry adapters
- * (stdio, prometheus) and kubernetesenv are not in the registry, so their handlers, the rules that
- * only feed them and the {@code kubernetes} attribute-generator instance load as warnings. Samples
+ * Istio's own Mixer configs and bookinfo policy samples load as they stand. kubernetesenv is not
+ * supported, so its handler, the rules that only feed it and the {@code kubernetes}
+ * attribute-generator instance load as warnings; the telemetry handlers (stdio, prometheus) and
+ * their rules load. Samples
  * are loaded on top of their release's default config, as Istio applied them: they rely on its
  * attribute manifests ({@code source.labels}, {@code destination.labels}).
  */
@@ -54,32 +55,6 @@ class MixerReferenceConfigTest {
   private static final List<String> ISTIO_10_WARNINGS =
       List.of(
           ISTIO_10
-              + ":183: handler 'handler.stdio.istio-system': adapter 'stdio' is not supported;"
-              + " handler skipped",
-          ISTIO_10
-              + ":274: rule 'stdio.rule.istio-system': no action left to dispatch; rule skipped",
-          ISTIO_10
-              + ":282: rule 'stdio.rule.istio-system': actions[0] on handler 'handler.stdio'"
-              + " skipped (adapter 'stdio' is not supported)",
-          ISTIO_10
-              + ":286: rule 'stdiotcp.rule.istio-system': no action left to dispatch; rule skipped",
-          ISTIO_10
-              + ":294: rule 'stdiotcp.rule.istio-system': actions[0] on handler 'handler.stdio'"
-              + " skipped (adapter 'stdio' is not supported)",
-          ISTIO_10
-              + ":456: handler 'handler.prometheus.istio-system': adapter 'prometheus' is not"
-              + " supported; handler skipped",
-          ISTIO_10
-              + ":599: rule 'promhttp.rule.istio-system': no action left to dispatch; rule skipped",
-          ISTIO_10
-              + ":607: rule 'promhttp.rule.istio-system': actions[0] on handler"
-              + " 'handler.prometheus' skipped (adapter 'prometheus' is not supported)",
-          ISTIO_10
-              + ":614: rule 'promtcp.rule.istio-system': no action left to dispatch; rule skipped",
-          ISTIO_10
-              + ":622: rule 'promtcp.rule.istio-system': actions[0] on handler 'handler.prometheus'"
-              + " skipped (adapter 'prometheus' is not supported)",
-          ISTIO_10
               + ":628: handler 'handler.kubernetesenv.istio-system': adapter 'kubernetesenv' is not"
               + " supported; handler skipped",
           ISTIO_10
@@ -106,44 +81,6 @@ class MixerReferenceConfigTest {
 
   private static final List<String> ISTIO_11_WARNINGS =
       List.of(
-          ISTIO_11
-              + ":214: handler 'stdio.handler.istio-system': adapter 'stdio' is not supported;"
-              + " handler skipped",
-          ISTIO_11
-              + ":328: rule 'stdio.rule.istio-system': no action left to dispatch; rule skipped",
-          ISTIO_11
-              + ":341: rule 'stdio.rule.istio-system': actions[0] on handler 'stdio' skipped"
-              + " (adapter 'stdio' is not supported)",
-          ISTIO_11
-              + ":345: rule 'stdiotcp.rule.istio-system': no action left to dispatch; rule skipped",
-          ISTIO_11
-              + ":358: rule 'stdiotcp.rule.istio-system': actions[0] on handler 'stdio' skipped"
-              + " (adapter 'stdio' is not supported)",
-          ISTIO_11
-              + ":626: handler 'prometheus.handler.istio-system': adapter 'prometheus' is not"
-              + " supported; handler skipped",
-          ISTIO_11
-              + ":832: rule 'promhttp.rule.istio-system': no action left to dispatch; rule skipped",
-          ISTIO_11
-              + ":845: rule 'promhttp.rule.istio-system': actions[0] on handler 'prometheus'"
-              + " skipped (adapter 'prometheus' is not supported)",
-          ISTIO_11
-              + ":852: rule 'promtcp.rule.istio-system': no action left to dispatch; rule skipped",
-          ISTIO_11
-              + ":865: rule 'promtcp.rule.istio-system': actions[0] on handler 'prometheus' skipped"
-              + " (adapter 'prometheus' is not supported)",
-          ISTIO_11
-              + ":870: rule 'promtcpconnectionopen.rule.istio-system': no action left to dispatch;"
-              + " rule skipped",
-          ISTIO_11
-              + ":883: rule 'promtcpconnectionopen.rule.istio-system': actions[0] on handler"
-              + " 'prometheus' skipped (adapter 'prometheus' is not supported)",
-          ISTIO_11
-              + ":887: rule 'promtcpconnectionclosed.rule.istio-system': no action left to"
-              + " dispatch; rule skipped",
-          ISTIO_11
-              + ":900: rule 'promtcpconnectionclosed.rule.istio-system': actions[0] on handler"
-              + " 'prometheus' skipped (adapter 'prometheus' is not supported)",
           ISTIO_11
               + ":904: handler 'kubernetesenv.handler.istio-system': adapter 'kubernetesenv' is not"
               + " supported; handler skipped",
@@ -173,8 +110,22 @@ class MixerReferenceConfigTest {
   void istio10DefaultConfigLoadsItsInstancesAndWarnsAboutTheRest() throws Exception {
     PolicyConfig config = load(ISTIO_10);
 
-    assertThat(config.handlers()).isEmpty();
-    assertThat(config.rules()).isEmpty();
+    assertThat(config.handlers())
+        .containsOnlyKeys("handler.stdio.istio-system", "handler.prometheus.istio-system");
+    assertThat(config.rules())
+        .extracting(RuleConfig::name)
+        .containsExactly(
+            "stdio.rule.istio-system",
+            "stdiotcp.rule.istio-system",
+            "promhttp.rule.istio-system",
+            "promtcp.rule.istio-system");
+    assertThat(config.rules().get(2).actions().get(0).instances())
+        .extracting(InstanceConfig::name)
+        .containsExactly(
+            "requestcount.metric.istio-system",
+            "requestduration.metric.istio-system",
+            "requestsize.metric.istio-system",
+            "responsesize.metric.istio-system");
     assertThat(config.instances())
         .containsOnlyKeys(
             "accesslog.logentry.istio-system",
@@ -216,8 +167,17 @@ class MixerReferenceConfigTest {
   void istio11DefaultConfigLoadsItsInstancesAndWarnsAboutTheRest() throws Exception {
     PolicyConfig config = load(ISTIO_11);
 
-    assertThat(config.handlers()).isEmpty();
-    assertThat(config.rules()).isEmpty();
+    assertThat(config.handlers())
+        .containsOnlyKeys("stdio.handler.istio-system", "prometheus.handler.istio-system");
+    assertThat(config.rules())
+        .extracting(RuleConfig::name)
+        .containsExactly(
+            "stdio.rule.istio-system",
+            "stdiotcp.rule.istio-system",
+            "promhttp.rule.istio-system",
+            "promtcp.rule.istio-system",
+            "promtcpconnectionopen.rule.istio-system",
+            "promtcpconnectionclosed.rule.istio-system");
     assertThat(config.instances())
         .containsOnlyKeys(
             "accesslog.logentry.istio-system",
@@ -259,9 +219,13 @@ class MixerReferenceConfigTest {
     assertThat(sampleWarnings)
         .allSatisfy(
             w -> assertThat(w).containsPattern("QuotaSpec(Binding)? 'request-count.istio-system'"));
-    assertThat(config.rules()).hasSize(1);
-    assertThat(config.rules().get(0).source().file()).isEqualTo(sample.toString());
-    assertThat(config.rules().get(0).actions()).hasSize(1);
+    List<RuleConfig> sampleRules =
+        config.rules().stream()
+            .filter(r -> r.source().file().equals(sample.toString()))
+            .toList();
+    assertThat(sampleRules).hasSize(1);
+    assertThat(sampleRules.get(0).actions()).hasSize(1);
+    assertThat(config.rules()).hasSize(1 + (base.equals(ISTIO_11) ? 6 : 4));
   }
 
   /** With the full built-in vocabulary a sample also loads on its own, file as it stands. */
@@ -288,7 +252,7 @@ class MixerReferenceConfigTest {
         .isEqualTo(new DenierConfig(7, "Not allowed", Duration.ofSeconds(5), 1000));
     InstanceConfig request =
         config.instances().get("denyreviewsv3request.checknothing.istio-system");
-    RuleConfig rule = config.rules().get(0);
+    RuleConfig rule = config.rules().getLast();
     assertThat(rule.name()).isEqualTo("denyreviewsv3.rule.istio-system");
     assertThat(rule.match().type()).isEqualTo(ValueType.BOOL);
     assertThat(rule.actions()).containsExactly(new Action(handler, List.of(request), null));
@@ -298,7 +262,7 @@ class MixerReferenceConfigTest {
   void ingressDenialSampleUsesFullyQualifiedReferences() throws Exception {
     PolicyConfig config = load(ISTIO_10, "samples/mixer-rule-ingress-denial.yaml");
 
-    RuleConfig rule = config.rules().get(0);
+    RuleConfig rule = config.rules().getLast();
     assertThat(rule.name()).isEqualTo("denyingress.rule.istio-system");
     assertThat(rule.actions().get(0).handler().name()).isEqualTo("handler.denier.istio-system");
     assertThat(rule.actions().get(0).instances())
@@ -328,7 +292,7 @@ class MixerReferenceConfigTest {
         .containsExactlyInAnyOrder(
             "dimensions.source", "dimensions.destination", "dimensions.destinationVersion");
     // The rule has no namespace: it is in istio-system, where 'handler.memquota' lives.
-    RuleConfig rule = config.rules().get(0);
+    RuleConfig rule = config.rules().getLast();
     assertThat(rule.name()).isEqualTo("quota.rule.istio-system");
     assertThat(rule.match()).isNull();
     assertThat(rule.actions().get(0).instances()).containsExactly(quota);
@@ -345,7 +309,7 @@ class MixerReferenceConfigTest {
     InstanceConfig sourceIp = config.instances().get("sourceip.instance.istio-system");
     assertThat(sourceIp.template()).isEqualTo("listentry");
     assertThat(sourceIp.fields().get("value").type()).isEqualTo(ValueType.IP_ADDRESS);
-    assertThat(config.rules().get(0).actions())
+    assertThat(config.rules().getLast().actions())
         .containsExactly(new Action(handler, List.of(sourceIp), null));
   }
 }

@@ -16,14 +16,17 @@ import org.jspecify.annotations.Nullable;
 /**
  * Test-only adapter factories named like the real ones ({@code denier}, {@code listchecker}, {@code
  * memquota}) that parse a representative part of their params, so config tests do not depend on the
- * adapters module. They never create handlers.
+ * adapters module; {@code prometheus} and {@code stdio} accept any params. They never create
+ * handlers.
  */
 final class TestAdapters {
 
   private TestAdapters() {}
 
   static AdapterRegistry registry() {
-    return AdapterRegistry.of(List.of(new Denier(), new ListChecker(), new MemQuota()));
+    return AdapterRegistry.of(
+        List.of(new Denier(), new ListChecker(), new MemQuota(), new Report("prometheus"),
+            new Report("stdio")));
   }
 
   record DenierConfig(int code, String message, Duration validDuration, long validUseCount) {}
@@ -156,4 +159,30 @@ final class TestAdapters {
       return v;
     }
   }
+
+  /** A report adapter that takes any params; its config is empty. */
+  static final class Report extends NoHandlers<ReportConfig> {
+    private final String name;
+
+    Report(String name) {
+      this.name = name;
+    }
+
+    @Override
+    public String name() {
+      return name;
+    }
+
+    @Override
+    public Set<String> templates() {
+      return Set.of("metric", "logentry");
+    }
+
+    @Override
+    public ReportConfig parse(Params params) {
+      return new ReportConfig();
+    }
+  }
+
+  record ReportConfig() {}
 }

@@ -1,0 +1,169 @@
+package dev.offpath.adapters.prometheus;
+
+import dev.offpath.core.adapter.AdapterEnvironment;
+import dev.offpath.core.adapter.Instance;
+import dev.offpath.core.adapter.ReportHandler;
+import dev.offpath.core.attribute.AttributeValues;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Records {@code metric} instances in their Prometheus metrics: the instance's {@code value} is
+ * added (COUNTER), set (GAUGE) or observed (DISTRIBUTION); its {@code dimensions} named by the
+ * metric's label names become the label values, in Mixer's string form ({@code ""} when absent,
+ * other dimensions ignored). Values: INT64 and DOUBLE as they are, DURATION in seconds, numeric
+ * strings parsed; anything else, or a negative counter increment, is skipped and logged at debug.
+ *
+ * <p>With {@code metricsExpirationPolicy}, a task on the environment's scheduler removes series
+ * idle for longer than the expiry every check interval.
+ *
+ * <p>Thread-safe: the instance table is immutable; recording is lock-free.
+ */
+final class PrometheusHandler implements ReportHandler {
+
+  private static final Logger log = LoggerFactory.getLogger(PrometheusHandler.class);
+
+  /** Label text of small integers (response codes), built once. */
+  private static final String[] SMALL_INTS = new String[1024];
+
+  static {
+    for (int i = 0; i < SMALL_INTS.length; i++) {
+      SMALL_INTS[i] = Integer.toString(i);
+    }
+  }
+
+  private final Map<String, Bound> byInstance;
+  private final MetricStore store;
+  private final AdapterEnvironment environment;
+  private final long idleNanos;
+  private final @Nullable ScheduledFuture<?> expiryTask;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  PrometheusHandler(PrometheusConfig config, MetricStore store, AdapterEnvironment environment) {
+    this.store = store;
+    this.environment = environment;
+    Map<String, Bound> map = new HashMap<>();
+    for (MetricInfo info : config.metrics()) {
+      String[] keys =
+          info.labelNames().stream().map(l -> "dimensions." + l).toArray(String[]::new);
+      map.put(info.instanceName(), new Bound(store.acquire(info), keys));
+    }
+    this.byInstance = Map.copyOf(map);
+    if (config.expiry() == null) {
+      this.idleNanos = -1;
+      this.expiryTask = null;
+    } else {
+      this.idleNanos = config.expiry().idle().toNanos();
+      Duration every = config.expiry().checkInterval();
+      this.expiryTask =
+          environment
+              .scheduler()
+              .scheduleAtFixedRate(
+                  this::expire, every.toNanos(), every.toNanos(), TimeUnit.NANOSECONDS);
+    }
+  }
+
+  @Override
+  public void report(List<Instance> instances) {
+    long now = idleNanos < 0 ? 0 : environment.ticker().nanoTime();
+    for (Instance instance : instances) {
+      Bound bound = byInstance.get(instance.name());
+      if (bound == null) {
+        if (log.isDebugEnabled()) {
+          log.debug("{}: no metric for instance '{}'", environment.handlerName(), instance.name());
+        }
+        continue;
+      }
+      double value = value(instance.field("value"));
+      if (Double.isNaN(value)) {
+        if (log.isDebugEnabled()) {
+          log.debug(
+              "{}: instance '{}': value {} is not a number",
+              environment.handlerName(),
+              instance.name(),
+              instance.field("value"));
+        }
+        continue;
+      }
+      String[] keys = bound.dimensionKeys;
+      String[] labels = new String[keys.length];
+      Map<String, Object> fields = instance.fields();
+      for (int i = 0; i < keys.length; i++) {
+        labels[i] = text(fields.get(keys[i]));
+      }
+      SharedMetric.Series series = bound.metric.series(labels, now);
+      if (idleNanos >= 0) {
+        series.lastUsed = now;
+      }
+      try {
+        series.record(value);
+      } catch (IllegalArgumentException e) {
+        if (log.isDebugEnabled()) {
+          log.debug("{}: instance '{}': {}", environment.handlerName(), instance.name(), e.getMessage());
+        }
+      }
+    }
+  }
+
+  /** Mixer's {@code promValue}: a number, a duration in seconds, or a numeric string; else NaN. */
+  static double value(@Nullable Object raw) {
+    return switch (raw) {
+      case null -> Double.NaN;
+      case Long l -> l;
+      case Double d -> d;
+      case Duration d -> d.getSeconds() + d.getNano() / 1e9;
+      case String s -> {
+        try {
+          yield Double.parseDouble(s.trim());
+        } catch (NumberFormatException e) {
+          yield Double.NaN;
+        }
+      }
+      default -> Double.NaN;
+    };
+  }
+
+  /** Mixer's {@code Stringify}: absent → {@code ""}. */
+  static String text(@Nullable Object value) {
+    return switch (value) {
+      case null -> "";
+      case String s -> s;
+      case Long l when l >= 0 && l < SMALL_INTS.length -> SMALL_INTS[l.intValue()];
+      default -> AttributeValues.toText(value);
+    };
+  }
+
+  private void expire() {
+    long cutoff = environment.ticker().nanoTime() - idleNanos;
+    for (Bound b : byInstance.values()) {
+      int removed = b.metric.expire(cutoff);
+      if (removed > 0 && log.isDebugEnabled()) {
+        log.debug("{}: {} idle series of {} expired", environment.handlerName(), removed,
+            b.metric.info().name());
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    if (expiryTask != null) {
+      expiryTask.cancel(false);
+    }
+    for (Bound b : byInstance.values()) {
+      store.release(b.metric);
+    }
+  }
+
+  private record Bound(SharedMetric metric, String[] dimensionKeys) {}
+}

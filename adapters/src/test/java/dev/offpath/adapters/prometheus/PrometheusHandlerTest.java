@@ -1,0 +1,172 @@
+package dev.offpath.adapters.prometheus;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.offpath.adapters.prometheus.MetricInfo.Kind;
+import dev.offpath.adapters.prometheus.PrometheusConfig.Expiry;
+import dev.offpath.adapters.testing.TestEnvironment;
+import dev.offpath.core.adapter.Instance;
+import dev.offpath.core.adapter.ReportHandler;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class PrometheusHandlerTest {
+
+  private final TestEnvironment env = new TestEnvironment();
+  private final PrometheusFactory factory = new PrometheusFactory();
+
+  private static final MetricInfo REQUESTS =
+      new MetricInfo(
+          "requestcount.metric.istio-system",
+          "istio_requests_total",
+          "requests",
+          Kind.COUNTER,
+          List.of("response_code", "destination_service"),
+          List.of());
+  private static final MetricInfo DURATION =
+      new MetricInfo(
+          "requestduration.metric.istio-system",
+          "istio_request_duration_seconds",
+          "durations",
+          Kind.DISTRIBUTION,
+          List.of("response_code"),
+          List.of(0.1, 1.0));
+  private static final MetricInfo INFLIGHT =
+      new MetricInfo("inflight.metric.istio-system", "istio_inflight", "g", Kind.GAUGE, List.of(),
+          List.of());
+
+  @AfterEach
+  void close() {
+    env.close();
+  }
+
+  private ReportHandler handler(@Nullable Expiry expiry, MetricInfo... metrics) {
+    return (ReportHandler) factory.create(new PrometheusConfig(List.of(metrics), expiry), env);
+  }
+
+  private static Instance metric(String name, Object value, Object... dimensions) {
+    Map<String, Object> fields = new HashMap<>();
+    fields.put("value", value);
+    for (int i = 0; i < dimensions.length; i += 2) {
+      fields.put("dimensions." + dimensions[i], dimensions[i + 1]);
+    }
+    return new Instance(name, "metric", fields);
+  }
+
+  private String scrape() throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    new PrometheusTextFormatWriter(false).write(out, factory.registry().scrape());
+    return out.toString(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void countersGaugesAndHistogramsRecordTheirInstances() throws Exception {
+    ReportHandler h = handler(null, REQUESTS, DURATION, INFLIGHT);
+
+    h.report(
+        List.of(
+            metric(REQUESTS.instanceName(), 1L, "response_code", 200L, "destination_service", "a"),
+            metric(REQUESTS.instanceName(), 1L, "response_code", 200L, "destination_service", "a"),
+            metric(REQUESTS.instanceName(), 2L, "response_code", 503L, "ignored", "x"),
+            metric(DURATION.instanceName(), Duration.ofMillis(50), "response_code", 200L),
+            metric(DURATION.instanceName(), Duration.ofMillis(500), "response_code", 200L),
+            metric(INFLIGHT.instanceName(), "7.5"),
+            metric(INFLIGHT.instanceName(), 3.0),
+            metric("unknown.metric.ns", 1L)));
+
+    assertThat(scrape())
+        .contains(
+            "# HELP istio_requests_total requests\n",
+            "# TYPE istio_requests_total counter\n",
+            "istio_requests_total{destination_service=\"a\",response_code=\"200\"} 2.0\n",
+            "istio_requests_total{destination_service=\"\",response_code=\"503\"} 2.0\n",
+            "istio_request_duration_seconds_bucket{response_code=\"200\",le=\"0.1\"} 1\n",
+            "istio_request_duration_seconds_bucket{response_code=\"200\",le=\"1.0\"} 2\n",
+            "istio_request_duration_seconds_bucket{response_code=\"200\",le=\"+Inf\"} 2\n",
+            "istio_request_duration_seconds_sum{response_code=\"200\"} 0.55\n",
+            "istio_inflight 3.0\n");
+  }
+
+  @Test
+  void badValuesAreSkipped() throws Exception {
+    ReportHandler h = handler(null, REQUESTS);
+
+    h.report(
+        List.of(
+            metric(REQUESTS.instanceName(), "many", "response_code", 200L),
+            metric(REQUESTS.instanceName(), -1L, "response_code", 200L),
+            metric(REQUESTS.instanceName(), true, "response_code", 200L),
+            metric(REQUESTS.instanceName(), 1L, "response_code", 200L)));
+
+    assertThat(scrape())
+        .contains("istio_requests_total{destination_service=\"\",response_code=\"200\"} 1.0\n");
+  }
+
+  @Test
+  void aReloadWithTheSameDefinitionKeepsTheCounts() throws Exception {
+    ReportHandler first = handler(null, REQUESTS);
+    first.report(List.of(metric(REQUESTS.instanceName(), 1L, "response_code", 200L)));
+
+    // The new config's handler is created before the old one is closed, as on a reload.
+    ReportHandler second = handler(null, REQUESTS, INFLIGHT);
+    first.close();
+    second.report(List.of(metric(REQUESTS.instanceName(), 1L, "response_code", 200L)));
+
+    assertThat(scrape())
+        .contains("istio_requests_total{destination_service=\"\",response_code=\"200\"} 2.0\n");
+  }
+
+  @Test
+  void aRedefinedMetricRestartsAndAnUnusedOneIsUnregistered() throws Exception {
+    ReportHandler first = handler(null, REQUESTS, INFLIGHT);
+    first.report(List.of(metric(REQUESTS.instanceName(), 1L, "response_code", 200L)));
+
+    MetricInfo relabelled =
+        new MetricInfo(
+            REQUESTS.instanceName(), REQUESTS.name(), "requests", Kind.COUNTER,
+            List.of("response_code"), List.of());
+    ReportHandler second = handler(null, relabelled);
+    first.close();
+    second.report(List.of(metric(REQUESTS.instanceName(), 1L, "response_code", 200L)));
+
+    String text = scrape();
+    assertThat(text).contains("istio_requests_total{response_code=\"200\"} 1.0\n");
+    assertThat(text).doesNotContain("destination_service").doesNotContain("istio_inflight");
+
+    second.close();
+    assertThat(factory.store().metrics()).isEmpty();
+  }
+
+  @Test
+  void idleSeriesExpire() throws Exception {
+    ReportHandler h =
+        handler(new Expiry(Duration.ofMinutes(10), Duration.ofMinutes(1)), REQUESTS);
+    h.report(List.of(metric(REQUESTS.instanceName(), 1L, "response_code", 200L)));
+    env.ticker.advance(Duration.ofMinutes(6));
+    h.report(List.of(metric(REQUESTS.instanceName(), 1L, "response_code", 404L)));
+
+    env.ticker.advance(Duration.ofMinutes(5));
+    env.scheduler.runScheduled();
+
+    assertThat(scrape())
+        .doesNotContain("response_code=\"200\"")
+        .contains("istio_requests_total{destination_service=\"\",response_code=\"404\"} 1.0\n");
+    assertThat(factory.store().metrics().get("istio_requests").seriesCount()).isEqualTo(1);
+
+    // A recreated series starts from zero.
+    h.report(List.of(metric(REQUESTS.instanceName(), 1L, "response_code", 200L)));
+    assertThat(scrape())
+        .contains("istio_requests_total{destination_service=\"\",response_code=\"200\"} 1.0\n");
+    h.close();
+    assertThat(env.scheduler.pending()).isZero();
+  }
+}
