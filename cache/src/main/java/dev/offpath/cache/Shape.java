@@ -5,7 +5,6 @@ import dev.offpath.core.attribute.IpAddress;
 import dev.offpath.core.attribute.StringMap;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Arrays;
 import java.util.Map;
 
 /**
@@ -168,7 +167,7 @@ final class Shape {
       return false;
     }
     if (cached instanceof IpAddress c) {
-      return Arrays.equals(c.bytes(), ((IpAddress) value).bytes());
+      return c.identical((IpAddress) value);
     }
     return cached.equals(value);
   }

@@ -7,7 +7,7 @@ import dev.offpath.core.adapter.StatusCode;
 import dev.offpath.core.time.Ticker;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.Iterator;
+import java.util.ArrayList;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
@@ -68,7 +68,8 @@ public final class QuotaPool {
   private final long failOpenNanos;
 
   private final ReentrantLock lock = new ReentrantLock();
-  private final ArrayDeque<Slot> slots = new ArrayDeque<>();
+  /** Oldest first; index loops, not iterators, so a check allocates nothing. */
+  private final ArrayList<Slot> slots = new ArrayList<>();
   private final ArrayDeque<Prefetch> inFlight = new ArrayDeque<>();
   private final UsageCounter usage;
   private boolean closeMode;
@@ -212,7 +213,7 @@ public final class QuotaPool {
           && !optimisticInFlight()
           && backend.healthy()) {
         provisional = new Slot(ask, now + provisionalNanos);
-        slots.addLast(provisional);
+        slots.add(provisional);
         optimisticGrants++;
       }
       Prefetch prefetch = new Prefetch(ask, now, provisional);
@@ -296,11 +297,11 @@ public final class QuotaPool {
         provisional.expiresAt = expiresAt;
         if (provisional.removed) {
           provisional.removed = false;
-          slots.addLast(provisional);
+          slots.add(provisional);
         }
       }
     } else if (granted > 0) {
-      slots.addLast(new Slot(granted, expiresAt));
+      slots.add(new Slot(granted, expiresAt));
     }
     closeMode = granted < prefetch.amount;
   }
@@ -317,33 +318,45 @@ public final class QuotaPool {
   /** Sums the live slots, dropping expired and empty ones. */
   private long available(long now) {
     long sum = 0;
-    for (Iterator<Slot> it = slots.iterator(); it.hasNext(); ) {
-      Slot slot = it.next();
-      if (slot.available == 0 || now >= slot.expiresAt) {
-        slot.removed = true;
-        it.remove();
-      } else {
+    for (int i = 0; i < slots.size(); i++) {
+      Slot slot = slots.get(i);
+      if (slot.live(now)) {
         sum += slot.available;
       }
     }
+    compact(now);
     return sum;
   }
 
   /** Takes up to {@code amount} from the oldest live slots; returns what could not be taken. */
   private long take(long amount, long now) {
-    for (Iterator<Slot> it = slots.iterator(); amount > 0 && it.hasNext(); ) {
-      Slot slot = it.next();
-      if (now < slot.expiresAt) {
+    for (int i = 0; amount > 0 && i < slots.size(); i++) {
+      Slot slot = slots.get(i);
+      if (slot.live(now)) {
         long d = Math.min(slot.available, amount);
         slot.available -= d;
         amount -= d;
       }
-      if (slot.available == 0 || now >= slot.expiresAt) {
+    }
+    compact(now);
+    return amount;
+  }
+
+  /** Removes the expired and empty slots, keeping the others in order. */
+  private void compact(long now) {
+    int kept = 0;
+    int size = slots.size();
+    for (int i = 0; i < size; i++) {
+      Slot slot = slots.get(i);
+      if (slot.live(now)) {
+        slots.set(kept++, slot);
+      } else {
         slot.removed = true;
-        it.remove();
       }
     }
-    return amount;
+    for (int i = size - 1; i >= kept; i--) {
+      slots.remove(i);
+    }
   }
 
   private static long nanos(Duration d) {
@@ -363,6 +376,10 @@ public final class QuotaPool {
     Slot(long available, long expiresAt) {
       this.available = available;
       this.expiresAt = expiresAt;
+    }
+
+    boolean live(long now) {
+      return available > 0 && now < expiresAt;
     }
   }
 

@@ -66,7 +66,12 @@ public final class QuotaPools<K> {
 
   public QuotaPool pool(K key) {
     requireNonNull(key, "key");
-    return pools.get(key, k -> new QuotaPool(backends.apply(k), ticker, options));
+    QuotaPool pool = pools.getIfPresent(key); // no capturing lambda on the common path
+    return pool != null ? pool : pools.get(key, this::newPool);
+  }
+
+  private QuotaPool newPool(K key) {
+    return new QuotaPool(backends.apply(key), ticker, options);
   }
 
   public long size() {

@@ -107,14 +107,46 @@ public final class IpAddress {
     return bytes[10] == (byte) 0xff && bytes[11] == (byte) 0xff;
   }
 
+  /**
+   * Whether {@code other} has the same bytes in the same form: unlike {@link #equals}, an IPv4
+   * address is not identical to its IPv4-mapped form. Allocation-free.
+   */
+  public boolean identical(IpAddress other) {
+    return Arrays.equals(bytes, other.bytes);
+  }
+
+  /** Byte {@code i} (0..15) of the IPv4-mapped IPv6 form, without building it. */
+  private int mappedByte(int i) {
+    if (bytes.length == 16) {
+      return bytes[i];
+    }
+    if (i < 10) {
+      return 0;
+    }
+    return i < 12 ? (byte) 0xff : bytes[i - 12];
+  }
+
+  // equals and hashCode run on the check path (cache keys and lookups): no allocation.
   @Override
   public boolean equals(Object o) {
-    return o instanceof IpAddress other && Arrays.equals(toIpv6Bytes(), other.toIpv6Bytes());
+    if (!(o instanceof IpAddress other)) {
+      return false;
+    }
+    for (int i = 0; i < 16; i++) {
+      if (mappedByte(i) != other.mappedByte(i)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   @Override
   public int hashCode() {
-    return Arrays.hashCode(toIpv6Bytes());
+    int h = 1;
+    for (int i = 0; i < 16; i++) {
+      h = 31 * h + mappedByte(i);
+    }
+    return h;
   }
 
   /** Dotted form for IPv4 (and IPv4-mapped) addresses, RFC 5952 text for IPv6. */
