@@ -1,0 +1,184 @@
+package dev.offpath.benchmarks.load;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.offpath.core.adapter.Params;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The load driver's flags. Rates of 0 mean "derived": the fixed rate is half of the baseline's
+ * measured capacity, the mixed run's Check rate is the fixed rate.
+ */
+record LoadOptions(
+    Path offpathJar,
+    Path results,
+    Duration warmup,
+    Duration maxDuration,
+    Duration fixedDuration,
+    Duration mixedDuration,
+    int concurrency,
+    int connections,
+    double fixedRate,
+    double mixedRate,
+    double logRate,
+    int logStreams,
+    int entriesPerMessage,
+    int ingestStreams,
+    long ingestEntries,
+    int requests,
+    int users,
+    List<String> serverJvmOptions) {
+
+  static final String USAGE =
+      """
+      usage: LoadDriver [--flag value]...
+        --offpath-jar PATH       Offpath's shaded jar (default server/target/offpath.jar)
+        --results DIR            where the report goes (default benchmarks/results)
+        --warmup D               closed-loop warm-up per server (default 5s)
+        --max-duration D         closed-loop capacity run per server (default 10s)
+        --fixed-duration D       open-loop run at the fixed rate per server (default 15s)
+        --mixed-duration D       each half of the mixed run, idle and streaming (default 10s)
+        --concurrency N          calls in flight in the closed loop (default 128)
+        --connections N          HTTP/2 connections of the Check client (default 2)
+        --fixed-rate R           checks/s of the fixed-rate run (default: half the baseline capacity)
+        --mixed-rate R           checks/s of the mixed run (default: the fixed rate)
+        --log-rate R             access-log entries/s during the mixed run (default 50000)
+        --log-streams N          access-log streams of the mixed run (default 2)
+        --entries-per-message N  access-log entries per message (default 100)
+        --ingest-streams N       streams of the ingest run (default 4)
+        --ingest-entries N       entries of the ingest run (default 1000000)
+        --requests N             distinct prebuilt Check requests, cycled (default 4096)
+        --users N                distinct x-user values among them (default 1000)
+        --server-jvm-opts "..."  extra JVM options of both server JVMs (default none)
+      durations: 500ms, 10s, 1m
+      """;
+
+  LoadOptions {
+    requireNonNull(offpathJar, "offpathJar");
+    requireNonNull(results, "results");
+    positive("warmup", warmup);
+    positive("maxDuration", maxDuration);
+    positive("fixedDuration", fixedDuration);
+    positive("mixedDuration", mixedDuration);
+    positive("concurrency", concurrency);
+    positive("connections", connections);
+    notNegative("fixedRate", fixedRate);
+    notNegative("mixedRate", mixedRate);
+    positive("logRate", logRate);
+    positive("logStreams", logStreams);
+    positive("entriesPerMessage", entriesPerMessage);
+    positive("ingestStreams", ingestStreams);
+    positive("ingestEntries", ingestEntries);
+    positive("requests", requests);
+    positive("users", users);
+    serverJvmOptions = List.copyOf(serverJvmOptions);
+  }
+
+  static LoadOptions defaults() {
+    return parse(new String[0]);
+  }
+
+  /** Parses {@code --name value} and {@code --name=value}. */
+  static LoadOptions parse(String[] args) {
+    Map<String, String> flags = new LinkedHashMap<>();
+    for (int i = 0; i < args.length; i++) {
+      String arg = args[i];
+      if (!arg.startsWith("--")) {
+        throw new IllegalArgumentException("unexpected argument: " + arg + " (expected: --flag value)");
+      }
+      int eq = arg.indexOf('=');
+      if (eq > 0) {
+        flags.put(arg.substring(2, eq), arg.substring(eq + 1));
+      } else if (i + 1 < args.length) {
+        flags.put(arg.substring(2), args[++i]);
+      } else {
+        throw new IllegalArgumentException(arg + ": missing value");
+      }
+    }
+    Map<String, String> f = new LinkedHashMap<>(flags);
+    LoadOptions options =
+        new LoadOptions(
+            Path.of(take(f, "offpath-jar", "server/target/offpath.jar")),
+            Path.of(take(f, "results", "benchmarks/results")),
+            duration(f, "warmup", "5s"),
+            duration(f, "max-duration", "10s"),
+            duration(f, "fixed-duration", "15s"),
+            duration(f, "mixed-duration", "10s"),
+            Integer.parseInt(take(f, "concurrency", "128")),
+            Integer.parseInt(take(f, "connections", "2")),
+            Double.parseDouble(take(f, "fixed-rate", "0")),
+            Double.parseDouble(take(f, "mixed-rate", "0")),
+            Double.parseDouble(take(f, "log-rate", "50000")),
+            Integer.parseInt(take(f, "log-streams", "2")),
+            Integer.parseInt(take(f, "entries-per-message", "100")),
+            Integer.parseInt(take(f, "ingest-streams", "4")),
+            Long.parseLong(take(f, "ingest-entries", "1000000")),
+            Integer.parseInt(take(f, "requests", "4096")),
+            Integer.parseInt(take(f, "users", "1000")),
+            words(take(f, "server-jvm-opts", "")));
+    if (!f.isEmpty()) {
+      throw new IllegalArgumentException("unknown flag(s): --" + String.join(", --", f.keySet()));
+    }
+    return options;
+  }
+
+  /** The flags as given back on the command line, for the report. */
+  List<String> describe() {
+    return List.of(
+        "warmup " + warmup.toMillis() + " ms, max " + maxDuration.toMillis() + " ms, fixed "
+            + fixedDuration.toMillis() + " ms, mixed 2 x " + mixedDuration.toMillis() + " ms",
+        "check client: " + connections + " connections, closed loop " + concurrency
+            + " in flight, " + requests + " distinct requests over " + users + " users",
+        "access logs: " + entriesPerMessage + " entries/message; ingest " + ingestEntries
+            + " entries on " + ingestStreams + " streams; mixed " + (long) logRate
+            + " entries/s on " + logStreams + " streams",
+        "server JVM options: "
+            + (serverJvmOptions.isEmpty() ? "(none)" : String.join(" ", serverJvmOptions)));
+  }
+
+  private static String take(Map<String, String> flags, String name, String fallback) {
+    String value = flags.remove(name);
+    return value == null ? fallback : value;
+  }
+
+  private static Duration duration(Map<String, String> flags, String name, String fallback) {
+    try {
+      return Params.parseDuration(take(flags, name, fallback));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--" + name + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static List<String> words(String text) {
+    List<String> out = new ArrayList<>();
+    for (String w : text.trim().split("\\s+")) {
+      if (!w.isEmpty()) {
+        out.add(w);
+      }
+    }
+    return out;
+  }
+
+  private static void positive(String name, Duration d) {
+    if (d.isNegative() || d.isZero()) {
+      throw new IllegalArgumentException(name + ": " + d + " (expected: > 0)");
+    }
+  }
+
+  private static void positive(String name, double v) {
+    if (!(v > 0)) {
+      throw new IllegalArgumentException(name + ": " + v + " (expected: > 0)");
+    }
+  }
+
+  private static void notNegative(String name, double v) {
+    if (!(v >= 0)) {
+      throw new IllegalArgumentException(name + ": " + v + " (expected: >= 0)");
+    }
+  }
+}

@@ -1,0 +1,42 @@
+package dev.offpath.benchmarks.load;
+
+import org.HdrHistogram.Histogram;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What one phase measured against one target. {@code elapsedNanos} is the measuring window
+ * (closed loop: its fixed length; open loop: from the first intended send to the last completion);
+ * {@code cpuNanos} the server's CPU time over the phase, -1 when unknown.
+ */
+record PhaseResult(
+    String phase,
+    String target,
+    String mode,
+    double requestedRate,
+    long elapsedNanos,
+    long sent,
+    long allowed,
+    long denied,
+    long errors,
+    @Nullable String firstError,
+    Histogram histogram,
+    long cpuNanos) {
+
+  long completed() {
+    return allowed + denied;
+  }
+
+  /** Completed checks per second over the window. */
+  double throughput() {
+    return elapsedNanos == 0 ? 0 : completed() * 1e9 / elapsedNanos;
+  }
+
+  LatencySummary latency() {
+    return LatencySummary.of(histogram);
+  }
+
+  /** Server CPU milliseconds per 1000 completed checks (= vCPU per 1000 checks/s), or -1. */
+  double cpuMillisPer1000() {
+    return cpuNanos < 0 || completed() == 0 ? -1 : cpuNanos / 1e6 / (completed() / 1000.0);
+  }
+}
