@@ -170,6 +170,12 @@ record LoadOptions(
     }
   }
 
+  private static void positive(String name, long v) {
+    if (v <= 0) {
+      throw new IllegalArgumentException(name + ": " + v + " (expected: > 0)");
+    }
+  }
+
   private static void positive(String name, double v) {
     if (!(v > 0)) {
       throw new IllegalArgumentException(name + ": " + v + " (expected: > 0)");
