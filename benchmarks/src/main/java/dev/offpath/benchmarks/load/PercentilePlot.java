@@ -80,7 +80,7 @@ final class PercentilePlot {
     svg.append(
         String.format(
             Locale.ROOT,
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\""
+            "<svg width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\""
                 + " font-family=\"sans-serif\" font-size=\"11\">\n",
             WIDTH, HEIGHT, WIDTH, HEIGHT));
     int plotW = WIDTH - LEFT - RIGHT;
