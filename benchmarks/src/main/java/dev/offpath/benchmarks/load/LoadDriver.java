@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * End-to-end load driver: Offpath serving a realistic policy against a do-nothing ext_authz server
@@ -144,8 +145,7 @@ public final class LoadDriver {
     ServerProcess p =
         ServerProcess.start(
             "baseline", command, port, -1, options.results().resolve("baseline-server.log"));
-    awaitReady(p, progress);
-    return p;
+    return awaitReady(p, progress);
   }
 
   private static ServerProcess startOffpath(
@@ -169,13 +169,22 @@ public final class LoadDriver {
     ServerProcess p =
         ServerProcess.start(
             "offpath", command, grpc, telemetry, options.results().resolve("offpath-server.log"));
-    awaitReady(p, progress);
-    return p;
+    return awaitReady(p, progress);
   }
 
-  /** Waits until the server answers a Check, or fails with the end of its log. */
-  private static void awaitReady(ServerProcess p, Progress progress)
+  /** Waits until the server answers a Check; stops it and fails with the end of its log if not. */
+  private static ServerProcess awaitReady(ServerProcess p, Progress progress)
       throws InterruptedException {
+    try {
+      probe(p, progress);
+      return p;
+    } catch (RuntimeException | InterruptedException e) {
+      p.close();
+      throw e;
+    }
+  }
+
+  private static void probe(ServerProcess p, Progress progress) throws InterruptedException {
     progress.message("starting " + p.name() + " (pid " + p.pid() + ")");
     CheckRequest probe = CheckTraffic.requests(1, 1).get(0);
     long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
@@ -184,7 +193,8 @@ public final class LoadDriver {
     try {
       while (true) {
         if (!p.isAlive()) {
-          throw new IllegalStateException(p.name() + " exited at start:\n" + p.logTail());
+          throw new IllegalStateException(
+              p.name() + " exited at start (status " + p.exitValue() + "):\n" + p.logTail());
         }
         try {
           AuthorizationGrpc.newBlockingStub(channel)
@@ -222,54 +232,70 @@ public final class LoadDriver {
       toBaseline.closedLoop("warm-up", baseline, options.concurrency(), options.warmup(), progress);
       toOffpath.closedLoop("warm-up", offpath, options.concurrency(), options.warmup(), progress);
 
-      PhaseResult maxBaseline =
-          toBaseline.closedLoop("max-throughput", baseline, options.concurrency(), options.maxDuration(), progress);
-      report("max-throughput", maxBaseline);
-      PhaseResult maxOffpath =
-          toOffpath.closedLoop("max-throughput", offpath, options.concurrency(), options.maxDuration(), progress);
-      report("max-throughput", maxOffpath);
+      // Every measured phase alternates baseline and Offpath in rounds and merges the slices, so
+      // that other load on the machine, if it comes and goes, lands on both alike.
+      int rounds = options.rounds();
+      Duration maxSlice = options.maxDuration().dividedBy(rounds);
+      PhaseResult maxBaseline = null;
+      PhaseResult maxOffpath = null;
+      for (int r = 0; r < rounds; r++) {
+        maxBaseline =
+            merge(maxBaseline, toBaseline.closedLoop("max-throughput", baseline, options.concurrency(), maxSlice, progress));
+        maxOffpath =
+            merge(maxOffpath, toOffpath.closedLoop("max-throughput", offpath, options.concurrency(), maxSlice, progress));
+      }
 
       double fixedRate =
           options.fixedRate() > 0 ? options.fixedRate() : Math.max(1, maxBaseline.throughput() / 2);
-      PhaseResult fixedBaseline =
-          toBaseline.openLoop("fixed-rate", baseline, fixedRate, options.fixedDuration(), progress);
-      report("fixed-rate", fixedBaseline);
-      PhaseResult fixedOffpath =
-          toOffpath.openLoop("fixed-rate", offpath, fixedRate, options.fixedDuration(), progress);
-      report("fixed-rate", fixedOffpath);
+      Duration fixedSlice = options.fixedDuration().dividedBy(rounds);
+      PhaseResult fixedBaseline = null;
+      PhaseResult fixedOffpath = null;
+      for (int r = 0; r < rounds; r++) {
+        fixedBaseline =
+            merge(fixedBaseline, toBaseline.openLoop("fixed-rate", baseline, fixedRate, fixedSlice, progress));
+        fixedOffpath =
+            merge(fixedOffpath, toOffpath.openLoop("fixed-rate", offpath, fixedRate, fixedSlice, progress));
+      }
 
       MeshMetrics mesh = new MeshMetrics(offpath.telemetryPort());
       ingest("ingest warm-up", logs, offpath, mesh, Math.max(1, options.ingestEntries() / 4));
       LoadReport.Ingest ingest = ingest("ingest", logs, offpath, mesh, options.ingestEntries());
 
       double mixedRate = options.mixedRate() > 0 ? options.mixedRate() : fixedRate;
-      PhaseResult mixedIdle =
-          toOffpath.openLoop("mixed-idle", offpath, mixedRate, options.mixedDuration(), progress);
-      report("mixed-idle", mixedIdle);
-      double before = mesh.requestsTotal();
-      Meter logMeter = new Meter("mixed-logs", "offpath", options.logRate());
-      long lead = TimeUnit.MILLISECONDS.toNanos(500);
-      long logStart = System.nanoTime();
-      LogClient.RateRun stream =
-          logs.atRate(
-              options.logStreams(),
-              options.logRate(),
-              options.mixedDuration().toNanos() + 2 * lead,
-              logMeter);
-      TimeUnit.NANOSECONDS.sleep(lead);
-      PhaseResult mixedStreaming =
-          toOffpath.openLoop("mixed-streaming", offpath, mixedRate, options.mixedDuration(), progress);
-      report("mixed-streaming", mixedStreaming);
-      long logsSent = stream.finish(TimeUnit.SECONDS.toNanos(30));
-      long logNanos = System.nanoTime() - logStart;
-      double logsCounted = awaitCount(mesh, before, logsSent, logMeter) - before;
-      LoadReport.Logs mixedLogs =
-          new LoadReport.Logs(options.logRate(), logsSent, logsCounted, logNanos);
-      progress.message(
-          String.format(
-              Locale.ROOT,
-              "mixed-logs offpath: %,d entries sent at %,.0f/s, %,.0f counted",
-              logsSent, mixedLogs.rate(), logsCounted));
+      Duration mixedSlice = options.mixedDuration().dividedBy(rounds);
+      PhaseResult mixedIdle = null;
+      PhaseResult mixedStreaming = null;
+      LoadReport.Logs mixedLogs = null;
+      for (int r = 0; r < rounds; r++) {
+        mixedIdle =
+            merge(mixedIdle, toOffpath.openLoop("mixed-idle", offpath, mixedRate, mixedSlice, progress));
+        double before = mesh.requestsTotal();
+        long lead = Math.min(TimeUnit.MILLISECONDS.toNanos(500), mixedSlice.toNanos() / 2);
+        long logStart = System.nanoTime();
+        LogClient.RateRun stream =
+            logs.atRate(
+                options.logStreams(),
+                options.logRate(),
+                mixedSlice.toNanos() + 2 * lead,
+                new Meter("mixed-logs", offpath.name(), options.logRate()));
+        // The logs start (and end) up to half a second before (after) the Check slice: it sees them steady.
+        TimeUnit.NANOSECONDS.sleep(lead);
+        mixedStreaming =
+            merge(
+                mixedStreaming,
+                toOffpath.openLoop("mixed-streaming", offpath, mixedRate, mixedSlice, progress));
+        long logsSent = stream.finish(TimeUnit.SECONDS.toNanos(30));
+        long logNanos = System.nanoTime() - logStart;
+        double logsCounted = awaitCount(mesh, before, logsSent) - before;
+        LoadReport.Logs slice =
+            new LoadReport.Logs(options.logRate(), logsSent, logsCounted, logNanos);
+        progress.message(
+            String.format(
+                Locale.ROOT,
+                "mixed-logs offpath: %,d entries sent at %,.0f/s, %,.0f counted",
+                logsSent, slice.rate(), logsCounted));
+        mixedLogs = mixedLogs == null ? slice : mixedLogs.plus(slice);
+      }
 
       return new LoadReport(
           date,
@@ -374,7 +400,7 @@ public final class LoadDriver {
   }
 
   /** Polls until the counter has grown by {@code expected} (or stops growing for ten seconds). */
-  private static double awaitCount(MeshMetrics mesh, double before, long expected, Meter meter)
+  private static double awaitCount(MeshMetrics mesh, double before, long expected)
       throws IOException, InterruptedException {
     double last = mesh.requestsTotal();
     long lastChange = System.nanoTime();
@@ -388,6 +414,12 @@ public final class LoadDriver {
     }
     Thread.sleep(200);
     return mesh.requestsTotal();
+  }
+
+  /** Reports a slice and adds it to what the phase has so far. */
+  private PhaseResult merge(@Nullable PhaseResult sofar, PhaseResult slice) {
+    report(slice.phase(), slice);
+    return sofar == null ? slice : sofar.plus(slice);
   }
 
   private void report(String phase, PhaseResult r) {

@@ -21,6 +21,7 @@ record LoadOptions(
     Duration maxDuration,
     Duration fixedDuration,
     Duration mixedDuration,
+    int rounds,
     int concurrency,
     int connections,
     double fixedRate,
@@ -43,6 +44,7 @@ record LoadOptions(
         --max-duration D         closed-loop capacity run per server (default 10s)
         --fixed-duration D       open-loop run at the fixed rate per server (default 15s)
         --mixed-duration D       each half of the mixed run, idle and streaming (default 10s)
+        --rounds N               slices per measured phase, alternating the servers (default 3)
         --concurrency N          calls in flight in the closed loop (default 128)
         --connections N          HTTP/2 connections of the Check client (default 2)
         --fixed-rate R           checks/s of the fixed-rate run (default: half the baseline capacity)
@@ -65,6 +67,7 @@ record LoadOptions(
     positive("maxDuration", maxDuration);
     positive("fixedDuration", fixedDuration);
     positive("mixedDuration", mixedDuration);
+    positive("rounds", rounds);
     positive("concurrency", concurrency);
     positive("connections", connections);
     notNegative("fixedRate", fixedRate);
@@ -109,6 +112,7 @@ record LoadOptions(
             duration(f, "max-duration", "10s"),
             duration(f, "fixed-duration", "15s"),
             duration(f, "mixed-duration", "10s"),
+            Integer.parseInt(take(f, "rounds", "3")),
             Integer.parseInt(take(f, "concurrency", "128")),
             Integer.parseInt(take(f, "connections", "2")),
             Double.parseDouble(take(f, "fixed-rate", "0")),
@@ -130,8 +134,9 @@ record LoadOptions(
   /** The flags as given back on the command line, for the report. */
   List<String> describe() {
     return List.of(
-        "warmup " + warmup.toMillis() + " ms, max " + maxDuration.toMillis() + " ms, fixed "
-            + fixedDuration.toMillis() + " ms, mixed 2 x " + mixedDuration.toMillis() + " ms",
+        "durations per server: warm-up " + warmup.toMillis() + " ms, max " + maxDuration.toMillis()
+            + " ms, fixed " + fixedDuration.toMillis() + " ms, mixed 2 x " + mixedDuration.toMillis()
+            + " ms; each measured phase in " + rounds + " rounds alternating the servers",
         "check client: " + connections + " connections, closed loop " + concurrency
             + " in flight, " + requests + " distinct requests over " + users + " users",
         "access logs: " + entriesPerMessage + " entries/message; ingest " + ingestEntries

@@ -39,6 +39,11 @@ record LoadReport(
 
   /** The access logs streamed during the mixed run, and what the telemetry port counted of them. */
   record Logs(double requestedRate, long sent, double counted, long elapsedNanos) {
+    Logs plus(Logs later) {
+      return new Logs(
+          requestedRate, sent + later.sent, counted + later.counted, elapsedNanos + later.elapsedNanos);
+    }
+
     double rate() {
       return elapsedNanos == 0 ? 0 : sent * 1e9 / elapsedNanos;
     }

@@ -22,6 +22,25 @@ record PhaseResult(
     Histogram histogram,
     long cpuNanos) {
 
+  /** This and a later slice of the same phase and target, as one. */
+  PhaseResult plus(PhaseResult later) {
+    Histogram sum = histogram.copy();
+    sum.add(later.histogram);
+    return new PhaseResult(
+        phase,
+        target,
+        mode,
+        requestedRate,
+        elapsedNanos + later.elapsedNanos,
+        sent + later.sent,
+        allowed + later.allowed,
+        denied + later.denied,
+        errors + later.errors,
+        firstError != null ? firstError : later.firstError,
+        sum,
+        cpuNanos < 0 || later.cpuNanos < 0 ? -1 : cpuNanos + later.cpuNanos);
+  }
+
   long completed() {
     return allowed + denied;
   }

@@ -75,6 +75,10 @@ final class ServerProcess implements Target {
     return process.isAlive();
   }
 
+  int exitValue() {
+    return process.exitValue();
+  }
+
   long pid() {
     return process.pid();
   }

@@ -32,7 +32,8 @@ class LoadDriverSmokeTest {
               "--results", dir.resolve("results").toString(),
               "--warmup", "100ms",
               "--max-duration", "200ms",
-              "--fixed-duration", "400ms",
+              "--fixed-duration", "800ms",
+              "--rounds", "2",
               "--mixed-duration", "200ms",
               "--concurrency", "4",
               "--fixed-rate", "200",
@@ -66,7 +67,7 @@ class LoadDriverSmokeTest {
     assertThat(report.mixedLogs().exact()).as(text).isTrue();
     assertThat(report.maxBaseline().errors() + report.maxOffpath().errors()).as(text).isZero();
     assertThat(report.fixedOffpath().completed()).as(text).isEqualTo(report.fixedOffpath().sent());
-    assertThat(report.fixedOffpath().denied()).as("request 63 of the 80 sent is one the policy denies").isPositive();
+    assertThat(report.fixedOffpath().denied()).as("request 63 of the 80 of each round is one the policy denies").isPositive();
     assertThat(report.fixedBaseline().denied()).isZero();
     assertThat(report.fixedRate()).isEqualTo(200);
     assertThat(console.toString(StandardCharsets.UTF_8))
