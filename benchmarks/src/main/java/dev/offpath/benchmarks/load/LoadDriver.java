@@ -135,7 +135,7 @@ public final class LoadDriver {
   private static ServerProcess startBaseline(LoadOptions options, Progress progress)
       throws IOException, InterruptedException {
     int port = ServerProcess.freePort();
-    List<String> command = ServerProcess.javaCommand(options.serverJvmOptions());
+    List<String> command = ServerProcess.javaCommand(options.serverJvmOptions(), options.serverCpus());
     command.addAll(
         List.of(
             "-cp",
@@ -154,7 +154,7 @@ public final class LoadDriver {
     int grpc = ServerProcess.freePort();
     int admin = ServerProcess.freePort();
     int telemetry = ServerProcess.freePort();
-    List<String> command = ServerProcess.javaCommand(options.serverJvmOptions());
+    List<String> command = ServerProcess.javaCommand(options.serverJvmOptions(), options.serverCpus());
     command.addAll(List.of("-jar", options.offpathJar().toString(), "serve"));
     for (Path p : config) {
       command.addAll(List.of("--config", p.toString()));

@@ -33,7 +33,8 @@ record LoadOptions(
     long ingestEntries,
     int requests,
     int users,
-    List<String> serverJvmOptions) {
+    List<String> serverJvmOptions,
+    String serverCpus) {
 
   static final String USAGE =
       """
@@ -57,6 +58,7 @@ record LoadOptions(
         --requests N             distinct prebuilt Check requests, cycled (default 4096)
         --users N                distinct x-user values among them (default 1000)
         --server-jvm-opts "..."  extra JVM options of both server JVMs (default none)
+        --server-cpus LIST       pin both server JVMs to these CPUs with taskset, e.g. 1 (default: not pinned)
       durations: 500ms, 10s, 1m
       """;
 
@@ -80,6 +82,10 @@ record LoadOptions(
     positive("requests", requests);
     positive("users", users);
     serverJvmOptions = List.copyOf(serverJvmOptions);
+    requireNonNull(serverCpus, "serverCpus");
+    if (!serverCpus.matches("[0-9,\\-]*")) {
+      throw new IllegalArgumentException("serverCpus: " + serverCpus + " (expected: a CPU list like 1 or 0-1)");
+    }
   }
 
   static LoadOptions defaults() {
@@ -124,7 +130,8 @@ record LoadOptions(
             Long.parseLong(take(f, "ingest-entries", "1000000")),
             Integer.parseInt(take(f, "requests", "4096")),
             Integer.parseInt(take(f, "users", "1000")),
-            words(take(f, "server-jvm-opts", "")));
+            words(take(f, "server-jvm-opts", "")),
+            take(f, "server-cpus", ""));
     if (!f.isEmpty()) {
       throw new IllegalArgumentException("unknown flag(s): --" + String.join(", --", f.keySet()));
     }
@@ -143,7 +150,8 @@ record LoadOptions(
             + " entries on " + ingestStreams + " streams; mixed " + (long) logRate
             + " entries/s on " + logStreams + " streams",
         "server JVM options: "
-            + (serverJvmOptions.isEmpty() ? "(none)" : String.join(" ", serverJvmOptions)));
+            + (serverJvmOptions.isEmpty() ? "(none)" : String.join(" ", serverJvmOptions))
+            + "; server CPUs: " + (serverCpus.isEmpty() ? "not pinned" : serverCpus));
   }
 
   private static String take(Map<String, String> flags, String name, String fallback) {

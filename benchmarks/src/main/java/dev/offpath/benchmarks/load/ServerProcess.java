@@ -59,9 +59,15 @@ final class ServerProcess implements Target {
     }
   }
 
-  /** The java launcher of this JVM and the options every server JVM gets. */
-  static List<String> javaCommand(List<String> jvmOptions) {
+  /**
+   * The java launcher of this JVM and the options every server JVM gets, behind {@code taskset -c
+   * cpus} unless {@code cpus} is empty.
+   */
+  static List<String> javaCommand(List<String> jvmOptions, String cpus) {
     List<String> command = new java.util.ArrayList<>();
+    if (!cpus.isEmpty()) {
+      command.addAll(List.of("taskset", "-c", cpus));
+    }
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     if (Runtime.version().feature() >= 23) {
       // Netty (inside grpc-netty-shaded) uses sun.misc.Unsafe; JDK 23+ warns about it otherwise.
