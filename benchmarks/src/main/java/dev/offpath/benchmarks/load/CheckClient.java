@@ -185,7 +185,7 @@ final class CheckClient implements AutoCloseable {
 
   private static PhaseResult result(
       Meter meter, String mode, long elapsedNanos, long cpuBefore, long cpuAfter) {
-    return new PhaseResult(
+    return PhaseResult.single(
         meter.phase,
         meter.target,
         mode,

@@ -41,7 +41,7 @@ record LoadOptions(
       usage: LoadDriver [--flag value]...
         --offpath-jar PATH       Offpath's shaded jar (default server/target/offpath.jar)
         --results DIR            where the report goes (default benchmarks/results)
-        --warmup D               closed-loop warm-up per server (default 5s)
+        --warmup D               closed-loop warm-up per server (default 15s)
         --max-duration D         closed-loop capacity run per server (default 10s)
         --fixed-duration D       open-loop run at the fixed rate per server (default 15s)
         --mixed-duration D       each half of the mixed run, idle and streaming (default 10s)
@@ -114,7 +114,7 @@ record LoadOptions(
         new LoadOptions(
             Path.of(take(f, "offpath-jar", "server/target/offpath.jar")),
             Path.of(take(f, "results", "benchmarks/results")),
-            duration(f, "warmup", "5s"),
+            duration(f, "warmup", "15s"),
             duration(f, "max-duration", "10s"),
             duration(f, "fixed-duration", "15s"),
             duration(f, "mixed-duration", "10s"),

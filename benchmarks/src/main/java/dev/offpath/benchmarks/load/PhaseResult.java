@@ -1,12 +1,15 @@
 package dev.offpath.benchmarks.load;
 
+import java.util.List;
+import java.util.stream.Stream;
 import org.HdrHistogram.Histogram;
 import org.jspecify.annotations.Nullable;
 
 /**
  * What one phase measured against one target. {@code elapsedNanos} is the measuring window
  * (closed loop: its fixed length; open loop: from the first intended send to the last completion);
- * {@code cpuNanos} the server's CPU time over the phase, -1 when unknown.
+ * {@code cpuNanos} the server's CPU time over the phase, -1 when unknown; {@code rounds} the
+ * throughput and p99 of each slice a phase was measured in, to show how steady it was.
  */
 record PhaseResult(
     String phase,
@@ -20,7 +23,38 @@ record PhaseResult(
     long errors,
     @Nullable String firstError,
     Histogram histogram,
-    long cpuNanos) {
+    long cpuNanos,
+    List<Round> rounds) {
+
+  /** One slice's throughput (checks/s) and p99 (ns). */
+  record Round(double throughput, long p99) {}
+
+  PhaseResult {
+    rounds = List.copyOf(rounds);
+  }
+
+  /** A phase measured in one slice. */
+  static PhaseResult single(
+      String phase,
+      String target,
+      String mode,
+      double requestedRate,
+      long elapsedNanos,
+      long sent,
+      long allowed,
+      long denied,
+      long errors,
+      @Nullable String firstError,
+      Histogram histogram,
+      long cpuNanos) {
+    PhaseResult r =
+        new PhaseResult(
+            phase, target, mode, requestedRate, elapsedNanos, sent, allowed, denied, errors,
+            firstError, histogram, cpuNanos, List.of());
+    return new PhaseResult(
+        phase, target, mode, requestedRate, elapsedNanos, sent, allowed, denied, errors,
+        firstError, histogram, cpuNanos, List.of(new Round(r.throughput(), r.latency().p99())));
+  }
 
   /** This and a later slice of the same phase and target, as one. */
   PhaseResult plus(PhaseResult later) {
@@ -38,7 +72,8 @@ record PhaseResult(
         errors + later.errors,
         firstError != null ? firstError : later.firstError,
         sum,
-        cpuNanos < 0 || later.cpuNanos < 0 ? -1 : cpuNanos + later.cpuNanos);
+        cpuNanos < 0 || later.cpuNanos < 0 ? -1 : cpuNanos + later.cpuNanos,
+        Stream.concat(rounds.stream(), later.rounds.stream()).toList());
   }
 
   long completed() {

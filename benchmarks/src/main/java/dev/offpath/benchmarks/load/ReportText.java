@@ -130,6 +130,15 @@ final class ReportText {
         p.denied(),
         p.errors(),
         cpu(p));
+    if (p.rounds().size() > 1) {
+      StringBuilder rounds = new StringBuilder();
+      for (PhaseResult.Round round : p.rounds()) {
+        rounds
+            .append(rounds.isEmpty() ? "" : " | ")
+            .append(String.format(Locale.ROOT, "%,.0f/s p99 %s", round.throughput(), LatencySummary.millis(round.p99())));
+      }
+      line("            rounds: %s", rounds);
+    }
     if (p.firstError() != null) {
       line("            first error: %s", p.firstError());
     }

@@ -10,7 +10,7 @@ class PhaseResultTest {
   private static PhaseResult slice(long completed, long latencyNanos, long cpuNanos, String error) {
     Histogram h = LatencySummary.newHistogram();
     h.recordValueWithCount(latencyNanos, completed);
-    return new PhaseResult(
+    return PhaseResult.single(
         "fixed-rate", "offpath", "open loop", 1000, 1_000_000_000L, completed, completed - 1, 1, 0,
         error, h, cpuNanos);
   }
@@ -24,6 +24,9 @@ class PhaseResultTest {
     assertThat((double) sum.latency().p50()).isBetween(399_000.0, 401_000.0);
     assertThat(sum.cpuMillisPer1000()).isEqualTo(30.0);
     assertThat(sum.firstError()).isEqualTo("boom");
+    assertThat(sum.rounds()).hasSize(2);
+    assertThat(sum.rounds().get(1).throughput()).isEqualTo(3000);
+    assertThat((double) sum.rounds().get(0).p99()).isBetween(199_000.0, 201_000.0);
   }
 
   @Test
