@@ -235,6 +235,23 @@ public final class LoadDriver {
       // Every measured phase alternates baseline and Offpath in rounds and merges the slices, so
       // that other load on the machine, if it comes and goes, lands on both alike.
       int rounds = options.rounds();
+      CapacitySearch searchBaseline = newSearch();
+      CapacitySearch searchOffpath = newSearch();
+      while (!searchBaseline.done() || !searchOffpath.done()) {
+        step(searchBaseline, toBaseline, baseline);
+        step(searchOffpath, toOffpath, offpath);
+      }
+      LoadReport.Capacity capacityBaseline =
+          new LoadReport.Capacity(searchBaseline.capacity(), searchBaseline.steps());
+      LoadReport.Capacity capacityOffpath =
+          new LoadReport.Capacity(searchOffpath.capacity(), searchOffpath.steps());
+      progress.message(
+          String.format(
+              Locale.ROOT,
+              "capacity (open loop): baseline %,.0f checks/s, offpath %,.0f checks/s",
+              capacityBaseline.rate(),
+              capacityOffpath.rate()));
+
       Duration maxSlice = options.maxDuration().dividedBy(rounds);
       PhaseResult maxBaseline = null;
       PhaseResult maxOffpath = null;
@@ -246,7 +263,9 @@ public final class LoadDriver {
       }
 
       double fixedRate =
-          options.fixedRate() > 0 ? options.fixedRate() : Math.max(1, maxBaseline.throughput() / 2);
+          options.fixedRate() > 0
+              ? options.fixedRate()
+              : Math.max(1, (capacityBaseline.rate() > 0 ? capacityBaseline.rate() : options.stepStart()) / 2);
       Duration fixedSlice = options.fixedDuration().dividedBy(rounds);
       PhaseResult fixedBaseline = null;
       PhaseResult fixedOffpath = null;
@@ -303,6 +322,8 @@ public final class LoadDriver {
           options.describe(),
           baseline.describe(),
           offpath.describe(),
+          capacityBaseline,
+          capacityOffpath,
           maxBaseline,
           maxOffpath,
           fixedRate,
@@ -414,6 +435,34 @@ public final class LoadDriver {
     }
     Thread.sleep(200);
     return mesh.requestsTotal();
+  }
+
+  private CapacitySearch newSearch() {
+    return new CapacitySearch(
+        options.stepStart(), options.stepFactor(), options.stepMax(), options.bisections());
+  }
+
+  /** One step of a capacity search, unless it is done. */
+  private void step(CapacitySearch search, CheckClient client, Target target)
+      throws InterruptedException {
+    if (search.done()) {
+      return;
+    }
+    double rate = search.nextRate();
+    PhaseResult r = client.openLoop("capacity-step", target, rate, options.stepDuration(), progress);
+    boolean passed = CapacitySearch.keptUp(r, rate, options.stepMaxP50().toNanos());
+    search.record(
+        new CapacitySearch.Step(rate, r.throughput(), r.latency().p50(), r.latency().p99(), passed));
+    progress.message(
+        String.format(
+            Locale.ROOT,
+            "capacity-step %s: %,.0f/s asked, %,.0f/s done, p50 %s, p99 %s: %s",
+            target.name(),
+            rate,
+            r.throughput(),
+            LatencySummary.millis(r.latency().p50()),
+            LatencySummary.millis(r.latency().p99()),
+            passed ? "kept up" : "did not keep up"));
   }
 
   /** Reports a slice and adds it to what the phase has so far. */

@@ -19,6 +19,12 @@ record LoadOptions(
     Path results,
     Duration warmup,
     Duration maxDuration,
+    double stepStart,
+    double stepFactor,
+    double stepMax,
+    Duration stepDuration,
+    Duration stepMaxP50,
+    int bisections,
     Duration fixedDuration,
     Duration mixedDuration,
     int rounds,
@@ -42,7 +48,13 @@ record LoadOptions(
         --offpath-jar PATH       Offpath's shaded jar (default server/target/offpath.jar)
         --results DIR            where the report goes (default benchmarks/results)
         --warmup D               closed-loop warm-up per server (default 15s)
-        --max-duration D         closed-loop capacity run per server (default 10s)
+        --step-start R           first rate of the open-loop capacity search (default 2000)
+        --step-factor F          rate factor of its climb (default 1.5)
+        --step-max R             highest rate it tries (default 1000000)
+        --step-duration D        length of each of its steps (default 2s)
+        --step-max-p50 D         a step whose median latency exceeds this did not keep up (default 10ms)
+        --bisections N           steps that refine the capacity after the climb (default 3)
+        --max-duration D         closed-loop run per server, for comparison (default 6s)
         --fixed-duration D       open-loop run at the fixed rate per server (default 15s)
         --mixed-duration D       each half of the mixed run, idle and streaming (default 10s)
         --rounds N               slices per measured phase, alternating the servers (default 3)
@@ -67,6 +79,16 @@ record LoadOptions(
     requireNonNull(results, "results");
     positive("warmup", warmup);
     positive("maxDuration", maxDuration);
+    positive("stepStart", stepStart);
+    if (!(stepFactor > 1)) {
+      throw new IllegalArgumentException("stepFactor: " + stepFactor + " (expected: > 1)");
+    }
+    positive("stepMax", stepMax);
+    positive("stepDuration", stepDuration);
+    positive("stepMaxP50", stepMaxP50);
+    if (bisections < 0) {
+      throw new IllegalArgumentException("bisections: " + bisections + " (expected: >= 0)");
+    }
     positive("fixedDuration", fixedDuration);
     positive("mixedDuration", mixedDuration);
     positive("rounds", rounds);
@@ -115,7 +137,13 @@ record LoadOptions(
             Path.of(take(f, "offpath-jar", "server/target/offpath.jar")),
             Path.of(take(f, "results", "benchmarks/results")),
             duration(f, "warmup", "15s"),
-            duration(f, "max-duration", "10s"),
+            duration(f, "max-duration", "6s"),
+            Double.parseDouble(take(f, "step-start", "2000")),
+            Double.parseDouble(take(f, "step-factor", "1.5")),
+            Double.parseDouble(take(f, "step-max", "1000000")),
+            duration(f, "step-duration", "2s"),
+            duration(f, "step-max-p50", "10ms"),
+            Integer.parseInt(take(f, "bisections", "3")),
             duration(f, "fixed-duration", "15s"),
             duration(f, "mixed-duration", "10s"),
             Integer.parseInt(take(f, "rounds", "3")),
@@ -141,7 +169,11 @@ record LoadOptions(
   /** The flags as given back on the command line, for the report. */
   List<String> describe() {
     return List.of(
-        "durations per server: warm-up " + warmup.toMillis() + " ms, max " + maxDuration.toMillis()
+        "capacity search: from " + (long) stepStart + "/s, x" + stepFactor + " per step of "
+            + stepDuration.toMillis() + " ms until a step does not keep up (median > "
+            + stepMaxP50.toMillis() + " ms, completions < 95% of the rate, or errors), then "
+            + bisections + " bisections",
+        "durations per server: warm-up " + warmup.toMillis() + " ms, closed loop " + maxDuration.toMillis()
             + " ms, fixed " + fixedDuration.toMillis() + " ms, mixed 2 x " + mixedDuration.toMillis()
             + " ms; each measured phase in " + rounds + " rounds alternating the servers",
         "check client: " + connections + " connections, closed loop " + concurrency

@@ -10,6 +10,8 @@ record LoadReport(
     List<String> settings,
     String baseline,
     String offpath,
+    Capacity capacityBaseline,
+    Capacity capacityOffpath,
     PhaseResult maxBaseline,
     PhaseResult maxOffpath,
     double fixedRate,
@@ -20,6 +22,13 @@ record LoadReport(
     PhaseResult mixedIdle,
     PhaseResult mixedStreaming,
     Logs mixedLogs) {
+
+  /** The open-loop capacity of a server and the steps of its search. */
+  record Capacity(double rate, List<CapacitySearch.Step> steps) {
+    Capacity {
+      steps = List.copyOf(steps);
+    }
+  }
 
   /**
    * The ingest run: {@code sent} entries, {@code counted} the growth of {@code istio_requests_total}
@@ -53,7 +62,13 @@ record LoadReport(
     }
   }
 
+  /** Open-loop capacity, Offpath / baseline. */
   double throughputRatio() {
+    return capacityBaseline.rate() == 0 ? 0 : capacityOffpath.rate() / capacityBaseline.rate();
+  }
+
+  /** Closed-loop throughput, Offpath / baseline. */
+  double closedLoopRatio() {
     return maxBaseline.throughput() == 0 ? 0 : maxOffpath.throughput() / maxBaseline.throughput();
   }
 

@@ -32,6 +32,11 @@ class LoadDriverSmokeTest {
               "--results", dir.resolve("results").toString(),
               "--warmup", "100ms",
               "--max-duration", "200ms",
+              "--step-start", "100",
+              "--step-factor", "2",
+              "--step-max", "400",
+              "--step-duration", "100ms",
+              "--step-max-p50", "1s",
               "--fixed-duration", "800ms",
               "--rounds", "2",
               "--mixed-duration", "200ms",
@@ -60,6 +65,7 @@ class LoadDriverSmokeTest {
 
     String text = ReportText.render(report);
     assertThat(text)
+        .contains("step      400/s: done")
         .contains(ReportText.TITLE, ReportText.MAX, ReportText.FIXED, ReportText.INGEST)
         .contains(ReportText.MIXED, ReportText.TARGETS, ReportText.METHOD)
         .contains("cores: ", "jdk: ", "ratio offpath/baseline: ", "p99 ratio streaming/idle: ");
@@ -70,6 +76,8 @@ class LoadDriverSmokeTest {
     assertThat(report.fixedOffpath().denied()).as("request 63 of the 80 of each round is one the policy denies").isPositive();
     assertThat(report.fixedBaseline().denied()).isZero();
     assertThat(report.fixedRate()).isEqualTo(200);
+    assertThat(report.capacityBaseline().steps()).extracting(CapacitySearch.Step::rate)
+        .containsExactly(100.0, 200.0, 400.0);
     assertThat(console.toString(StandardCharsets.UTF_8))
         .contains("max-throughput baseline: ", "fixed-rate offpath: ", "ingest offpath: ");
 

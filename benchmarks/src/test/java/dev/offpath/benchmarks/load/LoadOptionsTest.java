@@ -17,7 +17,9 @@ class LoadOptionsTest {
     assertThat(o.fixedRate()).isZero();
     assertThat(o.mixedRate()).isZero();
     assertThat(o.logRate()).isEqualTo(50_000);
-    assertThat(o.maxDuration()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(o.maxDuration()).isEqualTo(Duration.ofSeconds(6));
+    assertThat(o.stepStart()).isEqualTo(2000);
+    assertThat(o.stepMaxP50()).isEqualTo(Duration.ofMillis(10));
   }
 
   @Test
