@@ -37,11 +37,11 @@ class LoadDriverSmokeTest {
               "--step-max", "400",
               "--step-duration", "100ms",
               "--step-max-p50", "1s",
-              "--fixed-duration", "800ms",
+              "--fixed-duration", "400ms",
               "--rounds", "2",
               "--mixed-duration", "200ms",
               "--concurrency", "4",
-              "--fixed-rate", "200",
+              "--fixed-rate", "400",
               "--log-rate", "2000",
               "--entries-per-message", "10",
               "--ingest-entries", "2000",
@@ -65,7 +65,7 @@ class LoadDriverSmokeTest {
 
     String text = ReportText.render(report);
     assertThat(text)
-        .contains("step      400/s: done")
+        .contains("step      100/s: done")
         .contains(ReportText.TITLE, ReportText.MAX, ReportText.FIXED, ReportText.INGEST)
         .contains(ReportText.MIXED, ReportText.TARGETS, ReportText.METHOD)
         .contains("cores: ", "jdk: ", "ratio offpath/baseline: ", "p99 ratio streaming/idle: ");
@@ -75,9 +75,13 @@ class LoadDriverSmokeTest {
     assertThat(report.fixedOffpath().completed()).as(text).isEqualTo(report.fixedOffpath().sent());
     assertThat(report.fixedOffpath().denied()).as("request 63 of the 80 of each round is one the policy denies").isPositive();
     assertThat(report.fixedBaseline().denied()).isZero();
-    assertThat(report.fixedRate()).isEqualTo(200);
-    assertThat(report.capacityBaseline().steps()).extracting(CapacitySearch.Step::rate)
-        .containsExactly(100.0, 200.0, 400.0);
+    assertThat(report.fixedRate()).isEqualTo(400);
+    // Which steps kept up depends on the machine; where the search starts and stops does not.
+    for (LoadReport.Capacity c : List.of(report.capacityBaseline(), report.capacityOffpath())) {
+      assertThat(c.steps()).isNotEmpty();
+      assertThat(c.steps().get(0).rate()).isEqualTo(100);
+      assertThat(c.steps()).allSatisfy(s -> assertThat(s.rate()).isLessThanOrEqualTo(400));
+    }
     assertThat(console.toString(StandardCharsets.UTF_8))
         .contains("max-throughput baseline: ", "fixed-rate offpath: ", "ingest offpath: ");
 
