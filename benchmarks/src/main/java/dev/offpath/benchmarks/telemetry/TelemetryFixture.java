@@ -40,7 +40,7 @@ import java.util.concurrent.ScheduledExecutorService;
  * and access-log entries as an Istio sidecar sends them, over a realistic spread of label sets (6
  * destination services × 4 response codes × 2 directions).
  */
-final class TelemetryFixture {
+public final class TelemetryFixture {
 
   private TelemetryFixture() {}
 
@@ -49,7 +49,7 @@ final class TelemetryFixture {
   };
   static final int[] CODES = {200, 200, 200, 200, 200, 200, 201, 404, 503};
 
-  static String config() {
+  public static String config() {
     try (InputStream in =
         TelemetryFixture.class.getResourceAsStream("istio-telemetry.yaml")) {
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
@@ -72,7 +72,7 @@ final class TelemetryFixture {
     return store;
   }
 
-  static Identifier identifier() {
+  public static Identifier identifier() {
     return Identifier.newBuilder()
         .setLogName("bench")
         .setNode(
@@ -132,7 +132,7 @@ final class TelemetryFixture {
   }
 
   /** Messages of {@code perMessage} entries each, the first carrying the identifier. */
-  static List<StreamAccessLogsMessage> messages(int count, int perMessage, int seed) {
+  public static List<StreamAccessLogsMessage> messages(int count, int perMessage, int seed) {
     List<StreamAccessLogsMessage> out = new ArrayList<>(count);
     for (int m = 0; m < count; m++) {
       HTTPAccessLogEntries.Builder entries = HTTPAccessLogEntries.newBuilder();

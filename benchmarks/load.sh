@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The end-to-end load driver (dev.offpath.benchmarks.load.LoadDriver): Offpath and a do-nothing
+# ext_authz baseline, each in its own JVM, under the same open-loop gRPC load; writes
+# benchmarks/results/latest.txt and latest.html. Builds server/target/offpath.jar and
+# benchmarks/target/benchmarks.jar first when they are missing or older than any pom.xml or
+# source under */src/main. Picks a JDK >= 21 like ./offpath. Flags: benchmarks/load.sh --help.
+# Client JVM options: $LOAD_JAVA_OPTS; server JVM options: --server-jvm-opts "...".
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
+# shellcheck source=../.ci/find-jdk
+. "$root/.ci/find-jdk"
+java_home=$(offpath_find_jdk 21)
+offpath_jar=$root/server/target/offpath.jar
+bench_jar=$root/benchmarks/target/benchmarks.jar
+
+stale() {
+  [[ -f $1 ]] || return 0
+  local newer
+  newer=$(find "$root" \( -name .git -o -name target -o -name node_modules \) -prune -o \
+    -type f \( -name pom.xml -o -path '*/src/main/*' \) -newer "$1" -print -quit)
+  [[ -n $newer ]]
+}
+
+if stale "$offpath_jar" || stale "$bench_jar"; then
+  echo "load: building server and benchmark jars…" >&2
+  if ! (cd "$root" && JAVA_HOME=$java_home ./mvnw -B -q -DskipTests -pl server,benchmarks -am package) >&2; then
+    echo "load: build failed (see above)" >&2
+    exit 1
+  fi
+fi
+
+read -r -a java_opts <<<"${LOAD_JAVA_OPTS:-}"
+# Netty (inside grpc-netty-shaded) still uses sun.misc.Unsafe; JDK 23+ warns about it at every start.
+if (($(offpath_java_major "$java_home/bin/java") >= 23)); then
+  java_opts=(--sun-misc-unsafe-memory-access=allow ${java_opts[@]+"${java_opts[@]}"})
+fi
+cd "$root"
+exec "$java_home/bin/java" ${java_opts[@]+"${java_opts[@]}"} -cp "$bench_jar" \
+  dev.offpath.benchmarks.load.LoadDriver --offpath-jar "$offpath_jar" "$@"

@@ -1,0 +1,549 @@
+package dev.offpath.benchmarks.load;
+
+import static java.util.Objects.requireNonNull;
+
+import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
+import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
+import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * End-to-end load driver: Offpath serving a realistic policy against a do-nothing ext_authz server
+ * on the same gRPC stack (the baseline, {@link BaselineServer}), each started in its own JVM by
+ * this run so that their CPU time is their own, then measured by the same client:
+ *
+ * <ol>
+ *   <li>warm-up, then <b>max throughput</b> of each: a closed loop of {@code --concurrency} calls in
+ *       flight for {@code --max-duration}; capacity = completed / window. A closed loop saturates
+ *       the server without letting a backlog grow (an open loop past capacity only measures its
+ *       queue), and both servers see the identical client;
+ *   <li><b>p99 at a fixed rate</b>, half of the baseline's capacity unless {@code --fixed-rate}
+ *       says otherwise: an open loop ({@link OpenLoopSchedule}, latency from the intended send
+ *       time) against each, with the server CPU per 1000 checks;
+ *   <li><b>access-log ingest</b> into Offpath (Istio 1.0's default metrics): streams as fast as
+ *       flow control allows; entries/s from the first send until the telemetry port's {@code
+ *       istio_requests_total} has grown by exactly the entries sent;
+ *   <li><b>mixed</b>: Check p99 at a fixed rate with no logs, then at the same rate while access
+ *       logs stream at {@code --log-rate} entries/s (counted exactly afterwards).
+ * </ol>
+ *
+ * <p>The client shares the machine with the server under test (only one runs at a time), so on a
+ * small machine the capacities are those of "server + this client"; the ratios compare like with
+ * like. Output: a text report and an HTML percentile plot under {@code --results} (timestamped,
+ * plus {@code latest.txt}/{@code latest.html}), a progress line every second meanwhile.
+ *
+ * <p>Run: {@code benchmarks/load.sh [flags]} (builds the jars, picks a JDK), or {@code java -cp
+ * benchmarks/target/benchmarks.jar dev.offpath.benchmarks.load.LoadDriver --help}.
+ */
+public final class LoadDriver {
+
+  private static final String POLICY = "offpath-policy.yaml";
+  private static final String TELEMETRY = "/dev/offpath/benchmarks/telemetry/istio-telemetry.yaml";
+  private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
+
+  private final LoadOptions options;
+  private final Progress progress;
+
+  LoadDriver(LoadOptions options, Progress progress) {
+    this.options = requireNonNull(options, "options");
+    this.progress = requireNonNull(progress, "progress");
+  }
+
+  public static void main(String[] args) throws Exception {
+    if (List.of(args).contains("--help") || List.of(args).contains("-h")) {
+      System.out.print(LoadOptions.USAGE);
+      return;
+    }
+    LoadOptions options;
+    try {
+      options = LoadOptions.parse(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println("load driver: " + e.getMessage());
+      System.err.print(LoadOptions.USAGE);
+      System.exit(2);
+      return;
+    }
+    if (!Files.isRegularFile(options.offpathJar())) {
+      System.err.println(
+          "load driver: no Offpath jar at " + options.offpathJar()
+              + " (build it with ./mvnw -B -q -pl server -am package -DskipTests, or use"
+              + " benchmarks/load.sh)");
+      System.exit(2);
+    }
+    Files.createDirectories(options.results());
+    Path configs = Files.createTempDirectory("offpath-load");
+    List<Path> policy = writePolicy(configs);
+    try (Progress progress = new Progress(System.out);
+        ServerProcess baseline = startBaseline(options, progress);
+        ServerProcess offpath = startOffpath(options, policy, progress)) {
+      LoadReport report = new LoadDriver(options, progress).run(baseline, offpath);
+      List<Path> written = write(report, options.results());
+      System.out.println();
+      System.out.print(ReportText.render(report));
+      System.out.println();
+      for (Path p : written) {
+        System.out.println("wrote " + p);
+      }
+    } finally {
+      for (Path p : policy) {
+        Files.deleteIfExists(p);
+      }
+      Files.deleteIfExists(configs);
+    }
+  }
+
+  /** Offpath's config files: the load policy and Istio 1.0's default metrics. */
+  static List<Path> writePolicy(Path dir) throws IOException {
+    Path policy = dir.resolve(POLICY);
+    Path telemetry = dir.resolve("istio-telemetry.yaml");
+    Files.writeString(policy, resource(POLICY));
+    Files.writeString(telemetry, resource(TELEMETRY));
+    return List.of(policy, telemetry);
+  }
+
+  static String resource(String name) {
+    try (InputStream in = LoadDriver.class.getResourceAsStream(name)) {
+      if (in == null) {
+        throw new IllegalStateException("missing resource " + name);
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static ServerProcess startBaseline(LoadOptions options, Progress progress)
+      throws IOException, InterruptedException {
+    int port = ServerProcess.freePort();
+    List<String> command = ServerProcess.javaCommand(options.serverJvmOptions(), options.serverCpus());
+    command.addAll(
+        List.of(
+            "-cp",
+            System.getProperty("java.class.path"),
+            BaselineServer.class.getName(),
+            Integer.toString(port)));
+    ServerProcess p =
+        ServerProcess.start(
+            "baseline", command, port, -1, options.results().resolve("baseline-server.log"));
+    return awaitReady(p, progress);
+  }
+
+  private static ServerProcess startOffpath(
+      LoadOptions options, List<Path> config, Progress progress)
+      throws IOException, InterruptedException {
+    int grpc = ServerProcess.freePort();
+    int admin = ServerProcess.freePort();
+    int telemetry = ServerProcess.freePort();
+    List<String> command = ServerProcess.javaCommand(options.serverJvmOptions(), options.serverCpus());
+    command.addAll(List.of("-jar", options.offpathJar().toString(), "serve"));
+    for (Path p : config) {
+      command.addAll(List.of("--config", p.toString()));
+    }
+    command.addAll(
+        List.of(
+            "--grpc-address", "127.0.0.1",
+            "--grpc-port", Integer.toString(grpc),
+            "--admin-port", Integer.toString(admin),
+            "--telemetry-port", Integer.toString(telemetry),
+            "--no-watch"));
+    ServerProcess p =
+        ServerProcess.start(
+            "offpath", command, grpc, telemetry, options.results().resolve("offpath-server.log"));
+    return awaitReady(p, progress);
+  }
+
+  /** Waits until the server answers a Check; stops it and fails with the end of its log if not. */
+  private static ServerProcess awaitReady(ServerProcess p, Progress progress)
+      throws InterruptedException {
+    try {
+      probe(p, progress);
+      return p;
+    } catch (RuntimeException | InterruptedException e) {
+      p.close();
+      throw e;
+    }
+  }
+
+  private static void probe(ServerProcess p, Progress progress) throws InterruptedException {
+    progress.message("starting " + p.name() + " (pid " + p.pid() + ")");
+    CheckRequest probe = CheckTraffic.requests(1, 1).get(0);
+    long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+    ManagedChannel channel =
+        NettyChannelBuilder.forAddress("127.0.0.1", p.grpcPort()).usePlaintext().build();
+    try {
+      while (true) {
+        if (!p.isAlive()) {
+          throw new IllegalStateException(
+              p.name() + " exited at start (status " + p.exitValue() + "):\n" + p.logTail());
+        }
+        try {
+          AuthorizationGrpc.newBlockingStub(channel)
+              .withDeadlineAfter(2, TimeUnit.SECONDS)
+              .check(probe);
+          progress.message(p.name() + " ready on 127.0.0.1:" + p.grpcPort());
+          return;
+        } catch (StatusRuntimeException e) {
+          if (System.nanoTime() > deadline) {
+            throw new IllegalStateException(
+                p.name() + " not ready after " + READY_TIMEOUT + ": " + e + "\n" + p.logTail(), e);
+          }
+          Thread.sleep(100);
+        }
+      }
+    } finally {
+      channel.shutdownNow();
+    }
+  }
+
+  /** Runs every phase against the two (already serving) targets. */
+  LoadReport run(Target baseline, Target offpath) throws IOException, InterruptedException {
+    requireNonNull(baseline, "baseline");
+    requireNonNull(offpath, "offpath");
+    if (offpath.telemetryPort() <= 0) {
+      throw new IllegalArgumentException("offpath: no telemetry port (expected: one, for the ingest run)");
+    }
+    List<CheckRequest> requests = CheckTraffic.requests(options.requests(), options.users());
+    verifyPolicy(offpath, requests);
+    Instant date = Instant.now();
+    String loadAtStart = loadAverage();
+    try (CheckClient toBaseline = new CheckClient(baseline.grpcPort(), options.connections(), requests);
+        CheckClient toOffpath = new CheckClient(offpath.grpcPort(), options.connections(), requests);
+        LogClient logs = new LogClient(offpath.grpcPort(), options.entriesPerMessage())) {
+      toBaseline.closedLoop("warm-up", baseline, options.concurrency(), options.warmup(), progress);
+      toOffpath.closedLoop("warm-up", offpath, options.concurrency(), options.warmup(), progress);
+
+      // Every measured phase alternates baseline and Offpath in rounds and merges the slices, so
+      // that other load on the machine, if it comes and goes, lands on both alike.
+      int rounds = options.rounds();
+      CapacitySearch searchBaseline = newSearch();
+      CapacitySearch searchOffpath = newSearch();
+      while (!searchBaseline.done() || !searchOffpath.done()) {
+        step(searchBaseline, toBaseline, baseline);
+        step(searchOffpath, toOffpath, offpath);
+      }
+      LoadReport.Capacity capacityBaseline =
+          new LoadReport.Capacity(searchBaseline.capacity(), searchBaseline.steps());
+      LoadReport.Capacity capacityOffpath =
+          new LoadReport.Capacity(searchOffpath.capacity(), searchOffpath.steps());
+      progress.message(
+          String.format(
+              Locale.ROOT,
+              "capacity (open loop): baseline %,.0f checks/s, offpath %,.0f checks/s",
+              capacityBaseline.rate(),
+              capacityOffpath.rate()));
+
+      Duration maxSlice = options.maxDuration().dividedBy(rounds);
+      PhaseResult maxBaseline = null;
+      PhaseResult maxOffpath = null;
+      for (int r = 0; r < rounds; r++) {
+        maxBaseline =
+            merge(maxBaseline, toBaseline.closedLoop("max-throughput", baseline, options.concurrency(), maxSlice, progress));
+        maxOffpath =
+            merge(maxOffpath, toOffpath.closedLoop("max-throughput", offpath, options.concurrency(), maxSlice, progress));
+      }
+
+      double fixedRate =
+          options.fixedRate() > 0
+              ? options.fixedRate()
+              : Math.max(1, (capacityBaseline.rate() > 0 ? capacityBaseline.rate() : options.stepStart()) / 2);
+      Duration fixedSlice = options.fixedDuration().dividedBy(rounds);
+      PhaseResult fixedBaseline = null;
+      PhaseResult fixedOffpath = null;
+      for (int r = 0; r < rounds; r++) {
+        fixedBaseline =
+            merge(fixedBaseline, toBaseline.openLoop("fixed-rate", baseline, fixedRate, fixedSlice, progress));
+        fixedOffpath =
+            merge(fixedOffpath, toOffpath.openLoop("fixed-rate", offpath, fixedRate, fixedSlice, progress));
+      }
+
+      MeshMetrics mesh = new MeshMetrics(offpath.telemetryPort());
+      ingest("ingest warm-up", logs, offpath, mesh, Math.max(1, options.ingestEntries() / 4));
+      LoadReport.Ingest ingest = ingest("ingest", logs, offpath, mesh, options.ingestEntries());
+
+      double mixedRate = options.mixedRate() > 0 ? options.mixedRate() : fixedRate;
+      Duration mixedSlice = options.mixedDuration().dividedBy(rounds);
+      PhaseResult mixedIdle = null;
+      PhaseResult mixedStreaming = null;
+      LoadReport.Logs mixedLogs = null;
+      for (int r = 0; r < rounds; r++) {
+        mixedIdle =
+            merge(mixedIdle, toOffpath.openLoop("mixed-idle", offpath, mixedRate, mixedSlice, progress));
+        double before = mesh.requestsTotal();
+        long lead = Math.min(TimeUnit.MILLISECONDS.toNanos(500), mixedSlice.toNanos() / 2);
+        long logStart = System.nanoTime();
+        LogClient.RateRun stream =
+            logs.atRate(
+                options.logStreams(),
+                options.logRate(),
+                mixedSlice.toNanos() + 2 * lead,
+                new Meter("mixed-logs", offpath.name(), options.logRate()));
+        // The logs start (and end) up to half a second before (after) the Check slice: it sees them steady.
+        TimeUnit.NANOSECONDS.sleep(lead);
+        mixedStreaming =
+            merge(
+                mixedStreaming,
+                toOffpath.openLoop("mixed-streaming", offpath, mixedRate, mixedSlice, progress));
+        long logsSent = stream.finish(TimeUnit.SECONDS.toNanos(30));
+        long logNanos = System.nanoTime() - logStart;
+        double logsCounted = awaitCount(mesh, before, logsSent) - before;
+        LoadReport.Logs slice =
+            new LoadReport.Logs(options.logRate(), logsSent, logsCounted, logNanos);
+        progress.message(
+            String.format(
+                Locale.ROOT,
+                "mixed-logs offpath: %,d entries sent at %,.0f/s, %,.0f counted",
+                logsSent, slice.rate(), logsCounted));
+        mixedLogs = mixedLogs == null ? slice : mixedLogs.plus(slice);
+      }
+
+      return new LoadReport(
+          date,
+          machine(loadAtStart),
+          options.describe(),
+          baseline.describe(),
+          offpath.describe(),
+          capacityBaseline,
+          capacityOffpath,
+          maxBaseline,
+          maxOffpath,
+          fixedRate,
+          fixedBaseline,
+          fixedOffpath,
+          ingest,
+          mixedRate,
+          mixedIdle,
+          mixedStreaming,
+          mixedLogs);
+    } finally {
+      progress.show(null);
+    }
+  }
+
+  /** Offpath must allow the allowed requests and deny the denied ones, or the run measures nothing. */
+  private static void verifyPolicy(Target offpath, List<CheckRequest> requests) {
+    ManagedChannel channel =
+        NettyChannelBuilder.forAddress("127.0.0.1", offpath.grpcPort()).usePlaintext().build();
+    try {
+      AuthorizationGrpc.AuthorizationBlockingStub stub =
+          AuthorizationGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
+      for (int i = 0; i < Math.min(requests.size(), CheckTraffic.DENIED_EVERY); i++) {
+        CheckResponse r = stub.check(requests.get(i));
+        boolean allowed = r.getStatus().getCode() == 0;
+        if (allowed == CheckTraffic.denied(i)) {
+          throw new IllegalStateException(
+              "offpath " + (allowed ? "allowed" : "denied") + " load request " + i
+                  + " (expected the opposite): " + r.getStatus());
+        }
+      }
+    } finally {
+      channel.shutdownNow();
+    }
+  }
+
+  private LoadReport.Ingest ingest(
+      String phase, LogClient logs, Target offpath, MeshMetrics mesh, long entries)
+      throws IOException, InterruptedException {
+    int streams = options.ingestStreams();
+    long perStream = Math.max(1, Math.ceilDiv(entries, (long) streams * logs.perMessage()));
+    long sent = perStream * streams * logs.perMessage();
+    double before = mesh.requestsTotal();
+    Meter meter = new Meter(phase, offpath.name(), 0);
+    progress.show(meter);
+    CountDownLatch done = new CountDownLatch(streams);
+    long cpuBefore = offpath.cpuNanos();
+    long start = System.nanoTime();
+    logs.flood(streams, perStream, meter, done);
+    long clientNanos = -1;
+    long lastChange = start;
+    double counted = 0;
+    while (counted < sent) {
+      Thread.sleep(20);
+      double now = mesh.requestsTotal() - before;
+      long t = System.nanoTime();
+      if (now != counted) {
+        lastChange = t;
+        meter.allowed.add((long) (now - counted));
+        counted = now;
+      }
+      if (clientNanos < 0 && done.getCount() == 0) {
+        clientNanos = t - start;
+      }
+      if (t - lastChange > TimeUnit.SECONDS.toNanos(30)) {
+        break;
+      }
+    }
+    long elapsed = System.nanoTime() - start;
+    long cpuAfter = offpath.cpuNanos();
+    if (!done.await(30, TimeUnit.SECONDS)) {
+      throw new IllegalStateException("ingest: access-log streams were not completed");
+    }
+    if (clientNanos < 0) {
+      clientNanos = System.nanoTime() - start;
+    }
+    // Settle: nothing may be counted twice or late.
+    Thread.sleep(200);
+    double finalCount = mesh.requestsTotal() - before;
+    LoadReport.Ingest result =
+        new LoadReport.Ingest(
+            sent,
+            finalCount,
+            elapsed,
+            clientNanos,
+            cpuBefore < 0 || cpuAfter < 0 ? -1 : cpuAfter - cpuBefore,
+            meter.errors.sum());
+    progress.message(
+        String.format(
+            Locale.ROOT,
+            "%s offpath: %,d entries at %,.0f entries/s, counted %,.0f (%s)",
+            phase,
+            sent, result.rate(), finalCount, result.exact() ? "exact" : "NOT EXACT"));
+    return result;
+  }
+
+  /** Polls until the counter has grown by {@code expected} (or stops growing for ten seconds). */
+  private static double awaitCount(MeshMetrics mesh, double before, long expected)
+      throws IOException, InterruptedException {
+    double last = mesh.requestsTotal();
+    long lastChange = System.nanoTime();
+    while (last - before < expected && System.nanoTime() - lastChange < TimeUnit.SECONDS.toNanos(10)) {
+      Thread.sleep(20);
+      double now = mesh.requestsTotal();
+      if (now != last) {
+        last = now;
+        lastChange = System.nanoTime();
+      }
+    }
+    Thread.sleep(200);
+    return mesh.requestsTotal();
+  }
+
+  private CapacitySearch newSearch() {
+    return new CapacitySearch(
+        options.stepStart(), options.stepFactor(), options.stepMax(), options.bisections());
+  }
+
+  /** One step of a capacity search, unless it is done. */
+  private void step(CapacitySearch search, CheckClient client, Target target)
+      throws InterruptedException {
+    if (search.done()) {
+      return;
+    }
+    double rate = search.nextRate();
+    PhaseResult r = client.openLoop("capacity-step", target, rate, options.stepDuration(), progress);
+    boolean passed = CapacitySearch.keptUp(r, rate, options.stepMaxP50().toNanos());
+    search.record(
+        new CapacitySearch.Step(rate, r.throughput(), r.latency().p50(), r.latency().p99(), passed));
+    progress.message(
+        String.format(
+            Locale.ROOT,
+            "capacity-step %s: %,.0f/s asked, %,.0f/s done, p50 %s, p99 %s: %s",
+            target.name(),
+            rate,
+            r.throughput(),
+            LatencySummary.millis(r.latency().p50()),
+            LatencySummary.millis(r.latency().p99()),
+            passed ? "kept up" : "did not keep up"));
+  }
+
+  /** Reports a slice and adds it to what the phase has so far. */
+  private PhaseResult merge(@Nullable PhaseResult sofar, PhaseResult slice) {
+    report(slice.phase(), slice);
+    return sofar == null ? slice : sofar.plus(slice);
+  }
+
+  private void report(String phase, PhaseResult r) {
+    progress.message(
+        String.format(
+            Locale.ROOT,
+            "%s %s: %,.0f checks/s, %s, errors %d%s",
+            phase,
+            r.target(),
+            r.throughput(),
+            r.latency().format(),
+            r.errors(),
+            r.cpuMillisPer1000() < 0
+                ? ""
+                : String.format(Locale.ROOT, ", CPU %.1f ms/1000 checks", r.cpuMillisPer1000())));
+  }
+
+  /** Machine facts for the report. */
+  static List<String> machine(String loadAtStart) {
+    List<String> out = new ArrayList<>();
+    out.add("cores: " + Runtime.getRuntime().availableProcessors() + cpuModel());
+    out.add(
+        "load average (1, 5, 15 min) at start " + loadAtStart + ", at end " + loadAverage()
+            + " (other work on the machine skews every number)");
+    out.add(
+        "memory: "
+            + ManagementFactory.getPlatformMXBean(com.sun.management.OperatingSystemMXBean.class)
+                    .getTotalMemorySize()
+                / (1L << 20)
+            + " MiB");
+    out.add(
+        "os: " + System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
+            + System.getProperty("os.arch"));
+    out.add(
+        "jdk: " + System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version")
+            + " (" + System.getProperty("java.vm.vendor") + "), default GC of this JDK unless set below");
+    return out;
+  }
+
+  private static String loadAverage() {
+    try {
+      String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
+      return f[0] + " " + f[1] + " " + f[2];
+    } catch (IOException | RuntimeException e) {
+      return String.format(
+          Locale.ROOT, "%.2f", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+    }
+  }
+
+  private static String cpuModel() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+        if (line.startsWith("model name")) {
+          return " (" + line.substring(line.indexOf(':') + 1).trim() + ")";
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // not Linux: no model name
+    }
+    return "";
+  }
+
+  /** Writes the report and plot, timestamped and as latest.*; returns the files. */
+  static List<Path> write(LoadReport report, Path dir) throws IOException {
+    Files.createDirectories(dir);
+    String stamp =
+        DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")
+            .withZone(ZoneOffset.UTC)
+            .format(report.date());
+    Path text = dir.resolve("load-" + stamp + ".txt");
+    Path html = dir.resolve("load-" + stamp + ".html");
+    Files.writeString(text, ReportText.render(report));
+    Files.writeString(html, PercentilePlot.html(report));
+    Files.copy(text, dir.resolve("latest.txt"), StandardCopyOption.REPLACE_EXISTING);
+    Files.copy(html, dir.resolve("latest.html"), StandardCopyOption.REPLACE_EXISTING);
+    return List.of(text, html);
+  }
+}

@@ -1,0 +1,93 @@
+package dev.offpath.benchmarks.load;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.offpath.server.OffpathServer;
+import dev.offpath.server.ServerOptions;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole driver for a moment at low rates, against Offpath and the baseline in this JVM (the
+ * real runs start them as processes): every phase runs, the report has every section, the counts
+ * are exact, the plot is self-contained. No performance is asserted.
+ */
+class LoadDriverSmokeTest {
+
+  @TempDir Path dir;
+
+  @Test
+  void runsEveryPhaseAndWritesTheReportAndPlot() throws Exception {
+    List<Path> config = LoadDriver.writePolicy(dir);
+    LoadOptions options =
+        LoadOptions.parse(
+            new String[] {
+              "--results", dir.resolve("results").toString(),
+              "--warmup", "100ms",
+              "--max-duration", "200ms",
+              "--step-start", "100",
+              "--step-factor", "2",
+              "--step-max", "400",
+              "--step-duration", "100ms",
+              "--step-max-p50", "1s",
+              "--fixed-duration", "400ms",
+              "--rounds", "2",
+              "--mixed-duration", "200ms",
+              "--concurrency", "4",
+              "--fixed-rate", "400",
+              "--log-rate", "2000",
+              "--entries-per-message", "10",
+              "--ingest-entries", "2000",
+              "--requests", "128",
+              "--users", "10"
+            });
+    ByteArrayOutputStream console = new ByteArrayOutputStream();
+    LoadReport report;
+    OffpathServer offpath =
+        OffpathServer.start(
+            new ServerOptions(
+                config, "127.0.0.1", 0, "127.0.0.1", 0, 0, 1 << 20, false, 10_000,
+                Duration.ofSeconds(1), false));
+    try (Target offpathTarget =
+            Target.inProcess("offpath", offpath.grpcPort(), offpath.telemetryPort(), offpath);
+        BaselineServer baseline = BaselineServer.start(0);
+        Target baselineTarget = Target.inProcess("baseline", baseline.port(), -1, () -> {});
+        Progress progress = new Progress(new PrintStream(console, true, StandardCharsets.UTF_8))) {
+      report = new LoadDriver(options, progress).run(baselineTarget, offpathTarget);
+    }
+
+    String text = ReportText.render(report);
+    assertThat(text)
+        .contains("step      100/s: done")
+        .contains(ReportText.TITLE, ReportText.MAX, ReportText.FIXED, ReportText.INGEST)
+        .contains(ReportText.MIXED, ReportText.TARGETS, ReportText.METHOD)
+        .contains("cores: ", "jdk: ", "ratio offpath/baseline: ", "p99 ratio streaming/idle: ");
+    assertThat(report.ingest().exact()).as(text).isTrue();
+    assertThat(report.mixedLogs().exact()).as(text).isTrue();
+    assertThat(report.maxBaseline().errors() + report.maxOffpath().errors()).as(text).isZero();
+    assertThat(report.fixedOffpath().completed()).as(text).isEqualTo(report.fixedOffpath().sent());
+    assertThat(report.fixedOffpath().denied()).as("request 63 of the 80 of each round is one the policy denies").isPositive();
+    assertThat(report.fixedBaseline().denied()).isZero();
+    assertThat(report.fixedRate()).isEqualTo(400);
+    // Which steps kept up depends on the machine; where the search starts and stops does not.
+    for (LoadReport.Capacity c : List.of(report.capacityBaseline(), report.capacityOffpath())) {
+      assertThat(c.steps()).isNotEmpty();
+      assertThat(c.steps().get(0).rate()).isEqualTo(100);
+      assertThat(c.steps()).allSatisfy(s -> assertThat(s.rate()).isLessThanOrEqualTo(400));
+    }
+    assertThat(console.toString(StandardCharsets.UTF_8))
+        .contains("max-throughput baseline: ", "fixed-rate offpath: ", "ingest offpath: ");
+
+    List<Path> written = LoadDriver.write(report, dir.resolve("results"));
+    assertThat(dir.resolve("results/latest.txt")).hasContent(text);
+    String html = Files.readString(written.get(1));
+    assertThat(html).contains("<svg", "<path", "offpath").doesNotContain("<script", "src=", "href=", "http:");
+  }
+}
