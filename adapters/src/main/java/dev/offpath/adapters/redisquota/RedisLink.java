@@ -68,7 +68,8 @@ final class RedisLink implements AutoCloseable {
   private final AtomicInteger next = new AtomicInteger();
   private volatile boolean closed;
 
-  RedisLink(RedisURI uri, int connections, Duration timeout, Duration retryInterval, Ticker ticker) {
+  RedisLink(
+      RedisURI uri, int connections, Duration timeout, Duration retryInterval, Ticker ticker) {
     this.uri = requireNonNull(uri, "uri");
     this.ticker = requireNonNull(ticker, "ticker");
     this.retryNanos = retryInterval.toNanos();
@@ -80,7 +81,7 @@ final class RedisLink implements AutoCloseable {
             .requestQueueSize(10_000)
             .socketOptions(
                 SocketOptions.builder()
-                    .connectTimeout(timeout.compareTo(Duration.ofSeconds(1)) > 0 ? timeout : Duration.ofSeconds(1))
+                    .connectTimeout(max(timeout, Duration.ofSeconds(1)))
                     .build())
             .timeoutOptions(TimeoutOptions.enabled(timeout))
             .build());
@@ -145,6 +146,10 @@ final class RedisLink implements AutoCloseable {
       }
     }
     return n;
+  }
+
+  private static Duration max(Duration a, Duration b) {
+    return a.compareTo(b) >= 0 ? a : b;
   }
 
   static Throwable unwrap(Throwable e) {

@@ -42,7 +42,9 @@ public record RedisQuotaConfig(
   public enum Algorithm {
     /** {@code maxAmount} per window that starts at the window's first allocation. */
     FIXED_WINDOW,
-    /** {@code maxAmount} in any {@code validDuration}, counted in buckets of {@code bucketDuration}. */
+    /**
+     * {@code maxAmount} in any {@code validDuration}, counted in buckets of {@code bucketDuration}.
+     */
     ROLLING_WINDOW
   }
 

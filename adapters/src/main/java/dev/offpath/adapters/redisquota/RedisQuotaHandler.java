@@ -34,9 +34,10 @@ import org.slf4j.LoggerFactory;
  * Allocates {@code redisquota} units from local token pools refilled from Redis.
  *
  * <p><b>Keys.</b> The instance name picks the quota, its dimensions the first matching override
- * (else the quota's own {@code maxAmount}) and the Redis key: {@code offpath:quota:{name}:{algorithm}
- * :{dimensions}}, the same in every Offpath instance, so they share one global limit. Each key has
- * its own {@link dev.offpath.cache.quota.QuotaPool} (mixerclient's prefetch: see there), so a check
+ * (else the quota's own {@code maxAmount}) and the Redis key: {@code
+ * offpath:quota:{name}:{algorithm}:{dimensions}}, the same in every Offpath instance, so they
+ * share one global limit. Each key has its own {@link dev.offpath.cache.quota.QuotaPool}
+ * (mixerclient's prefetch: see there), so a check
  * takes a token locally and never waits for Redis; the pool asks Redis for a batch ahead of demand,
  * and one script call serves many checks.
  *
@@ -56,8 +57,9 @@ import org.slf4j.LoggerFactory;
  * asks one unit per check). Deduplication ids are not used: a check is never retried, and
  * prefetches are not idempotent in Redis either (Mixer's scripts took an id but did not use it).
  *
- * <p>Creation waits up to {@value #INITIAL_CONNECT_SECONDS} s for the first connection (on the config
- * thread); after that, nothing waits for Redis. Thread-safe and non-blocking. Pools idle for {@value #POOL_IDLE_MINUTES} minutes are dropped.
+ * <p>Creation waits up to {@value #INITIAL_CONNECT_SECONDS} s for the first connection (on the
+ * config thread); after that, nothing waits for Redis. Thread-safe and non-blocking. Pools idle
+ * for {@value #POOL_IDLE_MINUTES} minutes are dropped.
  */
 final class RedisQuotaHandler implements QuotaHandler, MeteredHandler {
 
