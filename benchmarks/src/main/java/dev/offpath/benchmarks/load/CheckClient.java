@@ -122,36 +122,32 @@ final class CheckClient implements AutoCloseable {
   }
 
   private void send(long i, long intendedNanos, Meter meter, AtomicLong lastDone) {
-    meter.started();
-    stubs[(int) (i % stubs.length)]
-        .withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS)
-        .check(
-            requests[(int) (i % requests.length)],
-            new StreamObserver<>() {
-              private boolean ok;
-
-              @Override
-              public void onNext(CheckResponse response) {
-                ok = response.getStatus().getCode() == 0;
-              }
-
-              @Override
-              public void onError(Throwable t) {
-                meter.failed(t);
-              }
-
-              @Override
-              public void onCompleted() {
-                long now = System.nanoTime();
-                lastDone.accumulateAndGet(now, Math::max);
-                meter.completed(ok, now - intendedNanos);
-              }
-            });
+    call(i, meter, lastDone, (now, ok) -> meter.completed(ok, now - intendedNanos));
   }
 
   private void sendClosed(AtomicLong next, long endNanos, Meter meter, AtomicLong lastDone) {
     long i = next.getAndIncrement();
     long sentAt = System.nanoTime();
+    call(
+        i,
+        meter,
+        lastDone,
+        (now, ok) -> {
+          if (now < endNanos) {
+            // The next goes out before this one counts as finished: in flight never hits 0 early.
+            sendClosed(next, endNanos, meter, lastDone);
+          }
+          meter.completed(ok, now - sentAt);
+        });
+  }
+
+  /** What a completed call reports: the time it completed and whether it was allowed. */
+  private interface Completion {
+    void completed(long nowNanos, boolean ok);
+  }
+
+  /** One Check with request {@code i}; {@code done} runs when it completes (not on error). */
+  private void call(long i, Meter meter, AtomicLong lastDone, Completion done) {
     meter.started();
     stubs[(int) (i % stubs.length)]
         .withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS)
@@ -174,11 +170,7 @@ final class CheckClient implements AutoCloseable {
               public void onCompleted() {
                 long now = System.nanoTime();
                 lastDone.accumulateAndGet(now, Math::max);
-                if (now < endNanos) {
-                  // The next goes out before this one counts as finished: in flight never hits 0 early.
-                  sendClosed(next, endNanos, meter, lastDone);
-                }
-                meter.completed(ok, now - sentAt);
+                done.completed(now, ok);
               }
             });
   }
