@@ -30,7 +30,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -67,13 +66,19 @@ public final class PolicyEngine implements AutoCloseable {
 
   public static final String QUOTA_TEMPLATE = "quota";
 
+  /**
+   * Every check asks one unit, without a deduplication id: ids only help a client that retries the
+   * same request (Mixer's proxies did), and the runtime never does, so a unique id per check would
+   * only fill the adapters' dedup tables.
+   */
+  private static final QuotaArgs ONE_UNIT = new QuotaArgs("", 1, false);
+
   private final long version;
   private final PolicyConfig config;
   private final RuntimeServices services;
   private final List<BoundRule> rules;
   private final Map<String, OwnedHandler> handlers;
   private final boolean hasQuotas;
-  private final AtomicLong quotaRequestIds = new AtomicLong();
 
   private PolicyEngine(
       long version,
@@ -285,7 +290,7 @@ public final class PolicyEngine implements AutoCloseable {
           throw new IllegalStateException("handler does not serve template 'quota'");
         }
         QuotaResult q =
-            quota.allocate(instance, new QuotaArgs(quotaRequestId(), 1, false));
+            quota.allocate(instance, ONE_UNIT);
         result.quota(rule, handlerName, instance.name(), q);
       } else {
         if (!(owned.handler instanceof CheckHandler check)) {
@@ -304,11 +309,6 @@ public final class PolicyEngine implements AutoCloseable {
       services.metrics().dispatched(
           adapter, handlerName, template, error, services.ticker().nanoTime() - start);
     }
-  }
-
-  private String quotaRequestId() {
-    // Each check is a fresh allocation; the id only needs to be unique within this process.
-    return "offpath-" + version + "-" + quotaRequestIds.incrementAndGet();
   }
 
   private static Instance build(InstanceConfig config, Attributes attributes)
