@@ -170,24 +170,13 @@ class ExtProcEndToEndTest {
       assertThat(envoy.end().getCode()).isEqualTo(Status.Code.OK);
     }
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (!(requests(harness.telemetryMetrics(), "200") == 2
-        && requests(harness.telemetryMetrics(), "503") == 1)) {
+    String mesh;
+    while (!(requests(mesh = harness.telemetryMetrics(), "200") == 2
+        && requests(mesh, "503") == 1)) {
       assertThat(System.nanoTime()).as("istio_requests_total to count 2 + 1").isLessThan(deadline);
       Thread.sleep(10);
     }
     assertThat(harness.metrics()).contains("offpath_extproc_reports_total{accepted=\"true\"} 3.0");
-  }
-
-  /** The sum of istio_requests_total over the series with {@code response_code}. */
-  private static double requests(String exposition, String responseCode) {
-    double sum = 0;
-    for (String line : exposition.split("\n")) {
-      if (line.startsWith("istio_requests_total{")
-          && line.contains("response_code=\"" + responseCode + "\"")) {
-        sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-      }
-    }
-    return sum;
   }
 
   @Test
@@ -219,5 +208,9 @@ class ExtProcEndToEndTest {
     // The server keeps serving.
     assertThat(new Stream().exchange(requestHeaders(":method", "GET", ":path", "/")).hasRequestHeaders())
         .isTrue();
+  }
+
+  private static double requests(String exposition, String responseCode) {
+    return ServerHarness.sum(exposition, "istio_requests_total", "response_code", responseCode);
   }
 }

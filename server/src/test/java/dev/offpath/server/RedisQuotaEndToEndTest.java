@@ -105,26 +105,17 @@ class RedisQuotaEndToEndTest {
     }
   }
 
-  private static double gauge(ServerHarness s, String name) throws Exception {
-    return metric(s, name, "");
+  /** The sum of a metric's samples on {@code s}'s admin /metrics with the given labels. */
+  private static double metric(ServerHarness s, String name, String... labels) throws Exception {
+    return ServerHarness.sum(s.metrics(), name, labels);
   }
 
   /** Tokens a server's pools were granted (or passed optimistically) and did not pass yet. */
   private static double unspent(ServerHarness s) throws Exception {
-    return gauge(s, "offpath_redisquota_pool_granted_tokens_total")
-        + gauge(s, "offpath_redisquota_pool_overshoot_tokens_total")
-        - metric(s, "offpath_redisquota_checks_total", "result=\"pass\"");
-  }
-
-  /** The sum of a metric's samples whose line contains {@code labelText}. */
-  private static double metric(ServerHarness s, String name, String labelText) throws Exception {
-    double sum = 0;
-    for (String line : s.metrics().split("\n")) {
-      if (line.startsWith(name + "{") && line.contains(labelText)) {
-        sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-      }
-    }
-    return sum;
+    String metrics = s.metrics();
+    return ServerHarness.sum(metrics, "offpath_redisquota_pool_granted_tokens_total")
+        + ServerHarness.sum(metrics, "offpath_redisquota_pool_overshoot_tokens_total")
+        - ServerHarness.sum(metrics, "offpath_redisquota_checks_total", "result", "pass");
   }
 
   @Test
@@ -144,8 +135,8 @@ class RedisQuotaEndToEndTest {
     await(
         "every granted token to be spent",
         () -> {
-          if (gauge(a, "offpath_redisquota_pool_prefetches_in_flight") > 0
-              || gauge(b, "offpath_redisquota_pool_prefetches_in_flight") > 0) {
+          if (metric(a, "offpath_redisquota_pool_prefetches_in_flight") > 0
+              || metric(b, "offpath_redisquota_pool_prefetches_in_flight") > 0) {
             return false;
           }
           double unspentA = unspent(a);
@@ -165,11 +156,11 @@ class RedisQuotaEndToEndTest {
     assertThat(redis.get("offpath:quota:requestcount.instance.istio-system:fixed:user=alice"))
         .isEqualTo("40");
     double overshoot =
-        metric(a, "offpath_redisquota_pool_overshoot_tokens_total", "")
-            + metric(b, "offpath_redisquota_pool_overshoot_tokens_total", "");
+        metric(a, "offpath_redisquota_pool_overshoot_tokens_total")
+            + metric(b, "offpath_redisquota_pool_overshoot_tokens_total");
     double passes =
-        metric(a, "offpath_redisquota_checks_total", "result=\"pass\"")
-            + metric(b, "offpath_redisquota_checks_total", "result=\"pass\"");
+        metric(a, "offpath_redisquota_checks_total", "result", "pass")
+            + metric(b, "offpath_redisquota_checks_total", "result", "pass");
     assertThat(passes).isEqualTo(allowed);
     // The global limit, plus what passed optimistically while a pool's prefetch was in flight:
     // at most one prefetch (10 tokens) per instance here.
@@ -190,16 +181,16 @@ class RedisQuotaEndToEndTest {
       }
       await(
           "failed Redis calls on /metrics",
-          () -> metric(s, "offpath_redisquota_pool_failures_total", "") > 0);
-      assertThat(metric(s, "offpath_redisquota_pool_fail_open_passes_total", "")).isPositive();
+          () -> metric(s, "offpath_redisquota_pool_failures_total") > 0);
+      assertThat(metric(s, "offpath_redisquota_pool_fail_open_passes_total")).isPositive();
     } finally {
       redis.restart();
     }
     // The restarted Redis is empty: the limit of 20 applies again from zero.
     await("quota to be enforced again", () -> code(s, "alice") == RESOURCE_EXHAUSTED);
-    assertThat(metric(s, "offpath_redisquota_circuit_open", "")).isZero();
-    assertThat(metric(s, "offpath_redisquota_connections", "")).isEqualTo(1);
-    assertThat(metric(s, "offpath_redisquota_calls_total", "result=\"ok\"")).isPositive();
+    assertThat(metric(s, "offpath_redisquota_circuit_open")).isZero();
+    assertThat(metric(s, "offpath_redisquota_connections")).isEqualTo(1);
+    assertThat(metric(s, "offpath_redisquota_calls_total", "result", "ok")).isPositive();
   }
 
   @Test
@@ -217,8 +208,8 @@ class RedisQuotaEndToEndTest {
           "the circuit breaker to open",
           () ->
               code(s, "alice") == RESOURCE_EXHAUSTED
-                  && metric(s, "offpath_redisquota_circuit_opened_total", "") > 0);
-      assertThat(metric(s, "offpath_redisquota_calls_total", "result=\"not_connected\""))
+                  && metric(s, "offpath_redisquota_circuit_opened_total") > 0);
+      assertThat(metric(s, "offpath_redisquota_calls_total", "result", "not_connected"))
           .isPositive();
     } finally {
       redis.restart();

@@ -81,6 +81,27 @@ final class ServerHarness implements AutoCloseable {
         .body();
   }
 
+  /**
+   * The sum of {@code metric}'s samples in a text exposition whose labels include every given
+   * {@code name, value} pair.
+   */
+  static double sum(String exposition, String metric, String... labels) {
+    double total = 0;
+    for (String line : exposition.split("\n")) {
+      if (!line.startsWith(metric + "{") && !line.startsWith(metric + " ")) {
+        continue;
+      }
+      boolean match = true;
+      for (int i = 0; i < labels.length; i += 2) {
+        match &= line.contains(labels[i] + "=\"" + labels[i + 1] + "\"");
+      }
+      if (match) {
+        total += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      }
+    }
+    return total;
+  }
+
   @Override
   public void close() throws InterruptedException {
     channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);

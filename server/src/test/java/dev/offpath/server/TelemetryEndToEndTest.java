@@ -1,5 +1,6 @@
 package dev.offpath.server;
 
+import static dev.offpath.server.ServerHarness.sum;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.Timestamp;
@@ -144,24 +145,6 @@ class TelemetryEndToEndTest {
       assertThat(System.nanoTime()).as("waiting for %d", expected).isLessThan(end);
       Thread.onSpinWait();
     }
-  }
-
-  /** The sum of the samples of {@code metric} whose labels include every {@code k="v"} given. */
-  private static double sum(String exposition, String metric, String... labels) {
-    double total = 0;
-    for (String line : exposition.split("\n")) {
-      if (!line.startsWith(metric + "{") && !line.startsWith(metric + " ")) {
-        continue;
-      }
-      boolean match = true;
-      for (int i = 0; i < labels.length; i += 2) {
-        match &= line.contains(labels[i] + "=\"" + labels[i + 1] + "\"");
-      }
-      if (match) {
-        total += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-      }
-    }
-    return total;
   }
 
   @Test
