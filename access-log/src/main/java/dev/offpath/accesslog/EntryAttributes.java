@@ -1,5 +1,6 @@
 package dev.offpath.accesslog;
 
+import dev.offpath.core.attribute.AttributeIds;
 import dev.offpath.core.attribute.Attributes;
 import java.util.Collections;
 import java.util.HashMap;
@@ -85,6 +86,8 @@ public final class EntryAttributes implements Attributes {
 
   private static final Map<String, Integer> INDEX = index();
 
+  private static final AttributeIds.Slots SLOTS = AttributeIds.slots(NAMES);
+
   static final int SIZE = NAMES.size();
 
   private static Map<String, Integer> index() {
@@ -115,6 +118,12 @@ public final class EntryAttributes implements Attributes {
   public @Nullable Object get(String name) {
     Integer i = INDEX.get(name);
     return i == null ? null : values[i];
+  }
+
+  @Override
+  public @Nullable Object get(int id, String name) {
+    int slot = SLOTS.slot(id);
+    return slot < 0 ? null : values[slot];
   }
 
   @Override

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.google.protobuf.Duration;
+import dev.offpath.core.attribute.AttributeIds;
 import dev.offpath.core.attribute.AttributeManifest;
 import dev.offpath.core.attribute.IpAddress;
 import dev.offpath.core.attribute.StringMap;
@@ -39,6 +40,17 @@ class EntryMappingTest {
       }
       assertThat(a.get(name)).as(name).isInstanceOf(javaClass(vocabulary.typeOf(name)));
     }
+  }
+
+  @Test
+  void lookupByIdAgreesWithLookupByName() throws Exception {
+    EntryAttributes a = EntryMapping.http(productpage, Entries.http(Entries.REVIEWS, 200));
+    for (String name : EntryAttributes.NAMES) {
+      assertThat(a.get(AttributeIds.of(name), name)).as(name).isSameAs(a.get(name));
+    }
+    assertThat(a.get(AttributeIds.of("request.not_an_entry_attribute"), "request.not_an_entry_attribute"))
+        .isNull();
+    assertThat(a.get("request.not_an_entry_attribute")).isNull();
   }
 
   private static Class<?> javaClass(ValueType type) {

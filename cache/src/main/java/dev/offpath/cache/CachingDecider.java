@@ -84,6 +84,11 @@ public final class CachingDecider implements Decider {
     }
 
     @Override
+    public @Nullable Object get(int id, String name) {
+      return tracking.get(id, name);
+    }
+
+    @Override
     public Set<String> names() {
       enumerated = true;
       return tracking.names();

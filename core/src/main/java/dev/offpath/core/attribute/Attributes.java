@@ -13,6 +13,15 @@ public interface Attributes {
   /** The value of {@code name}, or {@code null} when the attribute is absent. */
   @Nullable Object get(String name);
 
+  /**
+   * The value of attribute {@code name}, whose {@link AttributeIds#of id} is {@code id}; the same
+   * answer as {@link #get(String)}. Compiled expressions call this form: bags with a fixed slot
+   * table override it to skip hashing the name; wrappers override it to pass the id on.
+   */
+  default @Nullable Object get(int id, String name) {
+    return get(name);
+  }
+
   /** The names of the attributes present. */
   Set<String> names();
 

@@ -27,7 +27,15 @@ public final class TrackingAttributes implements Attributes {
 
   @Override
   public @Nullable Object get(String name) {
-    Object value = delegate.get(name);
+    return track(name, delegate.get(name));
+  }
+
+  @Override
+  public @Nullable Object get(int id, String name) {
+    return track(name, delegate.get(id, name));
+  }
+
+  private @Nullable Object track(String name, @Nullable Object value) {
     if (value instanceof StringMap map) {
       referenced.mapPresent(name);
       return new TrackedMap(name, map);

@@ -1,6 +1,7 @@
 package dev.offpath.core.expr;
 
 import com.google.re2j.Pattern;
+import dev.offpath.core.attribute.AttributeIds;
 import dev.offpath.core.attribute.Attributes;
 import dev.offpath.core.attribute.IpAddress;
 import dev.offpath.core.attribute.StringMap;
@@ -65,17 +66,19 @@ final class Nodes {
 
   static final class Attribute extends Node {
     private final String name;
+    private final int id;
     private final Class<?> javaClass;
 
     Attribute(String name, ValueType type) {
       super(type);
       this.name = name;
+      this.id = AttributeIds.of(name);
       this.javaClass = javaClass(type);
     }
 
     @Override
     Object eval(Attributes attributes) throws EvaluationException {
-      Object v = attributes.get(name);
+      Object v = attributes.get(id, name);
       if (v == null) {
         throw new EvaluationException("lookup failed: '" + name + "'");
       }
@@ -84,7 +87,7 @@ final class Nodes {
 
     @Override
     @Nullable Object tryEval(Attributes attributes) throws EvaluationException {
-      Object v = attributes.get(name);
+      Object v = attributes.get(id, name);
       return v == null ? null : checked(v);
     }
 
