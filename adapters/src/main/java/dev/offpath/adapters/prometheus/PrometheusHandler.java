@@ -2,6 +2,7 @@ package dev.offpath.adapters.prometheus;
 
 import dev.offpath.core.adapter.AdapterEnvironment;
 import dev.offpath.core.adapter.Instance;
+import dev.offpath.core.adapter.InstanceFields;
 import dev.offpath.core.adapter.ReportHandler;
 import dev.offpath.core.attribute.AttributeValues;
 import java.time.Duration;
@@ -82,22 +83,35 @@ final class PrometheusHandler implements ReportHandler {
         }
         continue;
       }
-      double value = value(instance.field("value"));
+      Map<String, Object> fields = instance.fields();
+      String[] labels;
+      Object raw;
+      if (fields instanceof InstanceFields positional) {
+        Positions p = bound.positions(positional.layout());
+        raw = p.value < 0 ? null : positional.value(p.value);
+        int[] dims = p.dimensions;
+        labels = new String[dims.length];
+        for (int i = 0; i < dims.length; i++) {
+          labels[i] = dims[i] < 0 ? "" : text(positional.value(dims[i]));
+        }
+      } else {
+        raw = fields.get("value");
+        String[] keys = bound.dimensionKeys;
+        labels = new String[keys.length];
+        for (int i = 0; i < keys.length; i++) {
+          labels[i] = text(fields.get(keys[i]));
+        }
+      }
+      double value = value(raw);
       if (Double.isNaN(value)) {
         if (log.isDebugEnabled()) {
           log.debug(
               "{}: instance '{}': value {} is not a number",
               environment.handlerName(),
               instance.name(),
-              instance.field("value"));
+              raw);
         }
         continue;
-      }
-      String[] keys = bound.dimensionKeys;
-      String[] labels = new String[keys.length];
-      Map<String, Object> fields = instance.fields();
-      for (int i = 0; i < keys.length; i++) {
-        labels[i] = text(fields.get(keys[i]));
       }
       SharedMetric.Series series = bound.metric.series(labels, now);
       if (idleNanos >= 0) {
@@ -165,5 +179,36 @@ final class PrometheusHandler implements ReportHandler {
     }
   }
 
-  private record Bound(SharedMetric metric, String[] dimensionKeys) {}
+  /**
+   * A metric and the instance fields it reads. The positions of those fields in the report path's
+   * {@link InstanceFields.Layout} are resolved on the first instance of each layout and kept (one
+   * layout per instance config, so this changes only on a config reload); a racing resolution
+   * writes an equal value.
+   */
+  private static final class Bound {
+    final SharedMetric metric;
+    final String[] dimensionKeys;
+    private volatile @Nullable Positions positions;
+
+    Bound(SharedMetric metric, String[] dimensionKeys) {
+      this.metric = metric;
+      this.dimensionKeys = dimensionKeys;
+    }
+
+    Positions positions(InstanceFields.Layout layout) {
+      Positions p = positions;
+      if (p == null || p.layout != layout) {
+        int[] dims = new int[dimensionKeys.length];
+        for (int i = 0; i < dims.length; i++) {
+          dims[i] = layout.index(dimensionKeys[i]);
+        }
+        p = new Positions(layout, layout.index("value"), dims);
+        positions = p;
+      }
+      return p;
+    }
+  }
+
+  /** Where a layout keeps the value and each label's dimension (-1: not set by the instance). */
+  private record Positions(InstanceFields.Layout layout, int value, int[] dimensions) {}
 }

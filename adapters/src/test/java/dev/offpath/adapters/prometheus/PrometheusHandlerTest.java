@@ -6,6 +6,7 @@ import dev.offpath.adapters.prometheus.MetricInfo.Kind;
 import dev.offpath.adapters.prometheus.PrometheusConfig.Expiry;
 import dev.offpath.adapters.testing.TestEnvironment;
 import dev.offpath.core.adapter.Instance;
+import dev.offpath.core.adapter.InstanceFields;
 import dev.offpath.core.adapter.ReportHandler;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import java.io.ByteArrayOutputStream;
@@ -94,6 +95,53 @@ class PrometheusHandlerTest {
             "istio_request_duration_seconds_bucket{response_code=\"200\",le=\"+Inf\"} 2\n",
             "istio_request_duration_seconds_sum{response_code=\"200\"} 0.55\n",
             "istio_inflight 3.0\n");
+  }
+
+  /** The same instance with positional fields, in the given field order (absent names: null). */
+  private static Instance positional(Instance instance, List<String> order) {
+    Object[] values = new Object[order.size()];
+    for (int i = 0; i < values.length; i++) {
+      values[i] = instance.fields().get(order.get(i));
+    }
+    return new Instance(
+        instance.name(),
+        instance.template(),
+        new InstanceFields(new InstanceFields.Layout(order), values));
+  }
+
+  @Test
+  void positionalFieldsRecordExactlyAsMapFields() throws Exception {
+    List<Instance> instances =
+        List.of(
+            metric(REQUESTS.instanceName(), 1L, "response_code", 200L, "destination_service", "a"),
+            metric(REQUESTS.instanceName(), 2L, "response_code", 503L),
+            metric(REQUESTS.instanceName(), "x", "response_code", 404L),
+            metric(DURATION.instanceName(), Duration.ofMillis(50), "response_code", 200L),
+            metric(INFLIGHT.instanceName(), 3.0));
+    ReportHandler byName = handler(null, REQUESTS, DURATION, INFLIGHT);
+    byName.report(instances);
+    byName.report(instances);
+    String expected = scrape();
+
+    PrometheusFactory other = new PrometheusFactory();
+    ReportHandler byPosition =
+        (ReportHandler)
+            other.create(new PrometheusConfig(List.of(REQUESTS, DURATION, INFLIGHT), null), env);
+    List<String> order =
+        List.of("dimensions.destination_service", "value", "dimensions.extra", "dimensions.response_code");
+    // A second layout (a reload's new plan) reorders the fields: positions are resolved again.
+    List<String> reordered =
+        List.of("dimensions.response_code", "dimensions.destination_service", "value");
+    byPosition.report(instances.stream().map(i -> positional(i, order)).toList());
+    byPosition.report(instances.stream().map(i -> positional(i, reordered)).toList());
+
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    new PrometheusTextFormatWriter(false).write(out, other.registry().scrape());
+    assertThat(out.toString(StandardCharsets.UTF_8))
+        .isEqualTo(expected)
+        .contains("istio_requests_total{destination_service=\"a\",response_code=\"200\"} 2.0\n")
+        .contains("istio_requests_total{destination_service=\"\",response_code=\"503\"} 4.0\n")
+        .doesNotContain("404");
   }
 
   @Test

@@ -10,14 +10,15 @@ import org.jspecify.annotations.Nullable;
  * One template instance built for one request: the instance's fully qualified name, its template
  * ({@code listentry}, {@code quota}, {@code checknothing}, …) and the evaluated fields. Fields are keyed
  * by dotted path: scalar fields by their name ({@code value}), entries of map fields as
- * {@code dimensions.source}. A field whose expression had no value is absent.
+ * {@code dimensions.source}. A field whose expression had no value is absent. The report path passes
+ * {@link InstanceFields} (kept as they are: immutable and positional); any other map is copied.
  */
 public record Instance(String name, String template, Map<String, Object> fields) {
 
   public Instance {
     requireNonNull(name, "name");
     requireNonNull(template, "template");
-    fields = Map.copyOf(fields);
+    fields = fields instanceof InstanceFields positional ? positional : Map.copyOf(fields);
   }
 
   /** The value of a scalar field, or null. */

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.offpath.core.adapter.Handler;
 import dev.offpath.core.adapter.Instance;
+import dev.offpath.core.adapter.InstanceFields;
 import dev.offpath.core.adapter.ReportHandler;
 import dev.offpath.core.attribute.Attributes;
 import dev.offpath.core.config.Action;
@@ -34,7 +35,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Shared expressions are evaluated once per bag: Istio's four HTTP metrics carry the same 17
  * dimension expressions, so the plan numbers the distinct expressions (by text and type) and keeps a
- * per-bag memo of their values. An instance whose field fails to evaluate (an absent attribute with
+ * per-bag memo of their values. Instances carry {@link InstanceFields}: one array per instance
+ * against a layout shared by all instances of the same config, which handlers can read by
+ * position. An instance whose field fails to evaluate (an absent attribute with
  * no {@code |} default) is not built; Mixer logged and skipped it, here it is counted ({@link
  * #dispatch} returns the count). A match that fails to evaluate counts as not matching ({@link
  * RuntimeMetrics#matchError}).
@@ -157,7 +160,8 @@ public final class ReportPlan {
       exprs[i] = id;
       i++;
     }
-    return new Bound(instance.name(), instance.template(), target, names, exprs);
+    return new Bound(
+        instance.name(), instance.template(), target, new InstanceFields.Layout(List.of(names)), exprs);
   }
 
   /** The engine this plan was built from; null for {@link #EMPTY}. */
@@ -230,8 +234,7 @@ public final class ReportPlan {
   }
 
   private @Nullable Instance build(Bound b, Attributes bag, Object[] memo) {
-    @SuppressWarnings("unchecked")
-    Map.Entry<String, Object>[] fields = new Map.Entry[b.fieldNames.length];
+    Object[] fields = new Object[b.expressions.length];
     for (int i = 0; i < fields.length; i++) {
       int id = b.expressions[i];
       Object value = memo[id];
@@ -245,13 +248,13 @@ public final class ReportPlan {
       }
       if (value instanceof EvaluationException e) {
         if (log.isDebugEnabled()) {
-          log.debug("instance '{}': {}: {}", b.name, b.fieldNames[i], e.getMessage());
+          log.debug("instance '{}': {}: {}", b.name, b.layout.name(i), e.getMessage());
         }
         return null;
       }
-      fields[i] = Map.entry(b.fieldNames[i], value);
+      fields[i] = value;
     }
-    return new Instance(b.name, b.template, Map.ofEntries(fields));
+    return new Instance(b.name, b.template, new InstanceFields(b.layout, fields));
   }
 
   private void send(Target target, List<Instance> instances) {
@@ -275,9 +278,9 @@ public final class ReportPlan {
 
   private record Rule(String name, @Nullable Expression match, Bound[] instances) {}
 
-  /** One instance of a rule: its fields' names and the ids of their expressions. */
+  /** One instance of a rule: its fields' layout and the ids of their expressions, by position. */
   private record Bound(
-      String name, String template, int target, String[] fieldNames, int[] expressions) {}
+      String name, String template, int target, InstanceFields.Layout layout, int[] expressions) {}
 
   /** A (handler, template) pair: the unit of one handler call per batch. */
   private record Target(
