@@ -18,6 +18,7 @@ import io.envoyproxy.envoy.data.accesslog.v3.TLSProperties;
 import io.envoyproxy.envoy.data.accesslog.v3.TLSProperties.CertificateProperties;
 import java.time.Instant;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -251,25 +252,55 @@ public final class EntryMapping {
     if (cluster.isEmpty()) {
       return;
     }
-    String host = cluster;
-    String[] parts = cluster.split("\\|", -1);
-    if (parts.length == 4 && (parts[0].equals("outbound") || parts[0].equals("inbound"))) {
-      host = parts[3];
-      if (host.isEmpty()) {
-        return;
+    Service service = SERVICES.get(cluster);
+    if (service == null) {
+      service = Service.of(cluster);
+      if (SERVICES.size() < MAX_SERVICES) {
+        SERVICES.putIfAbsent(cluster, service);
       }
     }
-    v[SERVICE_HOST] = host;
-    int dot = host.indexOf('.');
-    String name = dot < 0 ? host : host.substring(0, dot);
-    v[SERVICE_NAME] = name;
-    int svc = host.indexOf(".svc.");
-    if (dot > 0 && svc > dot) {
-      String namespace = host.substring(dot + 1, svc);
-      if (!namespace.isEmpty() && namespace.indexOf('.') < 0) {
-        v[SERVICE_NAMESPACE] = namespace;
-        v[SERVICE_UID] = "istio://" + namespace + "/services/" + name;
+    if (service.host == null) {
+      return;
+    }
+    v[SERVICE_HOST] = service.host;
+    v[SERVICE_NAME] = service.name;
+    if (service.namespace != null) {
+      v[SERVICE_NAMESPACE] = service.namespace;
+      v[SERVICE_UID] = service.uid;
+    }
+  }
+
+  /**
+   * A proxy logs a few clusters over and over, so the parsed service of each cluster name is kept
+   * (up to {@value #MAX_SERVICES} names; past that, names are parsed on every entry).
+   */
+  private static final ConcurrentHashMap<String, Service> SERVICES = new ConcurrentHashMap<>();
+
+  private static final int MAX_SERVICES = 4096;
+
+  /** The service attributes of one cluster name; a null host sets none of them. */
+  private record Service(
+      @Nullable String host, @Nullable String name, @Nullable String namespace, @Nullable String uid) {
+
+    static Service of(String cluster) {
+      String host = cluster;
+      String[] parts = cluster.split("\\|", -1);
+      if (parts.length == 4 && (parts[0].equals("outbound") || parts[0].equals("inbound"))) {
+        host = parts[3];
+        if (host.isEmpty()) {
+          return new Service(null, null, null, null);
+        }
       }
+      int dot = host.indexOf('.');
+      String name = dot < 0 ? host : host.substring(0, dot);
+      int svc = host.indexOf(".svc.");
+      if (dot > 0 && svc > dot) {
+        String namespace = host.substring(dot + 1, svc);
+        if (!namespace.isEmpty() && namespace.indexOf('.') < 0) {
+          return new Service(host, name, namespace, "istio://" + namespace + "/services/" + name);
+        }
+      }
+      return new Service(host, name, null, null);
     }
   }
 

@@ -162,6 +162,32 @@ class EntryMappingTest {
   }
 
   @Test
+  void clusterNamesMapTheSameOnEveryEntry() throws Exception {
+    // The parsed service of a cluster name is kept; the second entry reads the kept one.
+    for (int round = 0; round < 2; round++) {
+      EntryAttributes noHost =
+          EntryMapping.http(StreamReporter.ANONYMOUS, Entries.http("outbound|9080||", 200));
+      assertThat(noHost.get("destination.service.host")).isNull();
+      assertThat(noHost.get("destination.service.name")).isNull();
+
+      EntryAttributes external =
+          EntryMapping.http(StreamReporter.ANONYMOUS, Entries.http("outbound|443||httpbin.org", 200));
+      assertThat(external.get("destination.service.host")).isEqualTo("httpbin.org");
+      assertThat(external.get("destination.service.name")).isEqualTo("httpbin");
+      assertThat(external.get("destination.service.namespace")).isNull();
+      assertThat(external.get("destination.service.uid")).isNull();
+
+      EntryAttributes odd =
+          EntryMapping.http(StreamReporter.ANONYMOUS, Entries.http("a|b|c", 200));
+      assertThat(odd.get("destination.service.host")).isEqualTo("a|b|c");
+
+      EntryAttributes mesh =
+          EntryMapping.http(StreamReporter.ANONYMOUS, Entries.http(Entries.RATINGS, 200));
+      assertThat(mesh.get("destination.service.uid")).isEqualTo("istio://default/services/ratings");
+    }
+  }
+
+  @Test
   void tcpEntry() throws Exception {
     EntryAttributes a =
         EntryMapping.tcp(

@@ -81,7 +81,8 @@ import org.slf4j.LoggerFactory;
  * pipeline dispatches everything it accepted (up to the grace period again, the rest counted as
  * dropped), and the rest stops.
  *
- * <p>Threads: gRPC calls run on Netty's event loops (handlers never block); reloads on the watcher's
+ * <p>Threads: gRPC calls run on the {@link GrpcTransport}'s event loops (handlers never block);
+ * telemetry dispatch on the report pipeline's workers; reloads on the watcher's
  * thread (serialised); adapters' background work on one scheduler thread; admin on its own pool.
  */
 public final class OffpathServer implements AutoCloseable {
@@ -109,6 +110,7 @@ public final class OffpathServer implements AutoCloseable {
   private final ObjectMapper json = new ObjectMapper();
   private final ProxySpecLoader proxySpecs = new ProxySpecLoader();
   private final ControlPlane controlPlane = new ControlPlane();
+  private @Nullable GrpcTransport transport;
   private @Nullable Server grpc;
   private @Nullable AdminServer admin;
   private @Nullable AdminServer telemetry;
@@ -126,7 +128,12 @@ public final class OffpathServer implements AutoCloseable {
         adapters.find("prometheus") instanceof PrometheusFactory prometheus
             ? prometheus.registry()
             : new PrometheusRegistry();
-    this.reports = ReportPipeline.builder(store).metrics(mixerMetrics).start();
+    this.reports =
+        ReportPipeline.builder(store)
+            .metrics(mixerMetrics)
+            .workers(options.reportWorkers())
+            .capacity(options.reportQueue())
+            .start();
     this.accessLog = new AccessLogService(reports);
   }
 
@@ -167,8 +174,12 @@ public final class OffpathServer implements AutoCloseable {
             decider, RequestLimits.DEFAULT, reports, Ticker.system(), Clock.systemUTC());
     FrontDoorMetrics.register(extProc.stats(), controlPlane, registry);
     TelemetryMetrics.register(reports, accessLog, registry);
+    transport = GrpcTransport.create(options.eventLoopThreads());
     grpc =
-        NettyServerBuilder.forAddress(new InetSocketAddress(options.grpcAddress(), options.grpcPort()))
+        transport
+            .configure(
+                NettyServerBuilder.forAddress(
+                    new InetSocketAddress(options.grpcAddress(), options.grpcPort())))
             .directExecutor()
             .maxInboundMessageSize(options.maxMessageBytes())
             .addService(ServerInterceptors.intercept(authz, grpcMetrics))
@@ -205,10 +216,11 @@ public final class OffpathServer implements AutoCloseable {
       watcher = ConfigWatcher.builder(source.paths(), this::reload).start();
     }
     log.info(
-        "offpath serving config {} (version {}): grpc={} admin={} telemetry={}",
+        "offpath serving config {} (version {}): grpc={} ({} event loops) admin={} telemetry={}",
         source.describe(),
         store.current().version(),
         grpcPort(),
+        transport,
         adminPort(),
         telemetryPort());
   }
@@ -382,6 +394,10 @@ public final class OffpathServer implements AutoCloseable {
     root.put("configVersion", store.hasConfig() ? store.current().version() : 0);
     root.put("configSource", source.describe());
     root.put("grpcPort", grpc == null ? -1 : grpc.getPort());
+    root.put("grpcTransport", transport == null ? "" : transport.kind());
+    root.put("grpcEventLoops", transport == null ? 0 : transport.threads());
+    root.put("reportWorkers", options.reportWorkers());
+    root.put("reportQueue", options.reportQueue());
     return root.toPrettyString();
   }
 
@@ -418,6 +434,9 @@ public final class OffpathServer implements AutoCloseable {
       }
     }
     accessLog.drain();
+    if (transport != null) {
+      transport.close();
+    }
     if (!reports.close(options.shutdownGrace())) {
       log.warn("report pipeline not flushed within {}; the rest is counted as dropped", options.shutdownGrace());
     }

@@ -3,13 +3,16 @@ package dev.offpath.server;
 import dev.offpath.core.adapter.Params;
 import dev.offpath.core.config.ConfigException;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code offpath serve}: runs the server until SIGTERM/SIGINT, then stops gracefully. */
 @Command(
@@ -51,11 +54,23 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--shutdown-grace", defaultValue = "10s", description = "How long calls in flight may finish on shutdown (default: ${DEFAULT-VALUE}).")
   String shutdownGrace;
 
+  @Spec CommandSpec spec;
+
   @Option(names = "--no-watch", description = "Do not reload the config when its files change.")
   boolean noWatch;
 
+  @Option(names = "--event-loop-threads", defaultValue = "0", description = "gRPC transport threads; Check and access-log calls run on them (default: one per core).")
+  int eventLoopThreads;
+
+  @Option(names = "--report-workers", defaultValue = "" + ServerOptions.DEFAULT_REPORT_WORKERS, description = "Threads dispatching telemetry to the report adapters (default: ${DEFAULT-VALUE}).")
+  int reportWorkers;
+
+  @Option(names = "--report-queue", defaultValue = "" + ServerOptions.DEFAULT_REPORT_QUEUE, description = "Access-log entries queued for dispatch, at most; a full queue slows the streams down (default: ${DEFAULT-VALUE}).")
+  int reportQueue;
+
   @Override
   public Integer call() throws InterruptedException {
+    PrintWriter err = spec.commandLine().getErr();
     OffpathServer server;
     try {
       ServerOptions options =
@@ -70,17 +85,23 @@ final class ServeCommand implements Callable<Integer> {
               failOpen,
               checkCacheSize,
               Params.parseDuration(shutdownGrace),
-              !noWatch);
+              !noWatch,
+              eventLoopThreads,
+              reportWorkers,
+              reportQueue);
       server = OffpathServer.start(options);
     } catch (IllegalArgumentException e) {
-      System.err.println("offpath serve: " + e.getMessage());
+      err.println("offpath serve: " + e.getMessage());
+      err.flush();
       return 2;
     } catch (ConfigException e) {
-      System.err.println(e.getMessage());
-      System.err.println("offpath: config invalid (" + e.errors().size() + " error(s)); not starting");
+      err.println(e.getMessage());
+      err.println("offpath: config invalid (" + e.errors().size() + " error(s)); not starting");
+      err.flush();
       return 1;
     } catch (IOException e) {
-      System.err.println("offpath serve: " + e);
+      err.println("offpath serve: " + e);
+      err.flush();
       return 1;
     }
     CountDownLatch stopped = new CountDownLatch(1);

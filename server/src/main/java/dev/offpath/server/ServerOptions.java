@@ -8,7 +8,9 @@ import java.util.List;
 
 /**
  * Everything {@code offpath serve} is told. An empty {@code configPaths} means the embedded default
- * config. Port 0 picks a free port. {@code checkCacheSize} 0 turns the check cache off.
+ * config. Port 0 picks a free port. {@code checkCacheSize} 0 turns the check cache off. {@code
+ * eventLoopThreads} 0 means one per core; {@code reportWorkers} and {@code reportQueue} size the
+ * telemetry pipeline.
  */
 public record ServerOptions(
     List<Path> configPaths,
@@ -21,7 +23,15 @@ public record ServerOptions(
     boolean failOpen,
     int checkCacheSize,
     Duration shutdownGrace,
-    boolean watchConfig) {
+    boolean watchConfig,
+    int eventLoopThreads,
+    int reportWorkers,
+    int reportQueue) {
+
+  /** The telemetry pipeline's defaults: 2 workers, 10,000 queued entries. */
+  public static final int DEFAULT_REPORT_WORKERS = 2;
+
+  public static final int DEFAULT_REPORT_QUEUE = 10_000;
 
   public ServerOptions {
     configPaths = List.copyOf(configPaths);
@@ -34,9 +44,49 @@ public record ServerOptions(
     if (checkCacheSize < 0) {
       throw new IllegalArgumentException("checkCacheSize: " + checkCacheSize + " (expected: >= 0)");
     }
+    if (eventLoopThreads < 0) {
+      throw new IllegalArgumentException(
+          "eventLoopThreads: " + eventLoopThreads + " (expected: >= 0, 0 for one per core)");
+    }
+    if (reportWorkers <= 0) {
+      throw new IllegalArgumentException("reportWorkers: " + reportWorkers + " (expected: > 0)");
+    }
+    if (reportQueue <= 0) {
+      throw new IllegalArgumentException("reportQueue: " + reportQueue + " (expected: > 0)");
+    }
     if (maxMessageBytes <= 0) {
       throw new IllegalArgumentException("maxMessageBytes: " + maxMessageBytes + " (expected: > 0)");
     }
+  }
+
+  /** With the transport and telemetry pipeline at their defaults. */
+  public ServerOptions(
+      List<Path> configPaths,
+      String grpcAddress,
+      int grpcPort,
+      String adminAddress,
+      int adminPort,
+      int telemetryPort,
+      int maxMessageBytes,
+      boolean failOpen,
+      int checkCacheSize,
+      Duration shutdownGrace,
+      boolean watchConfig) {
+    this(
+        configPaths,
+        grpcAddress,
+        grpcPort,
+        adminAddress,
+        adminPort,
+        telemetryPort,
+        maxMessageBytes,
+        failOpen,
+        checkCacheSize,
+        shutdownGrace,
+        watchConfig,
+        0,
+        DEFAULT_REPORT_WORKERS,
+        DEFAULT_REPORT_QUEUE);
   }
 
   private static void checkPort(String name, int port) {
