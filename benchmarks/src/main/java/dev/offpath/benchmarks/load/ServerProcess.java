@@ -89,6 +89,10 @@ final class ServerProcess implements Target {
       // Netty (inside grpc-netty-shaded) uses sun.misc.Unsafe; JDK 23+ warns about it otherwise.
       command.add("--sun-misc-unsafe-memory-access=allow");
     }
+    if (Runtime.version().feature() >= 24) {
+      // Netty loads its native transport with System.loadLibrary, a restricted method since JDK 24.
+      command.add("--enable-native-access=ALL-UNNAMED");
+    }
     command.addAll(jvmOptions);
     return command;
   }

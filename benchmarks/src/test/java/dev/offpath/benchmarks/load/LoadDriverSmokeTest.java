@@ -157,7 +157,7 @@ class LoadDriverSmokeTest {
     assertThat(targetLine(targets, ReportText.CPU_TARGET)).endsWith("not measured (server in the driver's JVM)");
     assertThat(targetLine(targets, ReportText.INGEST_TARGET)).containsPattern("counted == sent +(met|NOT met)");
     assertThat(targetLine(targets, ReportText.MIXED_TARGET))
-        .endsWith("NOT met (logs below 50k entries/s)");
+        .endsWith("NOT met (logs asked below 50k entries/s)");
     assertThat(targets).containsPattern("\\d of 4 measured targets met").doesNotContain("skipped");
 
     List<Path> written = LoadDriver.write(report, dir.resolve("results"));
