@@ -209,10 +209,12 @@ public final class LoadDriver {
     try {
       return awaitReady(p, progress);
     } catch (ExitedAtStart e) {
-      Path failed = p.log().resolveSibling(p.log().getFileName().toString().replace(".log", ".failed-start.log"));
+      String logName = p.log().getFileName().toString();
+      Path failed = p.log().resolveSibling(logName.replace(".log", ".failed-start.log"));
       Files.move(p.log(), failed, StandardCopyOption.REPLACE_EXISTING);
       progress.message(e.getMessage());
-      progress.message("starting " + p.name() + " once more (the failed start's log is " + failed + ")");
+      progress.message(
+          "starting " + p.name() + " once more (the failed start's log is " + failed + ")");
       return awaitReady(launch.start(), progress);
     }
   }
@@ -279,7 +281,8 @@ public final class LoadDriver {
           "baseline: none (expected: one, for --phases " + options.phaseList() + ")");
     }
     if ((options.runs(Phase.INGEST) || options.runs(Phase.MIXED)) && offpath.telemetryPort() <= 0) {
-      throw new IllegalArgumentException("offpath: no telemetry port (expected: one, for the ingest and mixed runs)");
+      throw new IllegalArgumentException(
+          "offpath: no telemetry port (expected: one, for the ingest and mixed runs)");
     }
     List<CheckRequest> requests = CheckTraffic.requests(options.requests(), options.users());
     verifyPolicy(offpath, requests);

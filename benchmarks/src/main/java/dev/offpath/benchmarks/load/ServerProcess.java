@@ -153,7 +153,9 @@ final class ServerProcess implements Target {
         status,
         signal(status),
         (exited - startedNanos) / 1e9,
-        ready == 0 ? " (before it was ready)" : String.format(Locale.ROOT, ", %.1f s after it was ready", (exited - ready) / 1e9),
+        ready == 0
+            ? " (before it was ready)"
+            : String.format(Locale.ROOT, ", %.1f s after it was ready", (exited - ready) / 1e9),
         stopping
             ? "the driver had stopped it"
             : "the driver had NOT stopped it (it stops a server only at the end of the run or when its"
@@ -177,7 +179,8 @@ final class ServerProcess implements Target {
   public void ensureAlive(String phase) {
     if (!process.isAlive()) {
       throw new IllegalStateException(
-          "during or before the " + phase + " phase: " + exitReport() + "; end of its log:\n" + logTail());
+          "during or before the " + phase + " phase: " + exitReport() + "; end of its log:\n"
+              + logTail());
     }
   }
 
