@@ -3,7 +3,8 @@
 # ext_authz baseline, each in its own JVM, under the same open-loop gRPC load; writes
 # benchmarks/results/latest.txt and latest.html. Builds server/target/offpath.jar and
 # benchmarks/target/benchmarks.jar first when they are missing or older than any pom.xml or
-# source under */src/main. Picks a JDK >= 21 like ./offpath. Flags: benchmarks/load.sh --help.
+# source under */src/main. Picks a JDK >= 21 like ./offpath. Flags: benchmarks/load.sh --help;
+# rerun one phase with e.g. --phases ingest, or --phases fixed --fixed-rate 8000.
 # Client JVM options: $LOAD_JAVA_OPTS; server JVM options: --server-jvm-opts "...".
 set -euo pipefail
 
@@ -34,6 +35,10 @@ read -r -a java_opts <<<"${LOAD_JAVA_OPTS:-}"
 # Netty (inside grpc-netty-shaded) still uses sun.misc.Unsafe; JDK 23+ warns about it at every start.
 if (($(offpath_java_major "$java_home/bin/java") >= 23)); then
   java_opts=(--sun-misc-unsafe-memory-access=allow ${java_opts[@]+"${java_opts[@]}"})
+fi
+# ...and loads its native transport with System.loadLibrary, a restricted method since JDK 24.
+if (($(offpath_java_major "$java_home/bin/java") >= 24)); then
+  java_opts=(--enable-native-access=ALL-UNNAMED ${java_opts[@]+"${java_opts[@]}"})
 fi
 cd "$root"
 exec "$java_home/bin/java" ${java_opts[@]+"${java_opts[@]}"} -cp "$bench_jar" \

@@ -5,8 +5,11 @@ import static java.util.Objects.requireNonNull;
 import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
+import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,9 +19,10 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The Check load generator: async stubs over a few HTTP/2 connections (as Envoy's workers hold
- * them), callbacks on the event loops (direct executor), requests prebuilt and cycled so the
- * client spends its CPU on gRPC only — it shares the machine with the server.
+ * The Check load generator: async calls over a few HTTP/2 connections (as Envoy's workers hold
+ * them), callbacks on the event loops (direct executor), requests prebuilt, encoded once ({@link
+ * PreEncoded}) and cycled so the client spends its CPU on gRPC only — it shares the machine with
+ * the server.
  *
  * <p>Two modes:
  *
@@ -34,10 +38,11 @@ import java.util.concurrent.locks.LockSupport;
 final class CheckClient implements AutoCloseable {
 
   private static final long DEADLINE_SECONDS = 10;
+  private static final MethodDescriptor<byte[], CheckResponse> CHECK =
+      PreEncoded.method(AuthorizationGrpc.getCheckMethod());
 
   private final List<ManagedChannel> channels = new ArrayList<>();
-  private final AuthorizationGrpc.AuthorizationStub[] stubs;
-  private final CheckRequest[] requests;
+  private final byte[][] requests;
 
   CheckClient(int port, int connections, List<CheckRequest> requests) {
     if (connections <= 0) {
@@ -46,16 +51,13 @@ final class CheckClient implements AutoCloseable {
     if (requests.isEmpty()) {
       throw new IllegalArgumentException("requests: empty (expected: at least one)");
     }
-    this.requests = requests.toArray(CheckRequest[]::new);
-    this.stubs = new AuthorizationGrpc.AuthorizationStub[connections];
+    this.requests = PreEncoded.encode(requests);
     for (int i = 0; i < connections; i++) {
-      ManagedChannel channel =
+      channels.add(
           NettyChannelBuilder.forAddress("127.0.0.1", port)
               .usePlaintext()
               .directExecutor()
-              .build();
-      channels.add(channel);
-      stubs[i] = AuthorizationGrpc.newStub(channel);
+              .build());
     }
   }
 
@@ -149,30 +151,31 @@ final class CheckClient implements AutoCloseable {
   /** One Check with request {@code i}; {@code done} runs when it completes (not on error). */
   private void call(long i, Meter meter, AtomicLong lastDone, Completion done) {
     meter.started();
-    stubs[(int) (i % stubs.length)]
-        .withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS)
-        .check(
-            requests[(int) (i % requests.length)],
-            new StreamObserver<>() {
-              private boolean ok;
+    ClientCalls.asyncUnaryCall(
+        channels
+            .get((int) (i % channels.size()))
+            .newCall(CHECK, CallOptions.DEFAULT.withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS)),
+        requests[(int) (i % requests.length)],
+        new StreamObserver<CheckResponse>() {
+          private boolean ok;
 
-              @Override
-              public void onNext(CheckResponse response) {
-                ok = response.getStatus().getCode() == 0;
-              }
+          @Override
+          public void onNext(CheckResponse response) {
+            ok = response.getStatus().getCode() == 0;
+          }
 
-              @Override
-              public void onError(Throwable t) {
-                meter.failed(t);
-              }
+          @Override
+          public void onError(Throwable t) {
+            meter.failed(t);
+          }
 
-              @Override
-              public void onCompleted() {
-                long now = System.nanoTime();
-                lastDone.accumulateAndGet(now, Math::max);
-                done.completed(now, ok);
-              }
-            });
+          @Override
+          public void onCompleted() {
+            long now = System.nanoTime();
+            lastDone.accumulateAndGet(now, Math::max);
+            done.completed(now, ok);
+          }
+        });
   }
 
   private static PhaseResult result(

@@ -2,6 +2,7 @@ package dev.offpath.benchmarks.load;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.offpath.benchmarks.load.LoadOptions.Phase;
 import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
@@ -30,27 +31,39 @@ import org.jspecify.annotations.Nullable;
 /**
  * End-to-end load driver: Offpath serving a realistic policy against a do-nothing ext_authz server
  * on the same gRPC stack (the baseline, {@link BaselineServer}), each started in its own JVM by
- * this run so that their CPU time is their own, then measured by the same client:
+ * this run so that their CPU time is their own, then measured by the same client. After a
+ * closed-loop warm-up of each, the phases ({@code --phases}, default all, in this order):
  *
  * <ol>
- *   <li>warm-up, then <b>max throughput</b> of each: a closed loop of {@code --concurrency} calls in
- *       flight for {@code --max-duration}; capacity = completed / window. A closed loop saturates
- *       the server without letting a backlog grow (an open loop past capacity only measures its
- *       queue), and both servers see the identical client;
- *   <li><b>p99 at a fixed rate</b>, half of the baseline's capacity unless {@code --fixed-rate}
- *       says otherwise: an open loop ({@link OpenLoopSchedule}, latency from the intended send
- *       time) against each, with the server CPU per 1000 checks;
- *   <li><b>access-log ingest</b> into Offpath (Istio 1.0's default metrics): streams as fast as
- *       flow control allows; entries/s from the first send until the telemetry port's {@code
- *       istio_requests_total} has grown by exactly the entries sent;
- *   <li><b>mixed</b>: Check p99 at a fixed rate with no logs, then at the same rate while access
- *       logs stream at {@code --log-rate} entries/s (counted exactly afterwards).
+ *   <li>{@code capacity}: the <b>max throughput</b> of each, by an open-loop search ({@link
+ *       CapacitySearch}): rates climb by {@code --step-factor} until a step does not keep up, then
+ *       bisect; the capacity is the highest rate kept up;
+ *   <li>{@code closed}: a closed loop of {@code --concurrency} calls in flight for {@code
+ *       --max-duration} against each, for comparison;
+ *   <li>{@code fixed}: <b>p99 at a fixed rate</b>, half of the baseline's capacity unless {@code
+ *       --fixed-rate} says otherwise: an open loop ({@link OpenLoopSchedule}, latency from the
+ *       intended send time) against each, with the server CPU per 1000 checks;
+ *   <li>{@code ingest}: <b>access-log ingest</b> into Offpath (Istio 1.0's default metrics): streams
+ *       as fast as flow control allows; entries/s from the first send until the telemetry port's
+ *       {@code istio_requests_total} has grown by exactly the entries sent;
+ *   <li>{@code mixed}: Check p99 at a fixed rate ({@code --mixed-rate}, default the fixed rate)
+ *       with no logs, then at the same rate while access logs stream at {@code --log-rate}
+ *       entries/s (counted exactly afterwards).
  * </ol>
+ *
+ * <p>A phase not run is "skipped" in the report and its targets too. {@code fixed} without {@code
+ * capacity} needs {@code --fixed-rate}, {@code mixed} without it {@code --mixed-rate} or {@code
+ * --fixed-rate}; the baseline JVM starts only for {@code capacity}, {@code closed} and {@code
+ * fixed}. So {@code --phases ingest} or {@code --phases fixed --fixed-rate 8000} reruns one phase
+ * quickly.
  *
  * <p>The client shares the machine with the server under test (only one runs at a time), so on a
  * small machine the capacities are those of "server + this client"; the ratios compare like with
- * like. Output: a text report and an HTML percentile plot under {@code --results} (timestamped,
- * plus {@code latest.txt}/{@code latest.html}), a progress line every second meanwhile.
+ * like. The client encodes its requests once ({@link PreEncoded}) to keep its own CPU low. A
+ * server that exits without the driver stopping it is reported with its status and signal; at
+ * start it is retried once ({@link ServerProcess}). Output: a text report and an HTML percentile
+ * plot under {@code --results} (timestamped, plus {@code latest.txt}/{@code latest.html}), a
+ * progress line every second meanwhile.
  *
  * <p>Run: {@code benchmarks/load.sh [flags]} (builds the jars, picks a JDK), or {@code java -cp
  * benchmarks/target/benchmarks.jar dev.offpath.benchmarks.load.LoadDriver --help}.
@@ -94,7 +107,7 @@ public final class LoadDriver {
     Path configs = Files.createTempDirectory("offpath-load");
     List<Path> policy = writePolicy(configs);
     try (Progress progress = new Progress(System.out);
-        ServerProcess baseline = startBaseline(options, progress);
+        ServerProcess baseline = options.needsBaseline() ? startBaseline(options, progress) : null;
         ServerProcess offpath = startOffpath(options, policy, progress)) {
       LoadReport report = new LoadDriver(options, progress).run(baseline, offpath);
       List<Path> written = write(report, options.results());
@@ -134,42 +147,76 @@ public final class LoadDriver {
 
   private static ServerProcess startBaseline(LoadOptions options, Progress progress)
       throws IOException, InterruptedException {
-    int port = ServerProcess.freePort();
-    List<String> command = ServerProcess.javaCommand(options.serverJvmOptions(), options.serverCpus());
-    command.addAll(
-        List.of(
-            "-cp",
-            System.getProperty("java.class.path"),
-            BaselineServer.class.getName(),
-            Integer.toString(port)));
-    ServerProcess p =
-        ServerProcess.start(
-            "baseline", command, port, -1, options.results().resolve("baseline-server.log"));
-    return awaitReady(p, progress);
+    return startReady(
+        () -> {
+          int port = ServerProcess.freePort();
+          List<String> command =
+              ServerProcess.javaCommand(options.serverJvmOptions(), options.serverCpus());
+          command.addAll(
+              List.of(
+                  "-cp",
+                  System.getProperty("java.class.path"),
+                  BaselineServer.class.getName(),
+                  Integer.toString(port)));
+          return ServerProcess.start(
+              "baseline", command, port, -1, options.results().resolve("baseline-server.log"));
+        },
+        progress);
   }
 
   private static ServerProcess startOffpath(
       LoadOptions options, List<Path> config, Progress progress)
       throws IOException, InterruptedException {
-    int grpc = ServerProcess.freePort();
-    int admin = ServerProcess.freePort();
-    int telemetry = ServerProcess.freePort();
-    List<String> command = ServerProcess.javaCommand(options.serverJvmOptions(), options.serverCpus());
-    command.addAll(List.of("-jar", options.offpathJar().toString(), "serve"));
-    for (Path p : config) {
-      command.addAll(List.of("--config", p.toString()));
+    return startReady(
+        () -> {
+          int grpc = ServerProcess.freePort();
+          int admin = ServerProcess.freePort();
+          int telemetry = ServerProcess.freePort();
+          List<String> command =
+              ServerProcess.javaCommand(options.serverJvmOptions(), options.serverCpus());
+          command.addAll(List.of("-jar", options.offpathJar().toString(), "serve"));
+          for (Path p : config) {
+            command.addAll(List.of("--config", p.toString()));
+          }
+          command.addAll(
+              List.of(
+                  "--grpc-address", "127.0.0.1",
+                  "--grpc-port", Integer.toString(grpc),
+                  "--admin-port", Integer.toString(admin),
+                  "--telemetry-port", Integer.toString(telemetry),
+                  "--no-watch"));
+          return ServerProcess.start(
+              "offpath", command, grpc, telemetry, options.results().resolve("offpath-server.log"));
+        },
+        progress);
+  }
+
+  /** Starts one server process, on fresh ports each time. */
+  interface Launch {
+    ServerProcess start() throws IOException;
+  }
+
+  /**
+   * Starts a server and waits until it answers a Check. A server that exits during its start is
+   * reported (status, signal, whether the driver stopped it: it had not) and started once more,
+   * its first log kept beside the new one: Offpath has been seen, about once in six runs, to exit
+   * with SIGTERM's status 143 just after binding, the signal not from this driver. Any other
+   * failure stops the server and fails with the end of its log.
+   */
+  static ServerProcess startReady(Launch launch, Progress progress)
+      throws IOException, InterruptedException {
+    ServerProcess p = launch.start();
+    try {
+      return awaitReady(p, progress);
+    } catch (ExitedAtStart e) {
+      String logName = p.log().getFileName().toString();
+      Path failed = p.log().resolveSibling(logName.replace(".log", ".failed-start.log"));
+      Files.move(p.log(), failed, StandardCopyOption.REPLACE_EXISTING);
+      progress.message(e.getMessage());
+      progress.message(
+          "starting " + p.name() + " once more (the failed start's log is " + failed + ")");
+      return awaitReady(launch.start(), progress);
     }
-    command.addAll(
-        List.of(
-            "--grpc-address", "127.0.0.1",
-            "--grpc-port", Integer.toString(grpc),
-            "--admin-port", Integer.toString(admin),
-            "--telemetry-port", Integer.toString(telemetry),
-            "--no-watch"));
-    ServerProcess p =
-        ServerProcess.start(
-            "offpath", command, grpc, telemetry, options.results().resolve("offpath-server.log"));
-    return awaitReady(p, progress);
   }
 
   /** Waits until the server answers a Check; stops it and fails with the end of its log if not. */
@@ -177,10 +224,19 @@ public final class LoadDriver {
       throws InterruptedException {
     try {
       probe(p, progress);
-      return p;
     } catch (RuntimeException | InterruptedException e) {
       p.close();
       throw e;
+    }
+    p.ready();
+    p.onUnexpectedExit(report -> progress.message("!! " + report));
+    return p;
+  }
+
+  /** A server process that exited before it answered its first Check. */
+  private static final class ExitedAtStart extends IllegalStateException {
+    ExitedAtStart(ServerProcess p) {
+      super(p.exitReport() + "; end of its log:\n" + p.logTail());
     }
   }
 
@@ -193,8 +249,7 @@ public final class LoadDriver {
     try {
       while (true) {
         if (!p.isAlive()) {
-          throw new IllegalStateException(
-              p.name() + " exited at start (status " + p.exitValue() + "):\n" + p.logTail());
+          throw new ExitedAtStart(p);
         }
         try {
           AuthorizationGrpc.newBlockingStub(channel)
@@ -215,118 +270,156 @@ public final class LoadDriver {
     }
   }
 
-  /** Runs every phase against the two (already serving) targets. */
-  LoadReport run(Target baseline, Target offpath) throws IOException, InterruptedException {
-    requireNonNull(baseline, "baseline");
+  /**
+   * Runs the phases of {@code --phases} against the (already serving) targets; {@code baseline}
+   * may be null when none of them needs it.
+   */
+  LoadReport run(@Nullable Target baseline, Target offpath) throws IOException, InterruptedException {
     requireNonNull(offpath, "offpath");
-    if (offpath.telemetryPort() <= 0) {
-      throw new IllegalArgumentException("offpath: no telemetry port (expected: one, for the ingest run)");
+    if (options.needsBaseline() && baseline == null) {
+      throw new IllegalArgumentException(
+          "baseline: none (expected: one, for --phases " + options.phaseList() + ")");
+    }
+    if ((options.runs(Phase.INGEST) || options.runs(Phase.MIXED)) && offpath.telemetryPort() <= 0) {
+      throw new IllegalArgumentException(
+          "offpath: no telemetry port (expected: one, for the ingest and mixed runs)");
     }
     List<CheckRequest> requests = CheckTraffic.requests(options.requests(), options.users());
     verifyPolicy(offpath, requests);
     Instant date = Instant.now();
     String loadAtStart = loadAverage();
-    try (CheckClient toBaseline = new CheckClient(baseline.grpcPort(), options.connections(), requests);
+    Target base = options.needsBaseline() ? requireNonNull(baseline, "baseline") : null;
+    try (CheckClient toBaseline =
+            base == null ? null : new CheckClient(base.grpcPort(), options.connections(), requests);
         CheckClient toOffpath = new CheckClient(offpath.grpcPort(), options.connections(), requests);
         LogClient logs = new LogClient(offpath.grpcPort(), options.entriesPerMessage())) {
-      toBaseline.closedLoop("warm-up", baseline, options.concurrency(), options.warmup(), progress);
-      toOffpath.closedLoop("warm-up", offpath, options.concurrency(), options.warmup(), progress);
+      if (toBaseline != null && base != null) {
+        toBaseline.closedLoop("warm-up", base, options.concurrency(), options.warmup(), progress);
+        ensureAlive("warm-up", base);
+      }
+      if (toBaseline != null || options.runs(Phase.MIXED)) {
+        toOffpath.closedLoop("warm-up", offpath, options.concurrency(), options.warmup(), progress);
+        ensureAlive("warm-up", offpath);
+      }
 
       // Every measured phase alternates baseline and Offpath in rounds and merges the slices, so
       // that other load on the machine, if it comes and goes, lands on both alike.
       int rounds = options.rounds();
-      CapacitySearch searchBaseline = newSearch();
-      CapacitySearch searchOffpath = newSearch();
-      while (!searchBaseline.done() || !searchOffpath.done()) {
-        step(searchBaseline, toBaseline, baseline);
-        step(searchOffpath, toOffpath, offpath);
-      }
-      LoadReport.Capacity capacityBaseline =
-          new LoadReport.Capacity(searchBaseline.capacity(), searchBaseline.steps());
-      LoadReport.Capacity capacityOffpath =
-          new LoadReport.Capacity(searchOffpath.capacity(), searchOffpath.steps());
-      progress.message(
-          String.format(
-              Locale.ROOT,
-              "capacity (open loop): baseline %,.0f checks/s, offpath %,.0f checks/s",
-              capacityBaseline.rate(),
-              capacityOffpath.rate()));
-
-      Duration maxSlice = options.maxDuration().dividedBy(rounds);
-      PhaseResult maxBaseline = null;
-      PhaseResult maxOffpath = null;
-      for (int r = 0; r < rounds; r++) {
-        maxBaseline =
-            merge(maxBaseline, toBaseline.closedLoop("max-throughput", baseline, options.concurrency(), maxSlice, progress));
-        maxOffpath =
-            merge(maxOffpath, toOffpath.closedLoop("max-throughput", offpath, options.concurrency(), maxSlice, progress));
-      }
-
-      double fixedRate =
-          options.fixedRate() > 0
-              ? options.fixedRate()
-              : Math.max(1, (capacityBaseline.rate() > 0 ? capacityBaseline.rate() : options.stepStart()) / 2);
-      Duration fixedSlice = options.fixedDuration().dividedBy(rounds);
-      PhaseResult fixedBaseline = null;
-      PhaseResult fixedOffpath = null;
-      for (int r = 0; r < rounds; r++) {
-        fixedBaseline =
-            merge(fixedBaseline, toBaseline.openLoop("fixed-rate", baseline, fixedRate, fixedSlice, progress));
-        fixedOffpath =
-            merge(fixedOffpath, toOffpath.openLoop("fixed-rate", offpath, fixedRate, fixedSlice, progress));
-      }
-
-      MeshMetrics mesh = new MeshMetrics(offpath.telemetryPort());
-      ingest("ingest warm-up", logs, offpath, mesh, Math.max(1, options.ingestEntries() / 4));
-      LoadReport.Ingest ingest = ingest("ingest", logs, offpath, mesh, options.ingestEntries());
-
-      double mixedRate = options.mixedRate() > 0 ? options.mixedRate() : fixedRate;
-      Duration mixedSlice = options.mixedDuration().dividedBy(rounds);
-      PhaseResult mixedIdle = null;
-      PhaseResult mixedStreaming = null;
-      LoadReport.Logs mixedLogs = null;
-      for (int r = 0; r < rounds; r++) {
-        mixedIdle =
-            merge(mixedIdle, toOffpath.openLoop("mixed-idle", offpath, mixedRate, mixedSlice, progress));
-        double before = mesh.requestsTotal();
-        long lead = Math.min(TimeUnit.MILLISECONDS.toNanos(500), mixedSlice.toNanos() / 2);
-        long logStart = System.nanoTime();
-        LogClient.RateRun stream =
-            logs.atRate(
-                options.logStreams(),
-                options.logRate(),
-                mixedSlice.toNanos() + 2 * lead,
-                new Meter("mixed-logs", offpath.name(), options.logRate()));
-        // The logs start (and end) up to half a second before (after) the Check slice: it sees them steady.
-        TimeUnit.NANOSECONDS.sleep(lead);
-        mixedStreaming =
-            merge(
-                mixedStreaming,
-                toOffpath.openLoop("mixed-streaming", offpath, mixedRate, mixedSlice, progress));
-        long logsSent = stream.finish(TimeUnit.SECONDS.toNanos(30));
-        long logNanos = System.nanoTime() - logStart;
-        double logsCounted = awaitCount(mesh, before, logsSent) - before;
-        LoadReport.Logs slice =
-            new LoadReport.Logs(options.logRate(), logsSent, logsCounted, logNanos);
+      LoadReport.Capacity capacityBaseline = null;
+      LoadReport.Capacity capacityOffpath = null;
+      if (options.runs(Phase.CAPACITY) && toBaseline != null && base != null) {
+        CapacitySearch searchBaseline = newSearch();
+        CapacitySearch searchOffpath = newSearch();
+        while (!searchBaseline.done() || !searchOffpath.done()) {
+          step(searchBaseline, toBaseline, base);
+          step(searchOffpath, toOffpath, offpath);
+          ensureAlive("capacity", base, offpath);
+        }
+        capacityBaseline = new LoadReport.Capacity(searchBaseline.capacity(), searchBaseline.steps());
+        capacityOffpath = new LoadReport.Capacity(searchOffpath.capacity(), searchOffpath.steps());
         progress.message(
             String.format(
                 Locale.ROOT,
-                "mixed-logs offpath: %,d entries sent at %,.0f/s, %,.0f counted",
-                logsSent, slice.rate(), logsCounted));
-        mixedLogs = mixedLogs == null ? slice : mixedLogs.plus(slice);
+                "capacity (open loop): baseline %,.0f checks/s, offpath %,.0f checks/s",
+                capacityBaseline.rate(),
+                capacityOffpath.rate()));
+      }
+
+      PhaseResult maxBaseline = null;
+      PhaseResult maxOffpath = null;
+      if (options.runs(Phase.CLOSED) && toBaseline != null && base != null) {
+        Duration maxSlice = options.maxDuration().dividedBy(rounds);
+        for (int r = 0; r < rounds; r++) {
+          maxBaseline =
+              merge(maxBaseline, toBaseline.closedLoop("max-throughput", base, options.concurrency(), maxSlice, progress));
+          maxOffpath =
+              merge(maxOffpath, toOffpath.closedLoop("max-throughput", offpath, options.concurrency(), maxSlice, progress));
+          ensureAlive("closed", base, offpath);
+        }
+      }
+
+      // Half the baseline's capacity unless given (LoadOptions insists on one or the other).
+      boolean halfCapacity = options.fixedRate() == 0 && capacityBaseline != null;
+      double fixedRate =
+          options.fixedRate() > 0
+              ? options.fixedRate()
+              : capacityBaseline == null
+                  ? 0
+                  : Math.max(1, (capacityBaseline.rate() > 0 ? capacityBaseline.rate() : options.stepStart()) / 2);
+      PhaseResult fixedBaseline = null;
+      PhaseResult fixedOffpath = null;
+      if (options.runs(Phase.FIXED) && toBaseline != null && base != null) {
+        Duration fixedSlice = options.fixedDuration().dividedBy(rounds);
+        for (int r = 0; r < rounds; r++) {
+          fixedBaseline =
+              merge(fixedBaseline, toBaseline.openLoop("fixed-rate", base, fixedRate, fixedSlice, progress));
+          fixedOffpath =
+              merge(fixedOffpath, toOffpath.openLoop("fixed-rate", offpath, fixedRate, fixedSlice, progress));
+          ensureAlive("fixed", base, offpath);
+        }
+      }
+
+      LoadReport.Ingest ingest = null;
+      if (options.runs(Phase.INGEST)) {
+        MeshMetrics mesh = new MeshMetrics(offpath.telemetryPort());
+        ingest("ingest warm-up", logs, offpath, mesh, Math.max(1, options.ingestEntries() / 4));
+        ingest = ingest("ingest", logs, offpath, mesh, options.ingestEntries());
+        ensureAlive("ingest", offpath);
+      }
+
+      double mixedRate = 0;
+      PhaseResult mixedIdle = null;
+      PhaseResult mixedStreaming = null;
+      LoadReport.Logs mixedLogs = null;
+      if (options.runs(Phase.MIXED)) {
+        mixedRate = options.mixedRate() > 0 ? options.mixedRate() : fixedRate;
+        MeshMetrics mesh = new MeshMetrics(offpath.telemetryPort());
+        Duration mixedSlice = options.mixedDuration().dividedBy(rounds);
+        for (int r = 0; r < rounds; r++) {
+          mixedIdle =
+              merge(mixedIdle, toOffpath.openLoop("mixed-idle", offpath, mixedRate, mixedSlice, progress));
+          double before = mesh.requestsTotal();
+          long lead = Math.min(TimeUnit.MILLISECONDS.toNanos(500), mixedSlice.toNanos() / 2);
+          long logStart = System.nanoTime();
+          LogClient.RateRun stream =
+              logs.atRate(
+                  options.logStreams(),
+                  options.logRate(),
+                  mixedSlice.toNanos() + 2 * lead,
+                  new Meter("mixed-logs", offpath.name(), options.logRate()));
+          // The logs start (and end) up to half a second before (after) the Check slice: it sees them steady.
+          TimeUnit.NANOSECONDS.sleep(lead);
+          mixedStreaming =
+              merge(
+                  mixedStreaming,
+                  toOffpath.openLoop("mixed-streaming", offpath, mixedRate, mixedSlice, progress));
+          long logsSent = stream.finish(TimeUnit.SECONDS.toNanos(30));
+          long logNanos = System.nanoTime() - logStart;
+          double logsCounted = awaitCount(mesh, before, logsSent) - before;
+          LoadReport.Logs slice =
+              new LoadReport.Logs(options.logRate(), logsSent, logsCounted, logNanos);
+          progress.message(
+              String.format(
+                  Locale.ROOT,
+                  "mixed-logs offpath: %,d entries sent at %,.0f/s, %,.0f counted",
+                  logsSent, slice.rate(), logsCounted));
+          mixedLogs = mixedLogs == null ? slice : mixedLogs.plus(slice);
+          ensureAlive("mixed", offpath);
+        }
       }
 
       return new LoadReport(
           date,
           machine(loadAtStart),
           options.describe(),
-          baseline.describe(),
+          base == null ? null : base.describe(),
           offpath.describe(),
           capacityBaseline,
           capacityOffpath,
           maxBaseline,
           maxOffpath,
-          fixedRate,
+          options.runs(Phase.FIXED) ? fixedRate : 0,
+          halfCapacity,
           fixedBaseline,
           fixedOffpath,
           ingest,
@@ -336,6 +429,13 @@ public final class LoadDriver {
           mixedLogs);
     } finally {
       progress.show(null);
+    }
+  }
+
+  /** Fails the run, with why, when a server has exited: a report of its errors would mislead. */
+  private static void ensureAlive(String phase, Target... targets) {
+    for (Target t : targets) {
+      t.ensureAlive(phase);
     }
   }
 

@@ -6,13 +6,18 @@ import dev.offpath.core.adapter.Params;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The load driver's flags. Rates of 0 mean "derived": the fixed rate is half of the baseline's
- * measured capacity, the mixed run's Check rate is the fixed rate.
+ * measured capacity, the mixed run's Check rate is the fixed rate. {@code phases} are the phases
+ * to run; one that derives its rate from the capacity needs the capacity phase or a rate.
  */
 record LoadOptions(
     Path offpathJar,
@@ -40,7 +45,27 @@ record LoadOptions(
     int requests,
     int users,
     List<String> serverJvmOptions,
-    String serverCpus) {
+    String serverCpus,
+    Set<Phase> phases) {
+
+  /** The phases of a run, in the order they run. */
+  enum Phase {
+    CAPACITY,
+    CLOSED,
+    FIXED,
+    INGEST,
+    MIXED;
+
+    /** The name on the command line and in the report. */
+    String flag() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** Whether the phase measures the baseline too (the others measure Offpath alone). */
+    boolean needsBaseline() {
+      return this == CAPACITY || this == CLOSED || this == FIXED;
+    }
+  }
 
   static final String USAGE =
       """
@@ -71,6 +96,10 @@ record LoadOptions(
         --users N                distinct x-user values among them (default 1000)
         --server-jvm-opts "..."  extra JVM options of both server JVMs (default none)
         --server-cpus LIST       pin both server JVMs to these CPUs with taskset, e.g. 1 (default: not pinned)
+        --phases LIST            phases to run, comma-separated, of capacity,closed,fixed,ingest,mixed
+                                 (default: all); fixed needs capacity or --fixed-rate, mixed needs
+                                 capacity, --mixed-rate or --fixed-rate; the baseline server is started
+                                 only for capacity, closed and fixed
       durations: 500ms, 10s, 1m
       """;
 
@@ -108,6 +137,29 @@ record LoadOptions(
     if (!serverCpus.matches("[0-9,\\-]*")) {
       throw new IllegalArgumentException("serverCpus: " + serverCpus + " (expected: a CPU list like 1 or 0-1)");
     }
+    requireNonNull(phases, "phases");
+    if (phases.isEmpty()) {
+      throw new IllegalArgumentException("phases: none (expected: at least one)");
+    }
+    phases = Collections.unmodifiableSet(EnumSet.copyOf(phases));
+    if (phases.contains(Phase.FIXED) && !phases.contains(Phase.CAPACITY) && fixedRate == 0) {
+      throw new IllegalArgumentException("--phases fixed needs capacity or --fixed-rate");
+    }
+    if (phases.contains(Phase.MIXED)
+        && !phases.contains(Phase.CAPACITY)
+        && mixedRate == 0
+        && fixedRate == 0) {
+      throw new IllegalArgumentException("--phases mixed needs capacity, --mixed-rate or --fixed-rate");
+    }
+  }
+
+  boolean runs(Phase phase) {
+    return phases.contains(phase);
+  }
+
+  /** Whether any phase to run measures the baseline server. */
+  boolean needsBaseline() {
+    return phases.stream().anyMatch(Phase::needsBaseline);
   }
 
   static LoadOptions defaults() {
@@ -159,7 +211,8 @@ record LoadOptions(
             Integer.parseInt(take(f, "requests", "4096")),
             Integer.parseInt(take(f, "users", "1000")),
             words(take(f, "server-jvm-opts", "")),
-            take(f, "server-cpus", ""));
+            take(f, "server-cpus", ""),
+            phases(take(f, "phases", "capacity,closed,fixed,ingest,mixed")));
     if (!f.isEmpty()) {
       throw new IllegalArgumentException("unknown flag(s): --" + String.join(", --", f.keySet()));
     }
@@ -183,7 +236,31 @@ record LoadOptions(
             + " entries/s on " + logStreams + " streams",
         "server JVM options: "
             + (serverJvmOptions.isEmpty() ? "(none)" : String.join(" ", serverJvmOptions))
-            + "; server CPUs: " + (serverCpus.isEmpty() ? "not pinned" : serverCpus));
+            + "; server CPUs: " + (serverCpus.isEmpty() ? "not pinned" : serverCpus),
+        "phases: " + phaseList());
+  }
+
+  /** The phases to run, in order, as {@code --phases} takes them. */
+  String phaseList() {
+    return String.join(",", phases.stream().map(Phase::flag).toList());
+  }
+
+  private static Set<Phase> phases(String list) {
+    Set<Phase> out = EnumSet.noneOf(Phase.class);
+    for (String name : list.split(",", -1)) {
+      Phase phase = null;
+      for (Phase p : Phase.values()) {
+        if (p.flag().equals(name.trim())) {
+          phase = p;
+        }
+      }
+      if (phase == null) {
+        throw new IllegalArgumentException(
+            "--phases: " + list + " (expected: a comma list of capacity, closed, fixed, ingest, mixed)");
+      }
+      out.add(phase);
+    }
+    return out;
   }
 
   private static String take(Map<String, String> flags, String name, String fallback) {

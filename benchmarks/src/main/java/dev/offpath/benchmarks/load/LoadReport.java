@@ -1,27 +1,49 @@
 package dev.offpath.benchmarks.load;
 
+import static java.util.Objects.requireNonNull;
+
 import java.time.Instant;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
-/** Everything one run measured, for {@link ReportText} and {@link PercentilePlot}. */
+/**
+ * Everything one run measured, for {@link ReportText} and {@link PercentilePlot}. The results of a
+ * phase that did not run ({@code --phases}) are null, their rate 0; {@code baseline} is null when
+ * no phase to run needed the baseline server; {@code fixedRateHalfCapacity} says whether the fixed
+ * rate is half the baseline's measured capacity (or was given by {@code --fixed-rate}).
+ */
 record LoadReport(
     Instant date,
     List<String> machine,
     List<String> settings,
-    String baseline,
+    @Nullable String baseline,
     String offpath,
-    Capacity capacityBaseline,
-    Capacity capacityOffpath,
-    PhaseResult maxBaseline,
-    PhaseResult maxOffpath,
+    @Nullable Capacity capacityBaseline,
+    @Nullable Capacity capacityOffpath,
+    @Nullable PhaseResult maxBaseline,
+    @Nullable PhaseResult maxOffpath,
     double fixedRate,
-    PhaseResult fixedBaseline,
-    PhaseResult fixedOffpath,
-    Ingest ingest,
+    boolean fixedRateHalfCapacity,
+    @Nullable PhaseResult fixedBaseline,
+    @Nullable PhaseResult fixedOffpath,
+    @Nullable Ingest ingest,
     double mixedRate,
-    PhaseResult mixedIdle,
-    PhaseResult mixedStreaming,
-    Logs mixedLogs) {
+    @Nullable PhaseResult mixedIdle,
+    @Nullable PhaseResult mixedStreaming,
+    @Nullable Logs mixedLogs) {
+
+  LoadReport {
+    machine = List.copyOf(machine);
+    settings = List.copyOf(settings);
+    requireNonNull(offpath, "offpath");
+    if ((capacityBaseline == null) != (capacityOffpath == null)
+        || (maxBaseline == null) != (maxOffpath == null)
+        || (fixedBaseline == null) != (fixedOffpath == null)
+        || (mixedIdle == null) != (mixedStreaming == null)
+        || (mixedIdle == null) != (mixedLogs == null)) {
+      throw new IllegalArgumentException("a phase has results for one side only (expected: both or none)");
+    }
+  }
 
   /** The open-loop capacity of a server and the steps of its search. */
   record Capacity(double rate, List<CapacitySearch.Step> steps) {
@@ -62,23 +84,27 @@ record LoadReport(
     }
   }
 
-  /** Open-loop capacity, Offpath / baseline. */
+  /** Open-loop capacity, Offpath / baseline; only when the capacity phase ran. */
   double throughputRatio() {
-    return capacityBaseline.rate() == 0 ? 0 : capacityOffpath.rate() / capacityBaseline.rate();
+    double b = requireNonNull(capacityBaseline, "capacityBaseline").rate();
+    return b == 0 ? 0 : requireNonNull(capacityOffpath, "capacityOffpath").rate() / b;
   }
 
-  /** Closed-loop throughput, Offpath / baseline. */
+  /** Closed-loop throughput, Offpath / baseline; only when the closed phase ran. */
   double closedLoopRatio() {
-    return maxBaseline.throughput() == 0 ? 0 : maxOffpath.throughput() / maxBaseline.throughput();
+    double b = requireNonNull(maxBaseline, "maxBaseline").throughput();
+    return b == 0 ? 0 : requireNonNull(maxOffpath, "maxOffpath").throughput() / b;
   }
 
+  /** Fixed-rate p99, Offpath / baseline; only when the fixed phase ran. */
   double fixedP99Ratio() {
-    long b = fixedBaseline.latency().p99();
-    return b == 0 ? 0 : (double) fixedOffpath.latency().p99() / b;
+    long b = requireNonNull(fixedBaseline, "fixedBaseline").latency().p99();
+    return b == 0 ? 0 : (double) requireNonNull(fixedOffpath, "fixedOffpath").latency().p99() / b;
   }
 
+  /** Mixed p99, streaming / idle; only when the mixed phase ran. */
   double mixedP99Ratio() {
-    long idle = mixedIdle.latency().p99();
-    return idle == 0 ? 0 : (double) mixedStreaming.latency().p99() / idle;
+    long idle = requireNonNull(mixedIdle, "mixedIdle").latency().p99();
+    return idle == 0 ? 0 : (double) requireNonNull(mixedStreaming, "mixedStreaming").latency().p99() / idle;
   }
 }

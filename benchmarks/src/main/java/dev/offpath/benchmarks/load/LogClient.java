@@ -4,9 +4,12 @@ import dev.offpath.benchmarks.telemetry.TelemetryFixture;
 import io.envoyproxy.envoy.service.accesslog.v3.AccessLogServiceGrpc;
 import io.envoyproxy.envoy.service.accesslog.v3.StreamAccessLogsMessage;
 import io.envoyproxy.envoy.service.accesslog.v3.StreamAccessLogsResponse;
+import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
@@ -18,9 +21,10 @@ import java.util.concurrent.locks.LockSupport;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Envoy-like access-log streams to Offpath's access-log service, with the entries of {@link
- * TelemetryFixture} (Istio sidecar entries over a spread of label sets): the first message of a
- * stream carries the identifier, the rest cycle through a pool of prebuilt messages.
+ * Envoy-like access-log streams to Offpath's access-log service, by default with the entries of
+ * {@link TelemetryFixture} (Istio sidecar entries over a spread of label sets): the first message
+ * of a stream carries the identifier, the rest cycle through a pool of prebuilt messages, all
+ * encoded once ({@link PreEncoded}).
  *
  * <ul>
  *   <li>{@link #flood}: as fast as HTTP/2 flow control lets each stream go;
@@ -31,35 +35,53 @@ import org.jspecify.annotations.Nullable;
 final class LogClient implements AutoCloseable {
 
   private static final int POOL = 64;
+  private static final MethodDescriptor<byte[], StreamAccessLogsResponse> STREAM =
+      PreEncoded.method(AccessLogServiceGrpc.getStreamAccessLogsMethod());
 
   private final ManagedChannel channel;
-  private final AccessLogServiceGrpc.AccessLogServiceStub stub;
   private final int perMessage;
-  private final StreamAccessLogsMessage first;
-  private final List<StreamAccessLogsMessage> pool;
+  private final byte[] first;
+  private final byte[][] pool;
 
+  /** Streams of Istio sidecar entries, {@code perMessage} to a message. */
   LogClient(int port, int perMessage) {
+    this(port, perMessage, TelemetryFixture.messages(POOL + 1, perMessage, 0));
+  }
+
+  /**
+   * Streams of {@code messages}: the first opens every stream, the rest (without their
+   * identifier) follow in turn; each holds {@code perMessage} entries.
+   */
+  LogClient(int port, int perMessage, List<StreamAccessLogsMessage> messages) {
     if (perMessage <= 0) {
       throw new IllegalArgumentException("perMessage: " + perMessage + " (expected: > 0)");
+    }
+    if (messages.size() < 2) {
+      throw new IllegalArgumentException(
+          "messages: " + messages.size() + " (expected: >= 2, the first and a pool)");
     }
     this.perMessage = perMessage;
     this.channel =
         NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().directExecutor().build();
-    this.stub = AccessLogServiceGrpc.newStub(channel);
-    List<StreamAccessLogsMessage> messages = TelemetryFixture.messages(POOL + 1, perMessage, 0);
-    this.first = messages.get(0);
-    this.pool = new ArrayList<>();
+    this.first = messages.get(0).toByteArray();
+    List<StreamAccessLogsMessage> rest = new ArrayList<>();
     for (StreamAccessLogsMessage m : messages.subList(1, messages.size())) {
-      pool.add(m.toBuilder().clearIdentifier().build());
+      rest.add(m.toBuilder().clearIdentifier().build());
     }
+    this.pool = PreEncoded.encode(rest);
   }
 
   int perMessage() {
     return perMessage;
   }
 
-  private StreamAccessLogsMessage message(long k) {
-    return k == 0 ? first : pool.get((int) (k % POOL));
+  /** Message {@code k} of a stream (0 is the first), encoded. */
+  private byte[] message(long k) {
+    return k == 0 ? first : pool[(int) (k % pool.length)];
+  }
+
+  private StreamObserver<byte[]> open(StreamObserver<StreamAccessLogsResponse> responses) {
+    return ClientCalls.asyncClientStreamingCall(channel.newCall(STREAM, CallOptions.DEFAULT), responses);
   }
 
   /**
@@ -69,13 +91,13 @@ final class LogClient implements AutoCloseable {
    */
   void flood(int streams, long messagesPerStream, Meter meter, CountDownLatch done) {
     for (int s = 0; s < streams; s++) {
-      stub.streamAccessLogs(new Flood(messagesPerStream, meter, done));
+      open(new Flood(messagesPerStream, meter, done));
     }
   }
 
   /** The streams of a constant-rate run; {@link #finish} half-closes them and waits for the server. */
   final class RateRun {
-    private final List<StreamObserver<StreamAccessLogsMessage>> streams = new ArrayList<>();
+    private final List<StreamObserver<byte[]>> streams = new ArrayList<>();
     private final CountDownLatch closed;
     private final AtomicReference<@Nullable Throwable> error = new AtomicReference<>();
     private final Thread sender;
@@ -85,7 +107,7 @@ final class LogClient implements AutoCloseable {
       closed = new CountDownLatch(streamCount);
       for (int s = 0; s < streamCount; s++) {
         streams.add(
-            stub.streamAccessLogs(
+            open(
                 new StreamObserver<>() {
                   @Override
                   public void onNext(StreamAccessLogsResponse value) {}
@@ -119,7 +141,7 @@ final class LogClient implements AutoCloseable {
                   }
                   for (; k < due; k++) {
                     int s = (int) (k % streams.size());
-                    StreamObserver<StreamAccessLogsMessage> stream = streams.get(s);
+                    StreamObserver<byte[]> stream = streams.get(s);
                     synchronized (stream) {
                       stream.onNext(message(perStream[s]++));
                     }
@@ -139,7 +161,7 @@ final class LogClient implements AutoCloseable {
       if (sender.isAlive()) {
         throw new IllegalStateException("access-log sender did not finish its schedule");
       }
-      for (StreamObserver<StreamAccessLogsMessage> stream : streams) {
+      for (StreamObserver<byte[]> stream : streams) {
         synchronized (stream) {
           stream.onCompleted();
         }
@@ -160,8 +182,7 @@ final class LogClient implements AutoCloseable {
   }
 
   /** One stream sending as fast as flow control lets it, then half-closing. */
-  private final class Flood
-      implements ClientResponseObserver<StreamAccessLogsMessage, StreamAccessLogsResponse> {
+  private final class Flood implements ClientResponseObserver<byte[], StreamAccessLogsResponse> {
     private final long messages;
     private final Meter meter;
     private final CountDownLatch done;
@@ -174,7 +195,7 @@ final class LogClient implements AutoCloseable {
     }
 
     @Override
-    public void beforeStart(ClientCallStreamObserver<StreamAccessLogsMessage> requests) {
+    public void beforeStart(ClientCallStreamObserver<byte[]> requests) {
       requests.setOnReadyHandler(
           () -> {
             while (requests.isReady() && next < messages) {

@@ -9,7 +9,8 @@ import org.HdrHistogram.HistogramIterationValue;
 /**
  * HdrHistogram percentile plots of a load run as one self-contained HTML page (inline SVG, no
  * scripts, nothing fetched): latency against percentile on the usual log scale of {@code
- * 1/(1-p)}, so the tail (99%, 99.9%, 99.99%) gets as much room as the median.
+ * 1/(1-p)}, so the tail (99%, 99.9%, 99.99%) gets as much room as the median. Phases that did
+ * not run have no chart.
  */
 final class PercentilePlot {
 
@@ -36,29 +37,42 @@ final class PercentilePlot {
         pre{background:#f6f6f6;padding:1em;overflow-x:auto}</style></head><body>
         """);
     out.append("<h1>Offpath load run ").append(escape(r.date().toString())).append("</h1>\n");
-    out.append(
-        chart(
-            String.format(
-                Locale.ROOT, "Check latency at a fixed rate (%,.0f checks/s, open loop)", r.fixedRate()),
-            List.of(
-                new Series("baseline", r.fixedBaseline().histogram()),
-                new Series("offpath", r.fixedOffpath().histogram()))));
-    out.append(
-        chart(
-            String.format(
-                Locale.ROOT,
-                "Offpath Check latency, idle vs access logs at %,.0f entries/s (%,.0f checks/s)",
-                r.mixedLogs().rate(),
-                r.mixedRate()),
-            List.of(
-                new Series("idle", r.mixedIdle().histogram()),
-                new Series("logs streaming", r.mixedStreaming().histogram()))));
-    out.append(
-        chart(
-            "Check latency at max throughput (closed loop, from actual send)",
-            List.of(
-                new Series("baseline", r.maxBaseline().histogram()),
-                new Series("offpath", r.maxOffpath().histogram()))));
+    PhaseResult fixedBaseline = r.fixedBaseline();
+    PhaseResult fixedOffpath = r.fixedOffpath();
+    if (fixedBaseline != null && fixedOffpath != null) {
+      out.append(
+          chart(
+              String.format(
+                  Locale.ROOT, "Check latency at a fixed rate (%,.0f checks/s, open loop)", r.fixedRate()),
+              List.of(
+                  new Series("baseline", fixedBaseline.histogram()),
+                  new Series("offpath", fixedOffpath.histogram()))));
+    }
+    PhaseResult mixedIdle = r.mixedIdle();
+    PhaseResult mixedStreaming = r.mixedStreaming();
+    LoadReport.Logs logs = r.mixedLogs();
+    if (mixedIdle != null && mixedStreaming != null && logs != null) {
+      out.append(
+          chart(
+              String.format(
+                  Locale.ROOT,
+                  "Offpath Check latency, idle vs access logs at %,.0f entries/s (%,.0f checks/s)",
+                  logs.rate(),
+                  r.mixedRate()),
+              List.of(
+                  new Series("idle", mixedIdle.histogram()),
+                  new Series("logs streaming", mixedStreaming.histogram()))));
+    }
+    PhaseResult maxBaseline = r.maxBaseline();
+    PhaseResult maxOffpath = r.maxOffpath();
+    if (maxBaseline != null && maxOffpath != null) {
+      out.append(
+          chart(
+              "Check latency at max throughput (closed loop, from actual send)",
+              List.of(
+                  new Series("baseline", maxBaseline.histogram()),
+                  new Series("offpath", maxOffpath.histogram()))));
+    }
     out.append("<h2>Report</h2>\n<pre>").append(escape(ReportText.render(r))).append("</pre>\n");
     out.append("</body></html>\n");
     return out.toString();

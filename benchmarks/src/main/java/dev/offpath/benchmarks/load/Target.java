@@ -17,6 +17,12 @@ interface Target extends AutoCloseable {
   /** One line for the report: how it runs. */
   String describe();
 
+  /**
+   * Throws, saying how and when, if the server has exited; {@code phase} is the phase just run.
+   * A server in the driver's JVM cannot exit on its own: the default does nothing.
+   */
+  default void ensureAlive(String phase) {}
+
   @Override
   void close();
 

@@ -23,6 +23,72 @@ class LoadDriverSmokeTest {
 
   @TempDir Path dir;
 
+  private static String targetLine(String targets, String target) {
+    return targets.lines().filter(l -> l.contains(target)).findFirst().orElseThrow();
+  }
+
+  @Test
+  void runsTheGivenPhasesOnlyWithoutABaseline() throws Exception {
+    List<Path> config = LoadDriver.writePolicy(dir);
+    LoadOptions options =
+        LoadOptions.parse(
+            new String[] {
+              "--results", dir.resolve("results").toString(),
+              "--phases", "ingest,mixed",
+              "--warmup", "100ms",
+              "--rounds", "1",
+              "--mixed-duration", "200ms",
+              "--concurrency", "4",
+              "--mixed-rate", "300",
+              "--log-rate", "2000",
+              "--entries-per-message", "10",
+              "--ingest-entries", "2000",
+              "--requests", "128",
+              "--users", "10"
+            });
+    ByteArrayOutputStream console = new ByteArrayOutputStream();
+    LoadReport report;
+    OffpathServer offpath =
+        OffpathServer.start(
+            new ServerOptions(
+                config, "127.0.0.1", 0, "127.0.0.1", 0, 0, 1 << 20, false, 10_000,
+                Duration.ofSeconds(1), false));
+    try (Target offpathTarget =
+            Target.inProcess("offpath", offpath.grpcPort(), offpath.telemetryPort(), offpath);
+        Progress progress = new Progress(new PrintStream(console, true, StandardCharsets.UTF_8))) {
+      report = new LoadDriver(options, progress).run(null, offpathTarget);
+    }
+
+    String text = ReportText.render(report);
+    assertThat(report.capacityBaseline()).isNull();
+    assertThat(report.maxOffpath()).isNull();
+    assertThat(report.fixedOffpath()).isNull();
+    assertThat(report.baseline()).isNull();
+    assertThat(report.ingest()).isNotNull();
+    assertThat(report.ingest().exact()).as(text).isTrue();
+    assertThat(report.mixedRate()).isEqualTo(300);
+    assertThat(report.mixedLogs()).isNotNull();
+    assertThat(report.mixedLogs().exact()).as(text).isTrue();
+    assertThat(text)
+        .contains("baseline: not started (no phase needed it)")
+        .contains("open-loop capacity search: skipped (not in --phases)")
+        .contains("closed loop: skipped (not in --phases)")
+        .contains(ReportText.FIXED + "\n" + "-".repeat(ReportText.FIXED.length()) + "\n  skipped (not in --phases)")
+        .contains("p99 ratio streaming/idle: ");
+    String targets = text.substring(text.indexOf(ReportText.TARGETS), text.indexOf(ReportText.METHOD));
+    assertThat(targetLine(targets, ReportText.CAPACITY_TARGET)).endsWith("skipped (phase capacity not run)");
+    assertThat(targetLine(targets, ReportText.P99_TARGET)).endsWith("skipped (phase fixed not run)");
+    assertThat(targetLine(targets, ReportText.CPU_TARGET)).endsWith("skipped (phase fixed not run)");
+    assertThat(targetLine(targets, ReportText.INGEST_TARGET)).containsPattern("(met|NOT met)$");
+    assertThat(targetLine(targets, ReportText.MIXED_TARGET)).contains("NOT met");
+    assertThat(targets).containsPattern("\\d of 2 measured targets met");
+    assertThat(console.toString(StandardCharsets.UTF_8))
+        .contains("warm-up", "ingest offpath: ", "mixed-logs offpath: ")
+        .doesNotContain("baseline");
+    String html = PercentilePlot.html(report);
+    assertThat(html).contains("idle vs access logs").doesNotContain("at a fixed rate (", "closed loop, from");
+  }
+
   @Test
   void runsEveryPhaseAndWritesTheReportAndPlot() throws Exception {
     List<Path> config = LoadDriver.writePolicy(dir);
@@ -84,6 +150,15 @@ class LoadDriverSmokeTest {
     }
     assertThat(console.toString(StandardCharsets.UTF_8))
         .contains("max-throughput baseline: ", "fixed-rate offpath: ", "ingest offpath: ");
+    // Every DESIGN.md section 4 target the run can measure is there; CPU needs separate processes.
+    String targets = text.substring(text.indexOf(ReportText.TARGETS), text.indexOf(ReportText.METHOD));
+    assertThat(targetLine(targets, ReportText.CAPACITY_TARGET)).containsPattern("x \\(.*/s\\) +(met|NOT met)");
+    assertThat(targetLine(targets, ReportText.P99_TARGET)).containsPattern("x at 400/s +(met|NOT met) \\(rate from --fixed-rate, not half capacity\\)$");
+    assertThat(targetLine(targets, ReportText.CPU_TARGET)).endsWith("not measured (server in the driver's JVM)");
+    assertThat(targetLine(targets, ReportText.INGEST_TARGET)).containsPattern("counted == sent +(met|NOT met)");
+    assertThat(targetLine(targets, ReportText.MIXED_TARGET))
+        .endsWith("NOT met (logs asked below 50k entries/s)");
+    assertThat(targets).containsPattern("\\d of 4 measured targets met").doesNotContain("skipped");
 
     List<Path> written = LoadDriver.write(report, dir.resolve("results"));
     assertThat(dir.resolve("results/latest.txt")).hasContent(text);

@@ -3,6 +3,7 @@ package dev.offpath.benchmarks.load;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.offpath.benchmarks.load.LoadOptions.Phase;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -46,5 +47,40 @@ class LoadOptionsTest {
         .hasMessage("--users: missing value");
     assertThatThrownBy(() -> LoadOptions.parse(new String[] {"fast"}))
         .hasMessage("unexpected argument: fast (expected: --flag value)");
+  }
+
+  @Test
+  void phasesDefaultToAllAndParseAList() {
+    assertThat(LoadOptions.defaults().phases())
+        .containsExactly(Phase.CAPACITY, Phase.CLOSED, Phase.FIXED, Phase.INGEST, Phase.MIXED);
+    assertThat(LoadOptions.defaults().needsBaseline()).isTrue();
+    LoadOptions o = LoadOptions.parse(new String[] {"--phases", "mixed,ingest", "--mixed-rate", "900"});
+    assertThat(o.phases()).containsExactly(Phase.INGEST, Phase.MIXED);
+    assertThat(o.phaseList()).isEqualTo("ingest,mixed");
+    assertThat(o.needsBaseline()).isFalse();
+    assertThat(o.describe()).contains("phases: ingest,mixed");
+    assertThat(LoadOptions.parse(new String[] {"--phases", "closed"}).needsBaseline()).isTrue();
+  }
+
+  @Test
+  void phasesThatDeriveTheirRateFromTheCapacityNeedItOrARate() {
+    assertThatThrownBy(() -> LoadOptions.parse(new String[] {"--phases", "fixed"}))
+        .hasMessage("--phases fixed needs capacity or --fixed-rate");
+    assertThatThrownBy(() -> LoadOptions.parse(new String[] {"--phases", "ingest,mixed"}))
+        .hasMessage("--phases mixed needs capacity, --mixed-rate or --fixed-rate");
+    assertThat(LoadOptions.parse(new String[] {"--phases", "fixed", "--fixed-rate", "100"}).fixedRate())
+        .isEqualTo(100);
+    assertThat(LoadOptions.parse(new String[] {"--phases", "mixed", "--fixed-rate", "100"}).phases())
+        .containsExactly(Phase.MIXED);
+    assertThat(LoadOptions.parse(new String[] {"--phases", "capacity,mixed"}).phases())
+        .containsExactly(Phase.CAPACITY, Phase.MIXED);
+  }
+
+  @Test
+  void rejectsUnknownAndEmptyPhases() {
+    assertThatThrownBy(() -> LoadOptions.parse(new String[] {"--phases", "ingest,soak"}))
+        .hasMessage("--phases: ingest,soak (expected: a comma list of capacity, closed, fixed, ingest, mixed)");
+    assertThatThrownBy(() -> LoadOptions.parse(new String[] {"--phases", ""}))
+        .hasMessage("--phases:  (expected: a comma list of capacity, closed, fixed, ingest, mixed)");
   }
 }
