@@ -231,12 +231,20 @@ public final class EntryMapping {
       return;
     }
     SocketAddress s = address.getSocketAddress();
-    if (!s.getAddress().isEmpty()) {
-      try {
-        v[ipSlot] = IpAddress.parse(s.getAddress());
-      } catch (IllegalArgumentException e) {
-        throw new MalformedEntryException(what + " address: not an IP: " + s.getAddress());
+    String text = s.getAddress();
+    if (!text.isEmpty()) {
+      IpAddress ip = ADDRESSES.get(text);
+      if (ip == null) {
+        try {
+          ip = IpAddress.parse(text);
+        } catch (IllegalArgumentException e) {
+          throw new MalformedEntryException(what + " address: not an IP: " + text);
+        }
+        if (ADDRESSES.size() < MAX_ADDRESSES) {
+          ADDRESSES.putIfAbsent(text, ip);
+        }
       }
+      v[ipSlot] = ip;
     }
     if (s.getPortValue() != 0) {
       v[portSlot] = number(s.getPortValue());
@@ -269,6 +277,14 @@ public final class EntryMapping {
       v[SERVICE_UID] = service.uid;
     }
   }
+
+  /**
+   * Parsed peer addresses (a proxy sees the same pods over and over), up to {@value
+   * #MAX_ADDRESSES}; past that, addresses are parsed on every entry. Only valid addresses are kept.
+   */
+  private static final ConcurrentHashMap<String, IpAddress> ADDRESSES = new ConcurrentHashMap<>();
+
+  private static final int MAX_ADDRESSES = 16_384;
 
   /**
    * A proxy logs a few clusters over and over, so the parsed service of each cluster name is kept

@@ -92,7 +92,8 @@ final class Nodes {
     }
 
     private Object checked(Object v) throws EvaluationException {
-      if (!javaClass.isInstance(v)) {
+      // The exact-class test is a pointer compare and covers every final value class.
+      if (v.getClass() != javaClass && !javaClass.isInstance(v)) {
         throw new EvaluationException("error converting value to " + conversionWord(type) + ": '" + v + "'");
       }
       return v;
