@@ -175,7 +175,10 @@ public final class CheckCache {
     if (g == null) {
       return false;
     }
-    Shape shape = shape(g, ShapeKey.of(referenced));
+    Shape shape = g.lastStored;
+    if (shape == null || !shape.describes(referenced)) {
+      shape = shape(g, ShapeKey.of(referenced));
+    }
     if (shape == null) {
       return false;
     }
@@ -194,6 +197,7 @@ public final class CheckCache {
             lifetimeNanos(decision.validDuration()),
             decision.validUseCount());
     g.entries.put(new EntryKey(shape.id(), signature), entry);
+    g.lastStored = shape;
     writes.increment();
     return true;
   }
@@ -353,6 +357,8 @@ public final class CheckCache {
     final Cache<EntryKey, CacheEntry> entries;
     final ConcurrentHashMap<ShapeKey, Shape> shapesByKey = new ConcurrentHashMap<>();
     volatile Shape[] shapes = new Shape[0];
+    /** The shape of the last store: most stores have it, and matching it skips building a key. */
+    volatile @Nullable Shape lastStored;
 
     Generation(long version, Cache<EntryKey, CacheEntry> entries) {
       this.version = version;

@@ -3,6 +3,10 @@ package dev.offpath.cache;
 import dev.offpath.core.attribute.AttributeIds;
 import dev.offpath.core.attribute.Attributes;
 import dev.offpath.core.attribute.IpAddress;
+import dev.offpath.core.attribute.ReferencedAttributes;
+import dev.offpath.core.attribute.ReferencedAttributes.Condition;
+import dev.offpath.core.attribute.ReferencedAttributes.MapKey;
+import dev.offpath.core.attribute.ReferencedAttributes.Reference;
 import dev.offpath.core.attribute.StringMap;
 import java.time.Duration;
 import java.time.Instant;
@@ -80,6 +84,55 @@ final class Shape {
       ids[i] = AttributeIds.of(names[i]);
     }
     return ids;
+  }
+
+  /**
+   * Whether {@code referenced} has exactly this shape, i.e. {@code ShapeKey.of(referenced)} would
+   * equal {@link #key()}; answered without building the key, for the store path.
+   */
+  boolean describes(ReferencedAttributes referenced) {
+    Map<String, Reference> attributes = referenced.attributes();
+    if (attributes.size() != absent.length + exact.length + mapNames.length) {
+      return false;
+    }
+    for (Map.Entry<String, Reference> e : attributes.entrySet()) {
+      String[] expected =
+          switch (e.getValue().condition()) {
+            case ABSENT -> absent;
+            case EXACT -> exact;
+            case PRESENT -> mapNames;
+          };
+      if (indexOf(expected, e.getKey()) < 0) {
+        return false;
+      }
+    }
+    int keys = 0;
+    for (Map.Entry<MapKey, Reference> e : referenced.mapKeys().entrySet()) {
+      int map = indexOf(mapNames, e.getKey().map());
+      if (map < 0) {
+        continue; // a key of a map whose whole value was read: not part of the shape
+      }
+      String[] expected =
+          e.getValue().condition() == Condition.ABSENT ? mapAbsentKeys[map] : mapExactKeys[map];
+      if (indexOf(expected, e.getKey().key()) < 0) {
+        return false;
+      }
+      keys++;
+    }
+    int expectedKeys = 0;
+    for (int i = 0; i < mapNames.length; i++) {
+      expectedKeys += mapExactKeys[i].length + mapAbsentKeys[i].length;
+    }
+    return keys == expectedKeys;
+  }
+
+  private static int indexOf(String[] names, String name) {
+    for (int i = 0; i < names.length; i++) {
+      if (names[i].equals(name)) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   /** How many exact values a request has under this shape: the scratch size it needs. */

@@ -178,6 +178,46 @@ class CheckCacheTest {
   }
 
   @Test
+  void shapeDescribesExactlyTheReadsOfItsKey() {
+    Attributes a =
+        MapAttributes.of(
+            Map.of(
+                "source.principal", "p",
+                "request.headers", StringMap.of(Map.of("x-user", "u", "x-b", "b"))));
+    List<Consumer<Attributes>> readers =
+        List.of(
+            t -> t.get("source.principal"),
+            t -> t.get("source.user"),
+            t -> {
+              t.get("source.principal");
+              t.get("source.user");
+            },
+            READ_X_USER,
+            t -> ((StringMap) t.get("request.headers")).get("x-b"),
+            t -> ((StringMap) t.get("request.headers")).get("x-none"),
+            t -> {
+              READ_X_USER.accept(t);
+              ((StringMap) t.get("request.headers")).get("x-none");
+            },
+            t -> {
+              READ_X_USER.accept(t);
+              ((StringMap) t.get("request.headers")).asMap();
+            },
+            t -> ((StringMap) t.get("request.headers")).asMap(),
+            t -> {});
+    for (Consumer<Attributes> first : readers) {
+      ShapeKey key = ShapeKey.of(reads(a, first));
+      Shape shape = new Shape(0, key, -1L);
+      for (Consumer<Attributes> second : readers) {
+        ReferencedAttributes other = reads(a, second);
+        assertThat(shape.describes(other))
+            .as(key + " describes " + other)
+            .isEqualTo(ShapeKey.of(other).equals(key));
+      }
+    }
+  }
+
+  @Test
   void lookupsReadTheBagByAttributeId() {
     CheckCache cache = builder().build();
     MapAttributes plain =
