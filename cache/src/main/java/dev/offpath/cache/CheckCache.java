@@ -12,6 +12,7 @@ import dev.offpath.core.runtime.Decision;
 import dev.offpath.core.time.Ticker;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
@@ -125,6 +126,7 @@ public final class CheckCache {
       @Nullable Object[] scratch = probe.scratch(shape.valueCount());
       long signature = shape.signature(attributes, seed, scratch);
       if (signature == Shape.NO_MATCH) {
+        probe.clear(shape.valueCount());
         continue;
       }
       probe.shape = shape.id();
@@ -348,8 +350,8 @@ public final class CheckCache {
   private static final ThreadLocal<Probe> PROBE = ThreadLocal.withInitial(Probe::new);
 
   /** The keys of the current generation's entries, for tests. */
-  java.util.Set<EntryKey> entryKeys() {
-    return java.util.Set.copyOf(generation.get().entries.asMap().keySet());
+  Set<EntryKey> entryKeys() {
+    return Set.copyOf(generation.get().entries.asMap().keySet());
   }
 
   private static final class Generation {
