@@ -43,10 +43,6 @@ final class CacheEntry {
     this.remaining = uses;
   }
 
-  boolean expired(long nowNanos) {
-    return nowNanos - createdNanos >= lifetimeNanos;
-  }
-
   /** Nanoseconds left at {@code nowNanos}, at least 0. */
   long remainingNanos(long nowNanos) {
     return Math.max(0, lifetimeNanos - (nowNanos - createdNanos));

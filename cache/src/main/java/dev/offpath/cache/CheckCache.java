@@ -12,6 +12,7 @@ import dev.offpath.core.runtime.Decision;
 import dev.offpath.core.time.Ticker;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
@@ -57,7 +58,8 @@ import org.jspecify.annotations.Nullable;
  * dev.offpath.core.runtime.PolicyStore} makes them.
  *
  * <p><b>Thread-safety.</b> Lookups and stores run concurrently without locks; the hit path allocates
- * one small key per shape tried. Shape registration (rare) synchronizes on its generation.
+ * nothing (each thread looks entries up with its own reusable {@link Probe} key). Shape
+ * registration (rare) synchronizes on its generation.
  */
 public final class CheckCache {
 
@@ -119,29 +121,31 @@ public final class CheckCache {
     if (shapes.length == 0) {
       return null;
     }
-    long now = ticker.nanoTime();
+    Probe probe = PROBE.get();
     for (Shape shape : shapes) {
-      long signature = shape.signature(attributes, seed);
+      @Nullable Object[] scratch = probe.scratch(shape.valueCount());
+      long signature = shape.signature(attributes, seed, scratch);
       if (signature == Shape.NO_MATCH) {
+        probe.clear(shape.valueCount());
         continue;
       }
-      EntryKey key = new EntryKey(shape.id(), signature);
-      CacheEntry entry = g.entries.getIfPresent(key);
-      if (entry == null || !shape.sameValues(entry.values, attributes)) {
+      probe.shape = shape.id();
+      probe.signature = signature;
+      CacheEntry entry = g.entries.getIfPresent(probe);
+      boolean same = entry != null && shape.sameValues(entry.values, scratch);
+      probe.clear(shape.valueCount());
+      if (!same) {
         continue;
       }
-      if (entry.expired(now)) {
-        remove(g, key, entry);
-        continue;
-      }
+      // No expiry check here: Caffeine returns no entry past its expiry on this same ticker.
       switch (entry.use()) {
         case CacheEntry.SERVED:
           return entry.decision;
         case CacheEntry.SERVED_LAST:
-          remove(g, key, entry);
+          remove(g, new EntryKey(shape.id(), signature), entry);
           return entry.decision;
         default:
-          remove(g, key, entry);
+          remove(g, new EntryKey(shape.id(), signature), entry);
       }
     }
     return null;
@@ -173,11 +177,15 @@ public final class CheckCache {
     if (g == null) {
       return false;
     }
-    Shape shape = shape(g, ShapeKey.of(referenced));
+    Shape shape = g.lastStored;
+    if (shape == null || !shape.describes(referenced)) {
+      shape = shape(g, ShapeKey.of(referenced));
+    }
     if (shape == null) {
       return false;
     }
-    long signature = shape.signature(attributes, seed);
+    @Nullable Object[] scratch = new Object[shape.valueCount()];
+    long signature = shape.signature(attributes, seed, scratch);
     if (signature == Shape.NO_MATCH) {
       // The reads do not describe these attributes (a bag that changed under evaluation).
       return false;
@@ -186,11 +194,12 @@ public final class CheckCache {
     CacheEntry entry =
         new CacheEntry(
             decision,
-            shape.values(attributes),
+            shape.values(scratch),
             now,
             lifetimeNanos(decision.validDuration()),
             decision.validUseCount());
     g.entries.put(new EntryKey(shape.id(), signature), entry);
+    g.lastStored = shape;
     writes.increment();
     return true;
   }
@@ -285,13 +294,73 @@ public final class CheckCache {
     generation.get().entries.cleanUp();
   }
 
-  private record EntryKey(int shape, long signature) {}
+  /**
+   * The key of an entry: shape id and signature. Keys in the map are never changed; {@link Probe}
+   * reuses one instance per thread to look entries up without allocating.
+   */
+  static class EntryKey {
+    int shape;
+    long signature;
+
+    EntryKey(int shape, long signature) {
+      this.shape = shape;
+      this.signature = signature;
+    }
+
+    @Override
+    public final boolean equals(Object o) {
+      return o instanceof EntryKey k && k.shape == shape && k.signature == signature;
+    }
+
+    @Override
+    public final int hashCode() {
+      return (int) (signature ^ signature >>> 32) * 31 + shape;
+    }
+
+    @Override
+    public final String toString() {
+      return shape + ":" + Long.toHexString(signature);
+    }
+  }
+
+  /**
+   * A thread's lookup key and scratch space for the values a signature read. Set before each
+   * {@code getIfPresent} and only ever passed to reads, never to a put or remove, so it cannot end
+   * up in the map. Scratch values are cleared after each shape so no request data stays reachable.
+   */
+  static final class Probe extends EntryKey {
+    private @Nullable Object[] scratch = new Object[8];
+
+    Probe() {
+      super(-1, Shape.NO_MATCH);
+    }
+
+    @Nullable Object[] scratch(int size) {
+      if (scratch.length < size) {
+        scratch = new Object[Math.max(size, scratch.length * 2)];
+      }
+      return scratch;
+    }
+
+    void clear(int size) {
+      Arrays.fill(scratch, 0, size, null);
+    }
+  }
+
+  private static final ThreadLocal<Probe> PROBE = ThreadLocal.withInitial(Probe::new);
+
+  /** The keys of the current generation's entries, for tests. */
+  Set<EntryKey> entryKeys() {
+    return Set.copyOf(generation.get().entries.asMap().keySet());
+  }
 
   private static final class Generation {
     final long version;
     final Cache<EntryKey, CacheEntry> entries;
     final ConcurrentHashMap<ShapeKey, Shape> shapesByKey = new ConcurrentHashMap<>();
     volatile Shape[] shapes = new Shape[0];
+    /** The shape of the last store: most stores have it, and matching it skips building a key. */
+    volatile @Nullable Shape lastStored;
 
     Generation(long version, Cache<EntryKey, CacheEntry> entries) {
       this.version = version;

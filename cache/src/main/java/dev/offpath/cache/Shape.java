@@ -1,11 +1,17 @@
 package dev.offpath.cache;
 
+import dev.offpath.core.attribute.AttributeIds;
 import dev.offpath.core.attribute.Attributes;
 import dev.offpath.core.attribute.IpAddress;
+import dev.offpath.core.attribute.ReferencedAttributes;
+import dev.offpath.core.attribute.ReferencedAttributes.Condition;
+import dev.offpath.core.attribute.ReferencedAttributes.MapKey;
+import dev.offpath.core.attribute.ReferencedAttributes.Reference;
 import dev.offpath.core.attribute.StringMap;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One known shape of reads with its precomputed lookup plan: flat arrays walked on the hit path
@@ -17,6 +23,11 @@ import java.util.Map;
  * and every exact key present in it. The signature is a seeded 64-bit hash of the exact values; it
  * only picks the candidate entry, which is then verified value by value ({@link #sameValues}), so a
  * collision costs a miss, never a wrong decision.
+ *
+ * <p>Attributes are read by {@link AttributeIds id} ({@link Attributes#get(int, String)}), so a bag
+ * with a slot table answers with array reads. {@link #signature} leaves the exact values it read in
+ * a caller's scratch array, which {@link #sameValues} and {@link #values} then use instead of
+ * reading the bag again.
  *
  * <p>Immutable and thread-safe.
  */
@@ -32,8 +43,11 @@ final class Shape {
   private final int id;
   private final ShapeKey key;
   private final String[] absent;
+  private final int[] absentIds;
   private final String[] exact;
+  private final int[] exactIds;
   private final String[] mapNames;
+  private final int[] mapIds;
   private final String[][] mapExactKeys;
   private final String[][] mapAbsentKeys;
   private final int valueCount;
@@ -45,7 +59,9 @@ final class Shape {
     this.key = key;
     this.signatureMask = signatureMask;
     this.absent = key.absent().toArray(String[]::new);
+    this.absentIds = ids(absent);
     this.exact = key.exact().toArray(String[]::new);
+    this.exactIds = ids(exact);
     int maps = key.maps().size();
     this.mapNames = new String[maps];
     this.mapExactKeys = new String[maps][];
@@ -58,7 +74,70 @@ final class Shape {
       mapAbsentKeys[i] = m.absentKeys().toArray(String[]::new);
       count += mapExactKeys[i].length;
     }
+    this.mapIds = ids(mapNames);
     this.valueCount = count;
+  }
+
+  private static int[] ids(String[] names) {
+    int[] ids = new int[names.length];
+    for (int i = 0; i < names.length; i++) {
+      ids[i] = AttributeIds.of(names[i]);
+    }
+    return ids;
+  }
+
+  /**
+   * Whether {@code referenced} has exactly this shape, i.e. {@code ShapeKey.of(referenced)} would
+   * equal {@link #key()}; answered without building the key, for the store path.
+   */
+  boolean describes(ReferencedAttributes referenced) {
+    Map<String, Reference> attributes = referenced.attributes();
+    if (attributes.size() != absent.length + exact.length + mapNames.length) {
+      return false;
+    }
+    for (Map.Entry<String, Reference> e : attributes.entrySet()) {
+      String[] expected =
+          switch (e.getValue().condition()) {
+            case ABSENT -> absent;
+            case EXACT -> exact;
+            case PRESENT -> mapNames;
+          };
+      if (indexOf(expected, e.getKey()) < 0) {
+        return false;
+      }
+    }
+    int keys = 0;
+    for (Map.Entry<MapKey, Reference> e : referenced.mapKeys().entrySet()) {
+      int map = indexOf(mapNames, e.getKey().map());
+      if (map < 0) {
+        continue; // a key of a map whose whole value was read: not part of the shape
+      }
+      String[] expected =
+          e.getValue().condition() == Condition.ABSENT ? mapAbsentKeys[map] : mapExactKeys[map];
+      if (indexOf(expected, e.getKey().key()) < 0) {
+        return false;
+      }
+      keys++;
+    }
+    int expectedKeys = 0;
+    for (int i = 0; i < mapNames.length; i++) {
+      expectedKeys += mapExactKeys[i].length + mapAbsentKeys[i].length;
+    }
+    return keys == expectedKeys;
+  }
+
+  private static int indexOf(String[] names, String name) {
+    for (int i = 0; i < names.length; i++) {
+      if (names[i].equals(name)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** How many exact values a request has under this shape: the scratch size it needs. */
+  int valueCount() {
+    return valueCount;
   }
 
   int id() {
@@ -71,24 +150,27 @@ final class Shape {
 
   /**
    * The signature of {@code attributes} under this shape, or {@link #NO_MATCH} when the shape's
-   * preconditions do not hold for them.
+   * preconditions do not hold for them. On a match, the first {@link #valueCount} elements of
+   * {@code scratch} hold the exact values read, in plan order; on no match they are garbage.
    */
-  long signature(Attributes attributes, long seed) {
-    for (String name : absent) {
-      if (attributes.get(name) != null) {
+  long signature(Attributes attributes, long seed, @Nullable Object[] scratch) {
+    for (int i = 0; i < absent.length; i++) {
+      if (attributes.get(absentIds[i], absent[i]) != null) {
         return NO_MATCH;
       }
     }
     long h = round(seed, id);
-    for (String name : exact) {
-      Object value = attributes.get(name);
+    int n = 0;
+    for (int i = 0; i < exact.length; i++) {
+      Object value = attributes.get(exactIds[i], exact[i]);
       if (value == null) {
         return NO_MATCH;
       }
+      scratch[n++] = value;
       h = hashValue(h, value, seed);
     }
     for (int i = 0; i < mapNames.length; i++) {
-      if (!(attributes.get(mapNames[i]) instanceof StringMap map)) {
+      if (!(attributes.get(mapIds[i], mapNames[i]) instanceof StringMap map)) {
         return NO_MATCH;
       }
       for (String k : mapAbsentKeys[i]) {
@@ -101,6 +183,7 @@ final class Shape {
         if (value == null) {
           return NO_MATCH;
         }
+        scratch[n++] = value;
         h = hashString(round(h, 'm'), value);
       }
     }
@@ -109,47 +192,35 @@ final class Shape {
   }
 
   /**
-   * The exact values of {@code attributes} in plan order, string maps copied. Only call when {@link
-   * #signature} matched.
+   * The exact values to store in an entry, from the {@code scratch} of a matching {@link
+   * #signature}: string maps copied.
    */
-  Object[] values(Attributes attributes) {
+  Object[] values(@Nullable Object[] scratch) {
     Object[] out = new Object[valueCount];
-    int n = 0;
-    for (String name : exact) {
-      Object value = attributes.get(name);
-      out[n++] = value instanceof StringMap map ? StringMap.of(map.asMap()) : value;
-    }
-    for (int i = 0; i < mapNames.length; i++) {
-      StringMap map = (StringMap) attributes.get(mapNames[i]);
-      for (String k : mapExactKeys[i]) {
-        out[n++] = map.get(k);
-      }
+    for (int n = 0; n < valueCount; n++) {
+      Object value = scratch[n];
+      out[n] = value instanceof StringMap map ? StringMap.of(map.asMap()) : value;
     }
     return out;
   }
 
   /**
-   * Whether {@code attributes}, whose signature matched, have exactly the values stored in an entry.
+   * Whether the exact values of a request, left in {@code scratch} by a matching {@link
+   * #signature}, are the {@code values} stored in an entry.
    */
-  boolean sameValues(Object[] values, Attributes attributes) {
+  boolean sameValues(Object[] values, @Nullable Object[] scratch) {
     if (values.length != valueCount) {
       return false;
     }
     int n = 0;
-    for (String name : exact) {
-      Object value = attributes.get(name);
-      if (value == null || !same(values[n++], value)) {
+    for (; n < exact.length; n++) {
+      if (!same(values[n], scratch[n])) {
         return false;
       }
     }
-    for (int i = 0; i < mapNames.length; i++) {
-      if (!(attributes.get(mapNames[i]) instanceof StringMap map)) {
+    for (; n < valueCount; n++) {
+      if (!values[n].equals(scratch[n])) {
         return false;
-      }
-      for (String k : mapExactKeys[i]) {
-        if (!values[n++].equals(map.get(k))) {
-          return false;
-        }
       }
     }
     return true;
@@ -159,7 +230,10 @@ final class Shape {
    * Strict equality: same Java class and equal, IP addresses also byte for byte (an IPv4 address and
    * its IPv4-mapped form are {@code equals} but not interchangeable for every adapter).
    */
-  private static boolean same(Object cached, Object value) {
+  private static boolean same(Object cached, @Nullable Object value) {
+    if (value == null) {
+      return false;
+    }
     if (cached instanceof StringMap c) {
       return value instanceof StringMap v && c.asMap().equals(v.asMap());
     }

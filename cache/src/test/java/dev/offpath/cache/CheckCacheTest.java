@@ -155,6 +155,103 @@ class CheckCacheTest {
   }
 
   @Test
+  void theLookupProbeNeverEntersTheMap() {
+    CheckCache cache = builder().build();
+    Consumer<Attributes> readPrincipal = a -> a.get("source.principal");
+    Attributes a = MapAttributes.of(Map.of("source.principal", "a"));
+    Attributes b = MapAttributes.of(Map.of("source.principal", "b"));
+    cache.store(V1, a, reads(a, readPrincipal), decision("a", Duration.ofMinutes(1), 2));
+    cache.store(V1, b, reads(b, readPrincipal), decision("b", Duration.ofSeconds(1), -1));
+    assertThat(cache.lookup(V1, a).status().message()).isEqualTo("a");
+    assertThat(cache.lookup(V1, a).status().message()).isEqualTo("a"); // the last use removes it
+    assertThat(cache.lookup(V1, a)).isNull();
+    assertThat(cache.lookup(V1, b).status().message()).isEqualTo("b");
+    ticker.advance(Duration.ofSeconds(1));
+    assertThat(cache.lookup(V1, b)).isNull();
+    cache.store(V1, a, reads(a, readPrincipal), decision("a again"));
+    cache.cleanUp();
+
+    assertThat(cache.entryKeys())
+        .hasSize(1)
+        .allSatisfy(k -> assertThat(k).isNotInstanceOf(CheckCache.Probe.class));
+    assertThat(cache.lookup(V1, a).status().message()).isEqualTo("a again");
+  }
+
+  @Test
+  void shapeDescribesExactlyTheReadsOfItsKey() {
+    Attributes a =
+        MapAttributes.of(
+            Map.of(
+                "source.principal", "p",
+                "request.headers", StringMap.of(Map.of("x-user", "u", "x-b", "b"))));
+    List<Consumer<Attributes>> readers =
+        List.of(
+            t -> t.get("source.principal"),
+            t -> t.get("source.user"),
+            t -> {
+              t.get("source.principal");
+              t.get("source.user");
+            },
+            READ_X_USER,
+            t -> ((StringMap) t.get("request.headers")).get("x-b"),
+            t -> ((StringMap) t.get("request.headers")).get("x-none"),
+            t -> {
+              READ_X_USER.accept(t);
+              ((StringMap) t.get("request.headers")).get("x-none");
+            },
+            t -> {
+              READ_X_USER.accept(t);
+              ((StringMap) t.get("request.headers")).asMap();
+            },
+            t -> ((StringMap) t.get("request.headers")).asMap(),
+            t -> {});
+    for (Consumer<Attributes> first : readers) {
+      ShapeKey key = ShapeKey.of(reads(a, first));
+      Shape shape = new Shape(0, key, -1L);
+      for (Consumer<Attributes> second : readers) {
+        ReferencedAttributes other = reads(a, second);
+        assertThat(shape.describes(other))
+            .as(key + " describes " + other)
+            .isEqualTo(ShapeKey.of(other).equals(key));
+      }
+    }
+  }
+
+  @Test
+  void lookupsReadTheBagByAttributeId() {
+    CheckCache cache = builder().build();
+    MapAttributes plain =
+        MapAttributes.of(
+            Map.of("source.principal", "p", "request.headers", StringMap.of(Map.of("x-user", "u"))));
+    Consumer<Attributes> reader =
+        t -> {
+          t.get("source.principal");
+          t.get("source.user");
+          ((StringMap) t.get("request.headers")).get("x-user");
+        };
+    cache.store(V1, plain, reads(plain, reader), decision("byId"));
+    Attributes idOnly =
+        new Attributes() {
+          @Override
+          public Object get(String name) {
+            throw new AssertionError("looked up by name: " + name);
+          }
+
+          @Override
+          public Object get(int id, String name) {
+            assertThat(id).isEqualTo(dev.offpath.core.attribute.AttributeIds.of(name));
+            return plain.get(name);
+          }
+
+          @Override
+          public java.util.Set<String> names() {
+            return plain.names();
+          }
+        };
+    assertThat(cache.lookup(V1, idOnly).status().message()).isEqualTo("byId");
+  }
+
+  @Test
   void shapesBeyondTheBoundAreNotCachedAndCounted() {
     CheckCache cache = builder().maximumShapes(1).build();
     Attributes a = MapAttributes.of(Map.of("source.principal", "p", "source.user", "u"));

@@ -2,7 +2,7 @@ package dev.offpath.extauthz;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.offpath.core.attribute.MapAttributes;
+import dev.offpath.core.attribute.Attributes;
 import dev.offpath.core.runtime.Decider;
 import dev.offpath.core.runtime.Decision;
 import dev.offpath.envoy.attributes.InvalidRequestException;
@@ -60,9 +60,9 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
 
   /** The response for one request, without gRPC around it. */
   public CheckResponse decide(CheckRequest request) {
-    MapAttributes attributes;
+    Attributes attributes;
     try {
-      attributes = RequestAttributes.from(request.getAttributes(), decider.manifest(), limits);
+      attributes = RequestAttributes.of(request.getAttributes(), decider.manifest(), limits);
     } catch (InvalidRequestException e) {
       return CheckResponses.invalid(e.getMessage());
     }

@@ -9,7 +9,7 @@ import com.google.protobuf.Timestamp;
 import com.google.protobuf.Value;
 import dev.offpath.core.attribute.AttributeManifest;
 import dev.offpath.core.attribute.IpAddress;
-import dev.offpath.core.attribute.MapAttributes;
+import dev.offpath.core.attribute.Attributes;
 import dev.offpath.core.attribute.StringMap;
 import dev.offpath.core.attribute.ValueType;
 import dev.offpath.envoy.attributes.InvalidRequestException;
@@ -35,8 +35,8 @@ class CheckRequestAttributesTest {
               "destination.port", ValueType.INT64,
               "source.ip", ValueType.IP_ADDRESS));
 
-  private static MapAttributes map(CheckRequest request) throws InvalidRequestException {
-    return RequestAttributes.from(request.getAttributes(), MANIFEST, RequestLimits.DEFAULT);
+  private static Attributes map(CheckRequest request) throws InvalidRequestException {
+    return RequestAttributes.of(request.getAttributes(), MANIFEST, RequestLimits.DEFAULT);
   }
 
   private static Map<String, String> attrs(String... kv) {
@@ -68,7 +68,7 @@ class CheckRequestAttributesTest {
                 "request.headers[referer]", "https://example.com/",
                 "request.headers[content-type]", "application/grpc+proto",
                 "connection.requested_server_name", "shop.example.com"));
-    MapAttributes a = map(req);
+    Attributes a = map(req);
     assertThat(a.get("source.ip")).isEqualTo(IpAddress.parse("10.1.2.3"));
     assertThat(a.get("source.port")).isEqualTo(51000L);
     assertThat(a.get("source.principal")).isEqualTo("spiffe://cluster.local/ns/default/sa/frontend");
@@ -95,7 +95,7 @@ class CheckRequestAttributesTest {
 
   @Test
   void emptyFieldsStayAbsent() throws Exception {
-    MapAttributes a = map(CheckRequest.getDefaultInstance());
+    Attributes a = map(CheckRequest.getDefaultInstance());
     assertThat(a.names()).containsExactlyInAnyOrder("connection.mtls");
     assertThat(a.get("connection.mtls")).isEqualTo(false);
   }
@@ -113,7 +113,7 @@ class CheckRequestAttributesTest {
             attrs(
                 "destination.service.host", "reviews.default.svc.cluster.local",
                 "undeclared.thing", "x"));
-    MapAttributes a = map(req);
+    Attributes a = map(req);
     assertThat(a.get("destination.service.host")).isEqualTo("reviews.default.svc.cluster.local");
     assertThat(a.get("undeclared.thing")).isNull();
   }
@@ -132,7 +132,7 @@ class CheckRequestAttributesTest {
                     HeaderValue.newBuilder()
                         .setKey(":path")
                         .setRawValue(com.google.protobuf.ByteString.copyFromUtf8("/raw?x=1"))));
-    MapAttributes a = map(CheckRequest.newBuilder().setAttributes(ctx).build());
+    Attributes a = map(CheckRequest.newBuilder().setAttributes(ctx).build());
     assertThat(((StringMap) a.get("request.headers")).get("x-tag")).isEqualTo("a,b");
     assertThat(a.get("request.path")).isEqualTo("/raw?x=1");
     assertThat(a.get("request.url_path")).isEqualTo("/raw");
@@ -166,7 +166,7 @@ class CheckRequestAttributesTest {
                             .putFields("jwt_payload", Value.newBuilder().setStructValue(payload).build())
                             .build()))
             .build();
-    MapAttributes a = map(CheckRequest.newBuilder().setAttributes(ctx).build());
+    Attributes a = map(CheckRequest.newBuilder().setAttributes(ctx).build());
     assertThat(a.get("request.auth.principal")).isEqualTo("https://issuer.example/alice");
     assertThat(a.get("request.auth.audiences")).isEqualTo("shop");
     assertThat(a.get("request.auth.presenter")).isEqualTo("web");
@@ -182,7 +182,7 @@ class CheckRequestAttributesTest {
       ctx.getRequestBuilder().getHttpBuilder().putHeaders("h" + i, "v");
     }
     CheckRequest req = CheckRequest.newBuilder().setAttributes(ctx).build();
-    assertThatThrownBy(() -> RequestAttributes.from(req.getAttributes(), MANIFEST, new RequestLimits(10, 1000)))
+    assertThatThrownBy(() -> RequestAttributes.of(req.getAttributes(), MANIFEST, new RequestLimits(10, 1000)))
         .isInstanceOf(InvalidRequestException.class)
         .hasMessage("too many request headers: 11 (limit: 10)");
     assertThatThrownBy(() -> RequestAttributes.from(req.getAttributes(), MANIFEST, new RequestLimits(20, 25)))
@@ -194,7 +194,7 @@ class CheckRequestAttributesTest {
   void requestTimeKeepsNanos() throws Exception {
     AttributeContext.Builder ctx = AttributeContext.newBuilder();
     ctx.getRequestBuilder().setTime(Timestamp.newBuilder().setSeconds(10).setNanos(5));
-    MapAttributes a = map(CheckRequest.newBuilder().setAttributes(ctx).build());
+    Attributes a = map(CheckRequest.newBuilder().setAttributes(ctx).build());
     assertThat(a.get("request.time")).isEqualTo(Instant.ofEpochSecond(10, 5));
   }
 

@@ -7,6 +7,7 @@ import com.google.protobuf.Timestamp;
 import com.google.protobuf.Value;
 import dev.offpath.core.attribute.AttributeManifest;
 import dev.offpath.core.attribute.AttributeValues;
+import dev.offpath.core.attribute.Attributes;
 import dev.offpath.core.attribute.IpAddress;
 import dev.offpath.core.attribute.MapAttributes;
 import dev.offpath.core.attribute.StringMap;
@@ -16,8 +17,6 @@ import io.envoyproxy.envoy.config.core.v3.HeaderMap;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -61,88 +60,221 @@ public final class RequestAttributes {
   private RequestAttributes() {}
 
   /**
-   * Builds the bag for {@code ctx}; context extensions are typed by {@code manifest}.
+   * Builds the bag for {@code ctx}; context extensions are typed by {@code manifest}. The bag is a
+   * fixed slot table (compiled expressions read it with two array reads); {@code request.headers}
+   * is a view of the request's header map when Envoy sent lower-case names only (the norm), and
+   * {@code request.query_params} is decoded on first read.
    *
    * @throws InvalidRequestException when the request exceeds {@code limits}
    */
-  public static MapAttributes from(
-      AttributeContext ctx, AttributeManifest manifest, RequestLimits limits)
+  public static Attributes of(AttributeContext ctx, AttributeManifest manifest, RequestLimits limits)
       throws InvalidRequestException {
     requireNonNull(ctx, "ctx");
     requireNonNull(manifest, "manifest");
     requireNonNull(limits, "limits");
-    MapAttributes.Builder b = MapAttributes.builder();
-    peer(b, "source", ctx.getSource());
-    peer(b, "destination", ctx.getDestination());
+    RequestBag.Builder b = new RequestBag.Builder();
+    AttributeContext.Peer source = ctx.getSource();
+    peer(b, RequestBag.SOURCE_IP, source);
+    peer(b, RequestBag.DESTINATION_IP, ctx.getDestination());
 
     AttributeContext.Request req = ctx.getRequest();
     if (req.hasTime()) {
       Instant t = toInstant(req.getTime());
-      b.put("request.time", t);
-      b.put("context.time", t);
+      b.put(RequestBag.REQUEST_TIME, t);
+      b.put(RequestBag.CONTEXT_TIME, t);
     }
     AttributeContext.HttpRequest http = req.getHttp();
-    Map<String, String> headers = headers(http, limits);
-    putString(b, "request.id", http.getId());
-    putString(b, "request.method", http.getMethod());
-    putString(b, "request.scheme", http.getScheme());
-    String host = http.getHost().isEmpty() ? headers.get(":authority") : http.getHost();
-    putString(b, "request.host", host);
-    String path = http.getPath().isEmpty() ? headers.get(":path") : http.getPath();
-    if (path != null && !path.isEmpty()) {
-      b.put("request.path", path);
-      int q = path.indexOf('?');
-      b.put("request.url_path", q < 0 ? path : path.substring(0, q));
-      b.put("request.query_params", StringMap.of(q < 0 ? Map.of() : queryParams(path.substring(q + 1))));
+    StringMap headers = headers(http, limits);
+    String method = http.getMethod();
+    b.putString(RequestBag.REQUEST_ID, http.getId());
+    b.putString(RequestBag.REQUEST_METHOD, method);
+    b.putString(RequestBag.REQUEST_SCHEME, http.getScheme());
+    String host = http.getHost();
+    b.putString(RequestBag.REQUEST_HOST, host.isEmpty() ? headers.get(":authority") : host);
+    String path = http.getPath();
+    if (path.isEmpty()) {
+      path = headers.get(":path");
     }
-    if (!headers.isEmpty()) {
-      b.put("request.headers", StringMap.of(headers));
-      putString(b, "request.useragent", headers.get("user-agent"));
-      putString(b, "request.referer", headers.get("referer"));
+    if (path != null && !path.isEmpty()) {
+      b.put(RequestBag.REQUEST_PATH, path);
+      int q = path.indexOf('?');
+      b.put(RequestBag.REQUEST_URL_PATH, q < 0 ? path : path.substring(0, q));
+      b.put(
+          RequestBag.REQUEST_QUERY_PARAMS,
+          q < 0 ? StringMap.empty() : new QueryParams(path.substring(q + 1)));
+    }
+    boolean hasHeaders = headers.size() > 0;
+    if (hasHeaders) {
+      b.put(RequestBag.REQUEST_HEADERS, headers);
+      b.putString(RequestBag.REQUEST_USERAGENT, headers.get("user-agent"));
+      b.putString(RequestBag.REQUEST_REFERER, headers.get("referer"));
     }
     // Envoy sends -1 for an unknown size; a request without a method is no HTTP request at all.
-    if (!http.getMethod().isEmpty() && http.getSize() >= 0) {
-      b.put("request.size", http.getSize());
+    if (!method.isEmpty() && http.getSize() >= 0) {
+      b.put(RequestBag.REQUEST_SIZE, http.getSize());
     }
-    if (!http.getMethod().isEmpty() || !headers.isEmpty()) {
-      String contentType = headers.getOrDefault("content-type", "");
-      b.put("context.protocol", contentType.startsWith("application/grpc") ? "grpc" : "http");
+    if (!method.isEmpty() || hasHeaders) {
+      String contentType = headers.get("content-type");
+      b.put(
+          RequestBag.CONTEXT_PROTOCOL,
+          contentType != null && contentType.startsWith("application/grpc") ? "grpc" : "http");
     }
-    AttributeContext.Peer source = ctx.getSource();
     b.put(
-        "connection.mtls",
+        RequestBag.CONNECTION_MTLS,
         !source.getPrincipal().isEmpty() || !source.getCertificate().isEmpty());
-    putString(b, "connection.requested_server_name", ctx.getTlsSession().getSni());
+    b.putString(RequestBag.CONNECTION_REQUESTED_SERVER_NAME, ctx.getTlsSession().getSni());
 
     jwt(b, ctx);
     contextExtensions(b, ctx.getContextExtensionsMap(), manifest);
     return b.build();
   }
 
-  private static void peer(MapAttributes.Builder b, String prefix, AttributeContext.Peer peer) {
+  /**
+   * The bag of {@link #of} as a {@link MapAttributes}, for callers that need that class.
+   *
+   * @throws InvalidRequestException when the request exceeds {@code limits}
+   */
+  public static MapAttributes from(
+      AttributeContext ctx, AttributeManifest manifest, RequestLimits limits)
+      throws InvalidRequestException {
+    Attributes bag = of(ctx, manifest, limits);
+    MapAttributes.Builder b = MapAttributes.builder();
+    for (String name : bag.names()) {
+      b.putIfNotNull(name, bag.get(name));
+    }
+    return b.build();
+  }
+
+  /** Sets the peer's attributes from slot {@code ipSlot} on (ip, port, principal, labels). */
+  private static void peer(RequestBag.Builder b, int ipSlot, AttributeContext.Peer peer) {
     Address address = peer.getAddress();
     if (address.hasSocketAddress()) {
       SocketAddress sa = address.getSocketAddress();
-      try {
-        if (!sa.getAddress().isEmpty()) {
-          b.put(prefix + ".ip", IpAddress.parse(sa.getAddress()));
+      String ip = sa.getAddress();
+      if (!ip.isEmpty()) {
+        IpAddress parsed = ipAddress(ip);
+        if (parsed != null) {
+          b.put(ipSlot, parsed);
         }
-      } catch (IllegalArgumentException e) {
-        // A host name or a pipe path is not an IP address; the attribute stays absent.
       }
       if (sa.getPortSpecifierCase() == SocketAddress.PortSpecifierCase.PORT_VALUE) {
-        b.put(prefix + ".port", (long) sa.getPortValue());
+        b.put(ipSlot + 1, (long) sa.getPortValue());
       }
     }
-    putString(b, prefix + ".principal", peer.getPrincipal());
+    b.putString(ipSlot + 2, peer.getPrincipal());
     if (peer.getLabelsCount() > 0) {
-      b.put(prefix + ".labels", StringMap.of(peer.getLabelsMap()));
+      b.put(ipSlot + 3, new MapView(peer.getLabelsMap()));
     }
   }
 
-  private static Map<String, String> headers(AttributeContext.HttpRequest http, RequestLimits limits)
+  /**
+   * {@code text} as an IP address, or null when it is none (a host name or a pipe path). A
+   * canonical dotted quad is parsed here; anything else goes through {@link IpAddress#parse}.
+   */
+  static @Nullable IpAddress ipAddress(String text) {
+    byte[] v4 = dottedQuad(text);
+    if (v4 != null) {
+      return IpAddress.ofBytes(v4);
+    }
+    try {
+      return IpAddress.parse(text);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+
+  /** The bytes of {@code s} when it is four decimal octets without leading zeros, else null. */
+  static byte @Nullable [] dottedQuad(String s) {
+    int n = s.length();
+    if (n < 7 || n > 15) {
+      return null;
+    }
+    byte[] out = new byte[4];
+    int part = 0;
+    int value = 0;
+    int digits = 0;
+    for (int i = 0; i <= n; i++) {
+      char c = i < n ? s.charAt(i) : '.';
+      if (c == '.') {
+        if (digits == 0 || part == 4) {
+          return null;
+        }
+        out[part++] = (byte) value;
+        value = 0;
+        digits = 0;
+      } else if (c >= '0' && c <= '9') {
+        if (digits > 0 && value == 0) {
+          return null; // a leading zero: leave the reading of it to IpAddress.parse
+        }
+        value = value * 10 + (c - '0');
+        if (++digits > 3 || value > 255) {
+          return null;
+        }
+      } else {
+        return null;
+      }
+    }
+    return part == 4 ? out : null;
+  }
+
+  /**
+   * The request headers as {@code request.headers}: a view of Envoy's {@code headers} map when its
+   * names are all lower case ASCII and there is no {@code header_map}, else a lower-cased copy.
+   */
+  private static StringMap headers(AttributeContext.HttpRequest http, RequestLimits limits)
       throws InvalidRequestException {
-    return headers(http.getHeadersMap(), http.getHeaderMap(), limits, "request");
+    Map<String, String> plain = http.getHeadersMap();
+    if (http.getHeaderMap().getHeadersCount() > 0) {
+      return StringMap.of(headers(plain, http.getHeaderMap(), limits, "request"));
+    }
+    int count = plain.size();
+    checkCount(count, limits, "request");
+    if (count == 0) {
+      return StringMap.empty();
+    }
+    long bytes = 0;
+    boolean lowerCase = true;
+    for (Map.Entry<String, String> e : plain.entrySet()) {
+      String key = e.getKey();
+      bytes += key.length() + e.getValue().length();
+      lowerCase = lowerCase && isLowerCaseAscii(key);
+    }
+    checkBytes(bytes, limits, "request");
+    if (lowerCase) {
+      return new MapView(plain);
+    }
+    return StringMap.of(headers(plain, HeaderMap.getDefaultInstance(), limits, "request"));
+  }
+
+  private static boolean isLowerCaseAscii(String s) {
+    for (int i = 0, n = s.length(); i < n; i++) {
+      char c = s.charAt(i);
+      if ((c >= 'A' && c <= 'Z') || c >= 0x80) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static void checkCount(int count, RequestLimits limits, String what)
+      throws InvalidRequestException {
+    if (count > limits.maxHeaders()) {
+      throw new InvalidRequestException(
+          "too many " + what + " headers: " + count + " (limit: " + limits.maxHeaders() + ")");
+    }
+  }
+
+  private static void checkBytes(long bytes, RequestLimits limits, String what)
+      throws InvalidRequestException {
+    if (bytes > limits.maxHeaderBytes()) {
+      throw new InvalidRequestException(
+          what
+              + " headers too large: "
+              + bytes
+              + " bytes (limit: "
+              + limits.maxHeaderBytes()
+              + ")");
+    }
   }
 
   /**
@@ -163,10 +295,7 @@ public final class RequestAttributes {
       Map<String, String> plain, HeaderMap map, RequestLimits limits, String what)
       throws InvalidRequestException {
     int count = plain.size() + map.getHeadersCount();
-    if (count > limits.maxHeaders()) {
-      throw new InvalidRequestException(
-          "too many " + what + " headers: " + count + " (limit: " + limits.maxHeaders() + ")");
-    }
+    checkCount(count, limits, what);
     if (count == 0) {
       return Map.of();
     }
@@ -182,42 +311,11 @@ public final class RequestAttributes {
       // Repeated headers are joined with ',' as HTTP allows.
       out.merge(hv.getKey().toLowerCase(Locale.ROOT), value, (a, c) -> a + "," + c);
     }
-    if (bytes > limits.maxHeaderBytes()) {
-      throw new InvalidRequestException(
-          what
-              + " headers too large: "
-              + bytes
-              + " bytes (limit: "
-              + limits.maxHeaderBytes()
-              + ")");
-    }
+    checkBytes(bytes, limits, what);
     return out;
   }
 
-  static Map<String, String> queryParams(String query) {
-    Map<String, String> out = new LinkedHashMap<>();
-    int hash = query.indexOf('#');
-    if (hash >= 0) {
-      query = query.substring(0, hash);
-    }
-    for (String pair : query.split("&")) {
-      if (pair.isEmpty()) {
-        continue;
-      }
-      int eq = pair.indexOf('=');
-      String k = eq < 0 ? pair : pair.substring(0, eq);
-      String v = eq < 0 ? "" : pair.substring(eq + 1);
-      try {
-        out.putIfAbsent(
-            URLDecoder.decode(k, StandardCharsets.UTF_8), URLDecoder.decode(v, StandardCharsets.UTF_8));
-      } catch (IllegalArgumentException e) {
-        out.putIfAbsent(k, v); // malformed %-escape: keep the raw text
-      }
-    }
-    return out;
-  }
-
-  private static void jwt(MapAttributes.Builder b, AttributeContext ctx) {
+  private static void jwt(RequestBag.Builder b, AttributeContext ctx) {
     Struct meta = ctx.getMetadataContext().getFilterMetadataMap().get(JWT_FILTER);
     if (meta == null) {
       return;
@@ -238,14 +336,14 @@ public final class RequestAttributes {
     }
     Map<String, String> claims = new LinkedHashMap<>();
     payload.getFieldsMap().forEach((k, v) -> claims.put(k, render(v)));
-    b.put("request.auth.claims", StringMap.of(claims));
+    b.put(RequestBag.REQUEST_AUTH_CLAIMS, StringMap.of(claims));
     String iss = claims.get("iss");
     String sub = claims.get("sub");
     if (iss != null && sub != null) {
-      b.put("request.auth.principal", iss + "/" + sub);
+      b.put(RequestBag.REQUEST_AUTH_PRINCIPAL, iss + "/" + sub);
     }
-    putString(b, "request.auth.audiences", claims.get("aud"));
-    putString(b, "request.auth.presenter", claims.get("azp"));
+    b.putString(RequestBag.REQUEST_AUTH_AUDIENCES, claims.get("aud"));
+    b.putString(RequestBag.REQUEST_AUTH_PRESENTER, claims.get("azp"));
   }
 
   private static String render(Value v) {
@@ -272,7 +370,10 @@ public final class RequestAttributes {
   }
 
   private static void contextExtensions(
-      MapAttributes.Builder b, Map<String, String> extensions, AttributeManifest manifest) {
+      RequestBag.Builder b, Map<String, String> extensions, AttributeManifest manifest) {
+    if (extensions.isEmpty()) {
+      return;
+    }
     for (Map.Entry<String, String> e : extensions.entrySet()) {
       ValueType type = manifest.typeOf(e.getKey());
       if (type == null) {
@@ -283,12 +384,6 @@ public final class RequestAttributes {
       } catch (IllegalArgumentException ex) {
         // A context extension of the wrong shape is ignored, like any unparseable attribute.
       }
-    }
-  }
-
-  private static void putString(MapAttributes.Builder b, String name, @Nullable String value) {
-    if (value != null && !value.isEmpty()) {
-      b.put(name, value);
     }
   }
 

@@ -20,6 +20,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Server-side gRPC metrics with go-grpc-prometheus's names and labels, so dashboards and runbooks
@@ -38,9 +39,10 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * CANCELLED} when the client cancels it first; a per-call flag settles races between these.
  *
  * <p>Hot path: the label-bound data points of a method are looked up once and cached per method
- * ({@link MethodMetrics}), and per status code inside it, so a call costs one map lookup on the full
- * method name, the two forwarding wrappers gRPC requires, and the counter/histogram updates
- * themselves. Thread-safe.
+ * ({@link MethodMetrics}), and per status code inside it, so a call costs an identity check on its
+ * method descriptor (a map lookup on the full method name when the previous call was to another
+ * method), the two forwarding wrappers gRPC requires, and the counter/histogram updates themselves.
+ * Thread-safe.
  *
  * <p>Handling-time buckets are Prometheus's default buckets extended down to 100 µs, a superset, so
  * queries written against go-grpc-prometheus still work.
@@ -60,6 +62,12 @@ public final class GrpcServerMetrics implements ServerInterceptor {
   private final Counter msgReceived;
   private final Counter msgSent;
   private final ConcurrentHashMap<String, MethodMetrics> methods = new ConcurrentHashMap<>();
+
+  /**
+   * The metrics of the method called last, matched by descriptor identity: a server mostly serves
+   * one method (Check), whose calls then skip the map. Racy by design; any value is correct.
+   */
+  private volatile @Nullable MethodMetrics last;
 
   public GrpcServerMetrics(PrometheusRegistry registry) {
     this(registry, Ticker.system());
@@ -124,9 +132,17 @@ public final class GrpcServerMetrics implements ServerInterceptor {
   }
 
   private MethodMetrics methodMetrics(MethodDescriptor<?, ?> method) {
+    MethodMetrics m = last;
+    if (m != null && m.descriptor == method) {
+      return m;
+    }
     String fullName = method.getFullMethodName();
-    MethodMetrics m = methods.get(fullName);
-    return m != null ? m : methods.computeIfAbsent(fullName, k -> new MethodMetrics(method));
+    m = methods.get(fullName);
+    if (m == null) {
+      m = methods.computeIfAbsent(fullName, k -> new MethodMetrics(method));
+    }
+    last = m.descriptor == method ? m : new MethodMetrics(m, method);
+    return last;
   }
 
   static String typeLabel(MethodDescriptor.MethodType type) {
@@ -141,6 +157,7 @@ public final class GrpcServerMetrics implements ServerInterceptor {
 
   /** The data points of one method, bound to its labels; handled counters per code on first use. */
   private final class MethodMetrics {
+    final MethodDescriptor<?, ?> descriptor;
     final String type;
     final String service;
     final String method;
@@ -148,10 +165,10 @@ public final class GrpcServerMetrics implements ServerInterceptor {
     final DistributionDataPoint handlingSeconds;
     final CounterDataPoint msgReceived;
     final CounterDataPoint msgSent;
-    final AtomicReferenceArray<CounterDataPoint> handledByCode =
-        new AtomicReferenceArray<>(CODES.length);
+    final AtomicReferenceArray<CounterDataPoint> handledByCode;
 
     MethodMetrics(MethodDescriptor<?, ?> descriptor) {
+      this.descriptor = descriptor;
       type = typeLabel(descriptor.getType());
       String serviceName = descriptor.getServiceName();
       service = serviceName != null ? serviceName : "";
@@ -161,6 +178,20 @@ public final class GrpcServerMetrics implements ServerInterceptor {
       handlingSeconds = GrpcServerMetrics.this.handlingSeconds.labelValues(type, service, method);
       msgReceived = GrpcServerMetrics.this.msgReceived.labelValues(type, service, method);
       msgSent = GrpcServerMetrics.this.msgSent.labelValues(type, service, method);
+      handledByCode = new AtomicReferenceArray<>(CODES.length);
+    }
+
+    /** The same data points as {@code shared}, matched by another descriptor of its method. */
+    MethodMetrics(MethodMetrics shared, MethodDescriptor<?, ?> descriptor) {
+      this.descriptor = descriptor;
+      type = shared.type;
+      service = shared.service;
+      method = shared.method;
+      started = shared.started;
+      handlingSeconds = shared.handlingSeconds;
+      msgReceived = shared.msgReceived;
+      msgSent = shared.msgSent;
+      handledByCode = shared.handledByCode;
     }
 
     CounterDataPoint handled(Status.Code code) {
