@@ -1,6 +1,7 @@
 package dev.offpath.extproc;
 
 import dev.offpath.core.adapter.StatusCode;
+import dev.offpath.core.attribute.Attributes;
 import dev.offpath.core.attribute.MapAttributes;
 import dev.offpath.core.attribute.StringMap;
 import dev.offpath.core.runtime.Decision;
@@ -67,7 +68,7 @@ final class ProcessingStream implements StreamObserver<ProcessingRequest> {
   private final long streamId;
   private Phase phase = Phase.AWAIT_REQUEST;
   private boolean observing;
-  private @Nullable MapAttributes requestBag;
+  private @Nullable Attributes requestBag;
   private long requestNanos;
   private List<HeaderMutation> responseMutations = List.of();
 
@@ -161,9 +162,9 @@ final class ProcessingStream implements StreamObserver<ProcessingRequest> {
   private void requestHeaders(ProcessingRequest request) {
     requestNanos = service.ticker.nanoTime();
     AttributeContext ctx = ProcessingRequests.context(request, service.clock);
-    MapAttributes bag;
+    Attributes bag;
     try {
-      bag = RequestAttributes.from(ctx, service.decider.manifest(), service.limits);
+      bag = RequestAttributes.of(ctx, service.decider.manifest(), service.limits);
     } catch (InvalidRequestException e) {
       service.stats.error(StreamError.INVALID_REQUEST);
       if (observing) {
@@ -239,8 +240,8 @@ final class ProcessingStream implements StreamObserver<ProcessingRequest> {
     }
   }
 
-  private MapAttributes requestBag() {
-    MapAttributes bag = requestBag;
+  private Attributes requestBag() {
+    Attributes bag = requestBag;
     if (bag == null) {
       throw new IllegalStateException("no request attributes in phase " + phase);
     }
@@ -249,7 +250,7 @@ final class ProcessingStream implements StreamObserver<ProcessingRequest> {
 
   /** The request's bag with the response attributes that are known (negative: unknown). */
   private void report(
-      MapAttributes request, long code, @Nullable StringMap headers, long size) {
+      Attributes request, long code, @Nullable StringMap headers, long size) {
     MapAttributes.Builder b = MapAttributes.builder();
     for (String name : request.names()) {
       b.putIfNotNull(name, request.get(name));
