@@ -2,17 +2,16 @@ package dev.offpath.benchmarks.cache;
 
 import dev.offpath.benchmarks.Policies;
 import dev.offpath.benchmarks.Zipf;
+import dev.offpath.benchmarks.extauthz.CheckPathBenchmark;
 import dev.offpath.cache.CachingDecider;
 import dev.offpath.cache.CheckCache;
 import dev.offpath.core.attribute.Attributes;
-import dev.offpath.core.attribute.IpAddress;
-import dev.offpath.core.attribute.MapAttributes;
-import dev.offpath.core.attribute.StringMap;
 import dev.offpath.core.runtime.Decision;
 import dev.offpath.core.runtime.PolicyStore;
 import dev.offpath.core.time.Ticker;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import dev.offpath.envoy.attributes.InvalidRequestException;
+import dev.offpath.envoy.attributes.RequestAttributes;
+import dev.offpath.envoy.attributes.RequestLimits;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -30,7 +29,7 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * A decision on the twenty-rule policy of {@link Policies#twentyRules()} for a request with twelve
- * headers, users drawn from a Zipf distribution:
+ * headers, mapped as ext_authz maps it, users drawn from a Zipf distribution:
  *
  * <ul>
  *   <li>{@code cacheHit}: every user's decision is in the check cache (the steady state);
@@ -94,33 +93,19 @@ public class CheckCacheBenchmark {
     }
   }
 
-  /** A request as ext_authz builds it: twelve headers, peers, path. */
-  static Attributes request(String user, int n) {
-    Map<String, String> headers = new LinkedHashMap<>();
-    headers.put(":authority", "reviews.default.svc.cluster.local:9080");
-    headers.put(":method", "GET");
-    headers.put(":path", "/api/v1/reviews/" + n);
-    headers.put(":scheme", "http");
-    headers.put("accept", "application/json");
-    headers.put("accept-encoding", "gzip, deflate");
-    headers.put("user-agent", "Curl");
-    headers.put("x-request-id", "7b4f3c2e-" + n);
-    headers.put("x-b3-traceid", "80f198ee56343ba864fe8b2a57d3eff7");
-    headers.put("x-b3-spanid", "e457b5a2e4d86bd1");
-    headers.put("x-forwarded-proto", "http");
-    headers.put("x-user", user);
-    return MapAttributes.builder()
-        .put("request.headers", StringMap.of(headers))
-        .put("request.path", "/api/v1/reviews/" + n)
-        .put("request.url_path", "/api/v1/reviews/" + n)
-        .put("request.method", "GET")
-        .put("request.useragent", "Curl")
-        .put("request.host", "reviews.default.svc.cluster.local:9080")
-        .put("source.ip", IpAddress.parse("10.1." + (n >> 8 & 0xff) + "." + (n & 0xff)))
-        .put("destination.service.name", "reviews")
-        .put("destination.port", 9080L)
-        .put("context.protocol", "http")
-        .build();
+  /**
+   * The attribute bag ext_authz builds (the slot table of {@link RequestAttributes#of}) for the
+   * Check of {@link CheckPathBenchmark#request}: twelve headers, peers, path, service extensions.
+   */
+  private Attributes request(String user, int n) {
+    try {
+      return RequestAttributes.of(
+          CheckPathBenchmark.request(user, n).getAttributes(),
+          store.current().config().manifest(),
+          RequestLimits.DEFAULT);
+    } catch (InvalidRequestException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   @Benchmark

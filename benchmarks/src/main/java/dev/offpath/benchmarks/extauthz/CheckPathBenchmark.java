@@ -100,7 +100,7 @@ public class CheckPathBenchmark {
   }
 
   /** A Check as Envoy sends it for a sidecar-to-sidecar HTTP call. */
-  static CheckRequest request(String user, int n) {
+  public static CheckRequest request(String user, int n) {
     AttributeContext.Builder ctx = AttributeContext.newBuilder();
     ctx.getSourceBuilder()
         .setAddress(address("10.1." + (n >> 8 & 0xff) + "." + (n & 0xff), 40000 + n))
