@@ -197,11 +197,13 @@ final class ReportText {
     }
     HeapGrowth g = s.growth();
     line(
-        "  first third (%d samples) %.1f MiB, last third %.1f MiB; rule last <= first x %.2f + %.0f MiB"
-            + " = %.1f MiB: %s",
+        "  average of the first third (%d of %d samples) %.1f MiB, of the last third %.1f MiB;",
         g.third(),
+        g.samples(),
         g.firstThirdMiB(),
-        g.lastThirdMiB(),
+        g.lastThirdMiB());
+    line(
+        "  rule: last third <= first third x %.2f + %.0f MiB = %.1f MiB: %s",
         HeapGrowth.FACTOR,
         HeapGrowth.ALLOWANCE_MIB,
         g.limitMiB(),
@@ -296,7 +298,7 @@ final class ReportText {
       String measured =
           String.format(
               Locale.ROOT,
-              "%.1f -> %.1f MiB, %+.2f MiB/min",
+              "%.0f->%.0f MiB, %+.2f MiB/min",
               g.firstThirdMiB(),
               g.lastThirdMiB(),
               g.slopeMiBPerMinute());
