@@ -302,7 +302,7 @@ public final class LoadDriver {
           "offpath: no telemetry port (expected: one, for the ingest, mixed and soak runs)");
     }
     // Before any load: a driver on a JRE cannot run the soak, and should say so at once.
-    HeapSampler heap =
+    @Nullable HeapSampler heap =
         options.runs(Phase.SOAK)
             ? new HeapSampler(HeapSampler.jcmdNextTo(ServerProcess.java()), offpath.pid(), JCMD_TIMEOUT)
             : null;
