@@ -4,7 +4,10 @@
 # benchmarks/results/latest.txt and latest.html. Builds server/target/offpath.jar and
 # benchmarks/target/benchmarks.jar first when they are missing or older than any pom.xml or
 # source under */src/main. Picks a JDK >= 21 like ./offpath. Flags: benchmarks/load.sh --help;
-# rerun one phase with e.g. --phases ingest, or --phases fixed --fixed-rate 8000.
+# rerun one phase with e.g. --phases ingest, or --phases fixed --fixed-rate 8000. The soak (steady
+# memory: a full GC and a heap reading in Offpath every --soak-sample, 10 minutes by default) runs
+# only when named: --phases soak --soak-rate 2000, or --phases capacity,closed,fixed,ingest,mixed,soak.
+# It needs a full JDK here (jcmd beside java).
 # Client JVM options: $LOAD_JAVA_OPTS; server JVM options: --server-jvm-opts "...".
 set -euo pipefail
 

@@ -45,13 +45,18 @@ final class CheckClient implements AutoCloseable {
   private final byte[][] requests;
 
   CheckClient(int port, int connections, List<CheckRequest> requests) {
+    this(port, connections, PreEncoded.encode(requests));
+  }
+
+  /** A client cycling through requests already encoded. */
+  CheckClient(int port, int connections, byte[][] encodedRequests) {
     if (connections <= 0) {
       throw new IllegalArgumentException("connections: " + connections + " (expected: > 0)");
     }
-    if (requests.isEmpty()) {
+    if (encodedRequests.length == 0) {
       throw new IllegalArgumentException("requests: empty (expected: at least one)");
     }
-    this.requests = PreEncoded.encode(requests);
+    this.requests = encodedRequests;
     for (int i = 0; i < connections; i++) {
       channels.add(
           NettyChannelBuilder.forAddress("127.0.0.1", port)
@@ -66,9 +71,16 @@ final class CheckClient implements AutoCloseable {
     requireNonNull(target, "target");
     Meter meter = new Meter(phase, target.name(), rate);
     progress.show(meter);
+    return openLoop(meter, target, duration);
+  }
+
+  /** An open loop at {@code meter}'s rate, counted in {@code meter} (which callers may watch). */
+  PhaseResult openLoop(Meter meter, Target target, Duration duration) throws InterruptedException {
+    requireNonNull(meter, "meter");
+    requireNonNull(target, "target");
     long cpuBefore = target.cpuNanos();
     OpenLoopSchedule schedule =
-        new OpenLoopSchedule(rate, System.nanoTime() + 1_000_000, duration.toNanos());
+        new OpenLoopSchedule(meter.targetRate, System.nanoTime() + 1_000_000, duration.toNanos());
     long total = schedule.total();
     AtomicLong lastDone = new AtomicLong(schedule.startNanos());
     long i = 0;
@@ -77,6 +89,9 @@ final class CheckClient implements AutoCloseable {
       long due = schedule.dueBy(now);
       if (i >= due) {
         LockSupport.parkNanos(schedule.intendedNanos(i) - now);
+        if (Thread.interrupted()) {
+          throw new InterruptedException("open loop " + meter.phase + " interrupted");
+        }
         continue;
       }
       for (; i < due; i++) {

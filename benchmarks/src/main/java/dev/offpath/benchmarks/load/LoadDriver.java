@@ -24,7 +24,11 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
@@ -48,13 +52,24 @@ import org.jspecify.annotations.Nullable;
  *       {@code istio_requests_total} has grown by exactly the entries sent;
  *   <li>{@code mixed}: Check p99 at a fixed rate ({@code --mixed-rate}, default the fixed rate)
  *       with no logs, then at the same rate while access logs stream at {@code --log-rate}
- *       entries/s (counted exactly afterwards).
+ *       entries/s (counted exactly afterwards);
+ *   <li>{@code soak}, only when named (it lasts {@code --soak-duration}, 10 minutes by default):
+ *       <b>steady memory</b>. Open-loop Checks at {@code --soak-rate} (default the fixed rate) over
+ *       {@code --soak-users} distinct users, more than the check cache holds, so that it and the
+ *       memquota tables churn, while access logs stream at {@code --soak-log-rate} entries/s.
+ *       Every {@code --soak-sample} the driver forces a full GC in Offpath and reads the heap used
+ *       after it ({@link HeapSampler}: {@code jcmd <pid> GC.run} and {@code GC.heap_info} with the
+ *       jcmd beside the server's java). The target: a soak of at least 10 minutes, no Check
+ *       errors, every entry counted, and the average of the last third of the samples at most the
+ *       first third's times 1.10 plus 8 MiB ({@link HeapGrowth}); the least-squares growth per
+ *       minute is reported beside it. A shorter soak reports its numbers, the target "not
+ *       measured".
  * </ol>
  *
  * <p>A phase not run is "skipped" in the report and its targets too. {@code fixed} without {@code
  * capacity} needs {@code --fixed-rate}, {@code mixed} without it {@code --mixed-rate} or {@code
- * --fixed-rate}; the baseline JVM starts only for {@code capacity}, {@code closed} and {@code
- * fixed}. So {@code --phases ingest} or {@code --phases fixed --fixed-rate 8000} reruns one phase
+ * --fixed-rate}, {@code soak} without it {@code --soak-rate} or {@code --fixed-rate}; the
+ * baseline JVM starts only for {@code capacity}, {@code closed} and {@code fixed}. So {@code --phases ingest} or {@code --phases fixed --fixed-rate 8000} reruns one phase
  * quickly.
  *
  * <p>The client shares the machine with the server under test (only one runs at a time), so on a
@@ -73,6 +88,7 @@ public final class LoadDriver {
   private static final String POLICY = "offpath-policy.yaml";
   private static final String TELEMETRY = "/dev/offpath/benchmarks/telemetry/istio-telemetry.yaml";
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
+  private static final Duration JCMD_TIMEOUT = Duration.ofSeconds(60);
 
   private final LoadOptions options;
   private final Progress progress;
@@ -280,10 +296,16 @@ public final class LoadDriver {
       throw new IllegalArgumentException(
           "baseline: none (expected: one, for --phases " + options.phaseList() + ")");
     }
-    if ((options.runs(Phase.INGEST) || options.runs(Phase.MIXED)) && offpath.telemetryPort() <= 0) {
+    if ((options.runs(Phase.INGEST) || options.runs(Phase.MIXED) || options.runs(Phase.SOAK))
+        && offpath.telemetryPort() <= 0) {
       throw new IllegalArgumentException(
-          "offpath: no telemetry port (expected: one, for the ingest and mixed runs)");
+          "offpath: no telemetry port (expected: one, for the ingest, mixed and soak runs)");
     }
+    // Before any load: a driver on a JRE cannot run the soak, and should say so at once.
+    @Nullable HeapSampler heap =
+        options.runs(Phase.SOAK)
+            ? new HeapSampler(HeapSampler.jcmdNextTo(ServerProcess.java()), offpath.pid(), JCMD_TIMEOUT)
+            : null;
     List<CheckRequest> requests = CheckTraffic.requests(options.requests(), options.users());
     verifyPolicy(offpath, requests);
     Instant date = Instant.now();
@@ -297,7 +319,7 @@ public final class LoadDriver {
         toBaseline.closedLoop("warm-up", base, options.concurrency(), options.warmup(), progress);
         ensureAlive("warm-up", base);
       }
-      if (toBaseline != null || options.runs(Phase.MIXED)) {
+      if (toBaseline != null || options.runs(Phase.MIXED) || options.runs(Phase.SOAK)) {
         toOffpath.closedLoop("warm-up", offpath, options.concurrency(), options.warmup(), progress);
         ensureAlive("warm-up", offpath);
       }
@@ -408,6 +430,11 @@ public final class LoadDriver {
         }
       }
 
+      LoadReport.Soak soak = null;
+      if (heap != null) {
+        soak = soak(offpath, logs, heap, options.soakRate() > 0 ? options.soakRate() : fixedRate);
+      }
+
       return new LoadReport(
           date,
           machine(loadAtStart),
@@ -426,10 +453,138 @@ public final class LoadDriver {
           mixedRate,
           mixedIdle,
           mixedStreaming,
-          mixedLogs);
+          mixedLogs,
+          soak);
     } finally {
       progress.show(null);
     }
+  }
+
+  /**
+   * The soak phase: Checks over many users on a client of their own and access logs at fixed
+   * rates, the open loop on a thread of its own while this one forces a full GC in Offpath and
+   * reads its heap every {@code --soak-sample}; then the logs are counted.
+   */
+  private LoadReport.Soak soak(Target offpath, LogClient logs, HeapSampler heap, double rate)
+      throws IOException, InterruptedException {
+    int users = options.soakUsers();
+    long durationNanos = options.soakDuration().toNanos();
+    long sampleNanos = options.soakSample().toNanos();
+    progress.message(
+        String.format(
+            Locale.ROOT,
+            "soak: %s at %,.0f checks/s over %,d users and %,.0f entries/s; heap read every %s by %s",
+            LoadOptions.flag(options.soakDuration()),
+            rate,
+            users,
+            options.soakLogRate(),
+            LoadOptions.flag(options.soakSample()),
+            "jcmd " + heap.pid() + " GC.run + GC.heap_info"));
+    MeshMetrics mesh = new MeshMetrics(offpath.telemetryPort());
+    try (CheckClient client =
+        new CheckClient(offpath.grpcPort(), options.connections(), CheckTraffic.encoded(users, users))) {
+      long heapBefore = heap.heapUsedAfterFullGc();
+      double countedBefore = mesh.requestsTotal();
+      progress.message(String.format(Locale.ROOT, "soak: heap before the load %.1f MiB", mib(heapBefore)));
+      Meter checks = new Meter("soak", offpath.name(), rate);
+      Meter logMeter = new Meter("soak-logs", offpath.name(), options.soakLogRate());
+      List<HeapGrowth.Sample> samples = new CopyOnWriteArrayList<>();
+      long start = System.nanoTime();
+      progress.show(checks, () -> soakNote(start, durationNanos, samples));
+      LogClient.RateRun stream =
+          logs.atRate(options.logStreams(), options.soakLogRate(), durationNanos, logMeter);
+      FutureTask<PhaseResult> run =
+          new FutureTask<>(() -> client.openLoop(checks, offpath, options.soakDuration()));
+      Thread sender = new Thread(run, "soak-checks");
+      sender.setDaemon(true);
+      sender.start();
+      try {
+        sample(offpath, heap, mesh, start, countedBefore, checks, samples);
+      } catch (IOException | InterruptedException | RuntimeException e) {
+        // A failed sample (or a server gone) ends the run: stop sending Checks too.
+        run.cancel(true);
+        throw e;
+      }
+      PhaseResult result;
+      try {
+        result = run.get();
+      } catch (CancellationException e) {
+        throw new IllegalStateException("soak: the Check open loop was stopped", e);
+      } catch (ExecutionException e) {
+        throw new IllegalStateException("soak: the Check open loop failed: " + e.getCause(), e.getCause());
+      }
+      report("soak", result);
+      long sent = stream.finish(TimeUnit.SECONDS.toNanos(30));
+      double counted = awaitCount(mesh, countedBefore, sent) - countedBefore;
+      progress.message(
+          String.format(
+              Locale.ROOT, "soak-logs offpath: %,d entries sent, %,.0f counted", sent, counted));
+      ensureAlive("soak", offpath);
+      return new LoadReport.Soak(
+          rate,
+          options.soakLogRate(),
+          users,
+          durationNanos,
+          sampleNanos,
+          HeapSampler.METHOD,
+          heapBefore,
+          samples,
+          result,
+          sent,
+          counted);
+    }
+  }
+
+  /** Every {@code --soak-sample} from {@code start} to the soak's end: a full GC and a heap reading. */
+  private void sample(
+      Target offpath,
+      HeapSampler heap,
+      MeshMetrics mesh,
+      long start,
+      double countedBefore,
+      Meter checks,
+      List<HeapGrowth.Sample> samples)
+      throws IOException, InterruptedException {
+    long durationNanos = options.soakDuration().toNanos();
+    long sampleNanos = options.soakSample().toNanos();
+    for (long k = 1; k * sampleNanos <= durationNanos; k++) {
+      long wait = start + k * sampleNanos - System.nanoTime();
+      if (wait > 0) {
+        TimeUnit.NANOSECONDS.sleep(wait);
+      }
+      offpath.ensureAlive("soak");
+      long bytes = heap.heapUsedAfterFullGc();
+      HeapGrowth.Sample s =
+          new HeapGrowth.Sample(
+              System.nanoTime() - start, bytes, checks.completed(), mesh.requestsTotal() - countedBefore);
+      samples.add(s);
+      progress.message(
+          String.format(
+              Locale.ROOT,
+              "soak sample %d at %s: heap after GC %.1f MiB, %,d checks done, %,.0f entries counted",
+              k, clock(s.elapsedNanos()), s.heapMiB(), s.checksDone(), s.entriesCounted()));
+    }
+  }
+
+  /** The soak's part of the progress line: how far it is and the last heap reading. */
+  private static String soakNote(long start, long durationNanos, List<HeapGrowth.Sample> samples) {
+    String time = "  soak " + clock(System.nanoTime() - start) + " of " + clock(durationNanos);
+    if (samples.isEmpty()) {
+      return time + ", no heap sample yet";
+    }
+    HeapGrowth.Sample last = samples.get(samples.size() - 1);
+    return String.format(
+        Locale.ROOT, "%s, heap after GC %.1f MiB at %s", time, last.heapMiB(), clock(last.elapsedNanos()));
+  }
+
+  /** {@code m:ss}. */
+  static String clock(long nanos) {
+    long s = TimeUnit.NANOSECONDS.toSeconds(nanos);
+    return String.format(Locale.ROOT, "%d:%02d", s / 60, s % 60);
+  }
+
+  private static double mib(long bytes) {
+    return bytes / (double) (1 << 20);
   }
 
   /** Fails the run, with why, when a server has exited: a report of its errors would mislead. */

@@ -16,8 +16,9 @@ import java.util.Set;
 
 /**
  * The load driver's flags. Rates of 0 mean "derived": the fixed rate is half of the baseline's
- * measured capacity, the mixed run's Check rate is the fixed rate. {@code phases} are the phases
- * to run; one that derives its rate from the capacity needs the capacity phase or a rate.
+ * measured capacity, the mixed run's and the soak's Check rate is the fixed rate. {@code phases}
+ * are the phases to run; one that derives its rate from the capacity needs the capacity phase or a
+ * rate. The soak takes at least three heap samples ({@code soakSample <= soakDuration / 3}).
  */
 record LoadOptions(
     Path offpathJar,
@@ -46,7 +47,12 @@ record LoadOptions(
     int users,
     List<String> serverJvmOptions,
     String serverCpus,
-    Set<Phase> phases) {
+    Set<Phase> phases,
+    Duration soakDuration,
+    Duration soakSample,
+    double soakRate,
+    double soakLogRate,
+    int soakUsers) {
 
   /** The phases of a run, in the order they run. */
   enum Phase {
@@ -54,7 +60,9 @@ record LoadOptions(
     CLOSED,
     FIXED,
     INGEST,
-    MIXED;
+    MIXED,
+    /** Long (ten minutes by default), so not among the default phases. */
+    SOAK;
 
     /** The name on the command line and in the report. */
     String flag() {
@@ -96,10 +104,17 @@ record LoadOptions(
         --users N                distinct x-user values among them (default 1000)
         --server-jvm-opts "..."  extra JVM options of both server JVMs (default none)
         --server-cpus LIST       pin both server JVMs to these CPUs with taskset, e.g. 1 (default: not pinned)
-        --phases LIST            phases to run, comma-separated, of capacity,closed,fixed,ingest,mixed
-                                 (default: all); fixed needs capacity or --fixed-rate, mixed needs
-                                 capacity, --mixed-rate or --fixed-rate; the baseline server is started
-                                 only for capacity, closed and fixed
+        --phases LIST            phases to run, comma-separated, of capacity,closed,fixed,ingest,mixed,soak
+                                 (default: capacity,closed,fixed,ingest,mixed; soak is long, so only when
+                                 named); fixed needs capacity or --fixed-rate, mixed needs capacity,
+                                 --mixed-rate or --fixed-rate, soak capacity, --soak-rate or --fixed-rate;
+                                 the baseline server is started only for capacity, closed and fixed
+        --soak-duration D        length of the soak: steady Checks and access logs (default 10m)
+        --soak-sample D          a forced full GC in Offpath and a heap reading this often (default 30s)
+        --soak-rate R            checks/s during the soak (default: the fixed rate)
+        --soak-log-rate R        access-log entries/s during the soak (default 20000)
+        --soak-users N           distinct x-user values (and requests) of the soak, more than the check
+                                 cache holds so that it evicts (default 50000)
       durations: 500ms, 10s, 1m
       """;
 
@@ -150,6 +165,22 @@ record LoadOptions(
         && mixedRate == 0
         && fixedRate == 0) {
       throw new IllegalArgumentException("--phases mixed needs capacity, --mixed-rate or --fixed-rate");
+    }
+    positive("soakDuration", soakDuration);
+    positive("soakSample", soakSample);
+    if (soakSample.multipliedBy(HeapGrowth.MIN_SAMPLES).compareTo(soakDuration) > 0) {
+      throw new IllegalArgumentException(
+          "soakSample: " + soakSample + " (expected: <= a third of soakDuration " + soakDuration
+              + ", for three heap samples at least)");
+    }
+    notNegative("soakRate", soakRate);
+    positive("soakLogRate", soakLogRate);
+    positive("soakUsers", soakUsers);
+    if (phases.contains(Phase.SOAK)
+        && !phases.contains(Phase.CAPACITY)
+        && soakRate == 0
+        && fixedRate == 0) {
+      throw new IllegalArgumentException("--phases soak needs capacity, --soak-rate or --fixed-rate");
     }
   }
 
@@ -212,7 +243,12 @@ record LoadOptions(
             Integer.parseInt(take(f, "users", "1000")),
             words(take(f, "server-jvm-opts", "")),
             take(f, "server-cpus", ""),
-            phases(take(f, "phases", "capacity,closed,fixed,ingest,mixed")));
+            phases(take(f, "phases", "capacity,closed,fixed,ingest,mixed")),
+            duration(f, "soak-duration", "10m"),
+            duration(f, "soak-sample", "30s"),
+            Double.parseDouble(take(f, "soak-rate", "0")),
+            Double.parseDouble(take(f, "soak-log-rate", "20000")),
+            Integer.parseInt(take(f, "soak-users", "50000")));
     if (!f.isEmpty()) {
       throw new IllegalArgumentException("unknown flag(s): --" + String.join(", --", f.keySet()));
     }
@@ -237,12 +273,25 @@ record LoadOptions(
         "server JVM options: "
             + (serverJvmOptions.isEmpty() ? "(none)" : String.join(" ", serverJvmOptions))
             + "; server CPUs: " + (serverCpus.isEmpty() ? "not pinned" : serverCpus),
-        "phases: " + phaseList());
+        "phases: " + phaseList()
+            + (runs(Phase.SOAK)
+                ? "; soak " + flag(soakDuration) + ", heap sampled every " + flag(soakSample)
+                    + ", " + soakUsers + " users, "
+                    + (long) soakLogRate + " entries/s on " + logStreams + " streams"
+                : ""));
   }
 
   /** The phases to run, in order, as {@code --phases} takes them. */
   String phaseList() {
     return String.join(",", phases.stream().map(Phase::flag).toList());
+  }
+
+  /** A duration as the flags take it: {@code 10m}, {@code 90s}, {@code 1500ms}. */
+  static String flag(Duration d) {
+    if (d.toMillis() % 60_000 == 0) {
+      return d.toMinutes() + "m";
+    }
+    return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
   }
 
   private static Set<Phase> phases(String list) {
@@ -256,7 +305,8 @@ record LoadOptions(
       }
       if (phase == null) {
         throw new IllegalArgumentException(
-            "--phases: " + list + " (expected: a comma list of capacity, closed, fixed, ingest, mixed)");
+            "--phases: " + list
+                + " (expected: a comma list of capacity, closed, fixed, ingest, mixed, soak)");
       }
       out.add(phase);
     }

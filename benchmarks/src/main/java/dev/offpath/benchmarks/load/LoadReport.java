@@ -30,7 +30,8 @@ record LoadReport(
     double mixedRate,
     @Nullable PhaseResult mixedIdle,
     @Nullable PhaseResult mixedStreaming,
-    @Nullable Logs mixedLogs) {
+    @Nullable Logs mixedLogs,
+    @Nullable Soak soak) {
 
   LoadReport {
     machine = List.copyOf(machine);
@@ -81,6 +82,57 @@ record LoadReport(
 
     boolean exact() {
       return counted == sent;
+    }
+  }
+
+  /**
+   * The soak: Checks at {@code rate} over {@code users} distinct users and access logs at {@code
+   * logRate} entries/s for {@code durationNanos}, with a forced full GC in Offpath and a reading of
+   * its heap ({@code sampling} says how) before the load ({@code heapBeforeBytes}) and every {@code
+   * sampleNanos} during it ({@code samples}); {@code entriesCounted} is the growth of {@code
+   * istio_requests_total} once the logs were all sent.
+   */
+  record Soak(
+      double rate,
+      double logRate,
+      int users,
+      long durationNanos,
+      long sampleNanos,
+      String sampling,
+      long heapBeforeBytes,
+      List<HeapGrowth.Sample> samples,
+      PhaseResult checks,
+      long entriesSent,
+      double entriesCounted) {
+
+    /** The length DESIGN.md section 4 asks of a soak. */
+    static final long TARGET_NANOS = 600_000_000_000L;
+
+    Soak {
+      requireNonNull(sampling, "sampling");
+      samples = List.copyOf(samples);
+      requireNonNull(checks, "checks");
+    }
+
+    HeapGrowth growth() {
+      return HeapGrowth.of(samples);
+    }
+
+    boolean exact() {
+      return entriesCounted == entriesSent;
+    }
+
+    /** Whether it ran as long as the target asks. */
+    boolean longEnough() {
+      return durationNanos >= TARGET_NANOS;
+    }
+
+    /**
+     * The target: long enough, no Check errors, every entry counted, and the heap within the rule
+     * of {@link HeapGrowth}.
+     */
+    boolean met() {
+      return longEnough() && checks.errors() == 0 && exact() && growth().noGrowth();
     }
   }
 

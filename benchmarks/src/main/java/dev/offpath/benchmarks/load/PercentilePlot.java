@@ -63,6 +63,16 @@ final class PercentilePlot {
                   new Series("idle", mixedIdle.histogram()),
                   new Series("logs streaming", mixedStreaming.histogram()))));
     }
+    LoadReport.Soak soak = r.soak();
+    if (soak != null) {
+      out.append(
+          chart(
+              String.format(
+                  Locale.ROOT,
+                  "Offpath Check latency over the soak (%,.0f checks/s, with forced full GCs)",
+                  soak.rate()),
+              List.of(new Series("soak", soak.checks().histogram()))));
+    }
     PhaseResult maxBaseline = r.maxBaseline();
     PhaseResult maxOffpath = r.maxOffpath();
     if (maxBaseline != null && maxOffpath != null) {

@@ -1,15 +1,19 @@
 package dev.offpath.benchmarks.load;
 
+import static java.util.Objects.requireNonNull;
+
 import java.io.PrintStream;
 import java.util.Locale;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
  * The progress line, printed every second while a phase runs: phase, target, completion rate over
- * the last second (and the rate asked for), sent, completed, errors, in flight.
+ * the last second (and the rate asked for), sent, completed, errors, in flight, and what the phase
+ * adds (the soak: its elapsed time and last heap sample).
  */
 final class Progress implements AutoCloseable {
 
@@ -23,6 +27,7 @@ final class Progress implements AutoCloseable {
           });
   private final long startNanos = System.nanoTime();
   private volatile @Nullable Meter meter;
+  private volatile Supplier<String> note = () -> "";
   private long lastCompleted;
 
   Progress(PrintStream out) {
@@ -31,9 +36,16 @@ final class Progress implements AutoCloseable {
   }
 
   void show(@Nullable Meter meter) {
+    show(meter, () -> "");
+  }
+
+  /** Shows {@code meter} with {@code note} at the end of each line (the soak's time and heap). */
+  void show(@Nullable Meter meter, Supplier<String> note) {
+    requireNonNull(note, "note");
     synchronized (this) {
       lastCompleted = 0;
       this.meter = meter;
+      this.note = note;
     }
   }
 
@@ -55,7 +67,7 @@ final class Progress implements AutoCloseable {
     lastCompleted = completed;
     out.printf(
         Locale.ROOT,
-        "[%4ds] %-16s %-8s rate %,9d/s%s  sent %,11d  done %,11d  errors %,d  in flight %,d%n",
+        "[%4ds] %-16s %-8s rate %,9d/s%s  sent %,11d  done %,11d  errors %,d  in flight %,d%s%n",
         elapsedSeconds(),
         m.phase,
         m.target,
@@ -64,7 +76,8 @@ final class Progress implements AutoCloseable {
         m.sent.sum(),
         completed,
         m.errors.sum(),
-        m.inFlight());
+        m.inFlight(),
+        note.get());
   }
 
   @Override

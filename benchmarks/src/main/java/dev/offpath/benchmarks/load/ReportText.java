@@ -1,12 +1,16 @@
 package dev.offpath.benchmarks.load;
 
+import java.time.Duration;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.Locale;
 
 /**
  * The text report of a load run: machine, settings, one section per phase ("skipped" for a phase
- * not run), the DESIGN.md section 4 targets the run measured, the method.
+ * not run), the DESIGN.md section 4 targets the run measured, the method. The soak's target is met
+ * when it ran at least 10 minutes without Check errors, every entry was counted and the average heap
+ * after GC of the last third of its samples is at most the first third's times 1.10 plus 8 MiB
+ * ({@link HeapGrowth}); a shorter soak is shown but its target "not measured".
  */
 final class ReportText {
 
@@ -15,6 +19,7 @@ final class ReportText {
   static final String FIXED = "2. Latency at a fixed rate";
   static final String INGEST = "3. Access-log ingest";
   static final String MIXED = "4. Mixed: Check latency while access logs stream";
+  static final String SOAK = "5. Soak: heap after a full GC under steady load";
   static final String TARGETS = "Targets (DESIGN.md section 4)";
   static final String METHOD = "Method";
   static final String CAPACITY_TARGET = "Check capacity (open loop) >= 0.85x baseline";
@@ -22,6 +27,8 @@ final class ReportText {
   static final String CPU_TARGET = "Offpath CPU per 1000 checks <= 50 ms (at the fixed rate)";
   static final String INGEST_TARGET = "access-log ingest >= 300k entries/s, counted == sent";
   static final String MIXED_TARGET = "Check p99 streaming/idle <= 1.5x, logs 50k/s exact";
+  static final String SOAK_TARGET = "no heap growth in a soak >= 10 min";
+  static final String SOAK_SHORT = "not measured (soak shorter than 10 min)";
   private static final double MIXED_LOG_RATE = 50_000;
   private static final String SKIPPED = "skipped (not in --phases)";
 
@@ -140,6 +147,14 @@ final class ReportText {
       line("  p99 ratio streaming/idle: %s", ratio(r.mixedP99Ratio()));
     }
 
+    LoadReport.Soak soak = r.soak();
+    if (soak == null) {
+      heading(SOAK);
+      line("  %s (a long phase: only with --phases ...,soak)", SKIPPED);
+    } else {
+      soak(soak);
+    }
+
     heading(TARGETS);
     targets(r);
 
@@ -154,6 +169,53 @@ final class ReportText {
     line("  Fixed rate and mixed: open loop, each request sent at its intended time on a fixed");
     line("  schedule, latency measured from that intended time (no coordinated omission).");
     line("  Client and server share the machine; the ratios compare like with like.");
+    line("  Soak: the heap is read after a forced full GC, so it holds live data only; the Check");
+    line("  latencies include the pauses of those GCs.");
+  }
+
+  private void soak(LoadReport.Soak s) {
+    heading(
+        String.format(
+            Locale.ROOT,
+            "%s (%s, open loop %,.0f checks/s over %,d users, logs %,.0f entries/s)",
+            SOAK,
+            LoadOptions.flag(Duration.ofNanos(s.durationNanos())),
+            s.rate(),
+            s.users(),
+            s.logRate()));
+    line("  heap: %s", s.sampling());
+    line("  heap after GC before the load: %.1f MiB; then every %s:",
+        s.heapBeforeBytes() / (double) (1 << 20), LoadOptions.flag(Duration.ofNanos(s.sampleNanos())));
+    line("    %6s  %14s  %12s  %15s", "time", "heap MiB", "checks done", "entries counted");
+    for (HeapGrowth.Sample sample : s.samples()) {
+      line(
+          "    %6s  %14.1f  %,12d  %,15.0f",
+          LoadDriver.clock(sample.elapsedNanos()),
+          sample.heapMiB(),
+          sample.checksDone(),
+          sample.entriesCounted());
+    }
+    HeapGrowth g = s.growth();
+    line(
+        "  average of the first third (%d of %d samples) %.1f MiB, of the last third %.1f MiB;",
+        g.third(),
+        g.samples(),
+        g.firstThirdMiB(),
+        g.lastThirdMiB());
+    line(
+        "  rule: last third <= first third x %.2f + %.0f MiB = %.1f MiB: %s",
+        HeapGrowth.FACTOR,
+        HeapGrowth.ALLOWANCE_MIB,
+        g.limitMiB(),
+        g.noGrowth() ? "no growth" : "GREW");
+    line("  growth (least-squares slope over all samples): %+.2f MiB/min", g.slopeMiBPerMinute());
+    phase(s.checks());
+    line(
+        "  logs: %,d entries sent, %,.0f counted, counted == sent: %s",
+        s.entriesSent(),
+        s.entriesCounted(),
+        s.exact() ? "yes" : "NO");
+    line("  errors: %,d", s.checks().errors());
   }
 
   /** The DESIGN.md section 4 targets a load run can measure, each met, NOT met or skipped. */
@@ -226,6 +288,31 @@ final class ReportText {
               logs.exact() ? "" : " NOT exact"),
           r.mixedP99Ratio() > 0 && r.mixedP99Ratio() <= 1.5 && logs.exact() && fastEnough,
           fastEnough ? "" : " (logs asked below 50k entries/s)");
+    }
+
+    LoadReport.Soak soak = r.soak();
+    if (soak == null) {
+      skippedTarget(SOAK_TARGET, "soak");
+    } else {
+      HeapGrowth g = soak.growth();
+      String measured =
+          String.format(
+              Locale.ROOT,
+              "%.0f->%.0f MiB, %+.2f MiB/min",
+              g.firstThirdMiB(),
+              g.lastThirdMiB(),
+              g.slopeMiBPerMinute());
+      if (!soak.longEnough()) {
+        line("  %-58s %-30s %s", SOAK_TARGET, measured, SOAK_SHORT);
+      } else {
+        target(
+            SOAK_TARGET,
+            measured,
+            soak.met(),
+            soak.checks().errors() > 0
+                ? " (Check errors)"
+                : soak.exact() ? "" : " (entries counted != sent)");
+      }
     }
 
     line("  %d of %d measured targets met", targetsMet, targetsMeasured);

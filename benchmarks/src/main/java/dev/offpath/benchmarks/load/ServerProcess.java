@@ -84,7 +84,7 @@ final class ServerProcess implements Target {
     if (!cpus.isEmpty()) {
       command.addAll(List.of("taskset", "-c", cpus));
     }
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add(java().toString());
     if (Runtime.version().feature() >= 23) {
       // Netty (inside grpc-netty-shaded) uses sun.misc.Unsafe; JDK 23+ warns about it otherwise.
       command.add("--sun-misc-unsafe-memory-access=allow");
@@ -97,6 +97,11 @@ final class ServerProcess implements Target {
     return command;
   }
 
+  /** The java launcher of this JVM, which starts the server JVMs. */
+  static Path java() {
+    return Path.of(System.getProperty("java.home"), "bin", "java");
+  }
+
   boolean isAlive() {
     return process.isAlive();
   }
@@ -105,7 +110,8 @@ final class ServerProcess implements Target {
     return process.exitValue();
   }
 
-  long pid() {
+  @Override
+  public long pid() {
     return process.pid();
   }
 

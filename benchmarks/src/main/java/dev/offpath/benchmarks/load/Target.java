@@ -14,6 +14,9 @@ interface Target extends AutoCloseable {
   /** CPU time the server has used so far (user + system), or -1 when it shares the driver's JVM. */
   long cpuNanos();
 
+  /** The server's process id: the driver's own for a server in its JVM. */
+  long pid();
+
   /** One line for the report: how it runs. */
   String describe();
 
@@ -47,6 +50,11 @@ interface Target extends AutoCloseable {
       @Override
       public long cpuNanos() {
         return -1;
+      }
+
+      @Override
+      public long pid() {
+        return ProcessHandle.current().pid();
       }
 
       @Override

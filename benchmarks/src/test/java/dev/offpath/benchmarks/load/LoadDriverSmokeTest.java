@@ -89,6 +89,74 @@ class LoadDriverSmokeTest {
     assertThat(html).contains("idle vs access logs").doesNotContain("at a fixed rate (", "closed loop, from");
   }
 
+  /**
+   * A six-second soak against Offpath in this JVM: jcmd forces the GCs in it and reads its heap
+   * (the driver's own here; in real runs the server's JVM alone).
+   */
+  @Test
+  void soaksWithHeapSamplesAndCountsEveryEntry() throws Exception {
+    List<Path> config = LoadDriver.writePolicy(dir);
+    LoadOptions options =
+        LoadOptions.parse(
+            new String[] {
+              "--results", dir.resolve("results").toString(),
+              "--phases", "soak",
+              "--soak-duration", "6s",
+              "--soak-sample", "2s",
+              "--soak-rate", "200",
+              "--soak-log-rate", "2000",
+              "--soak-users", "300",
+              "--warmup", "100ms",
+              "--concurrency", "4",
+              "--entries-per-message", "10",
+              "--requests", "128",
+              "--users", "10"
+            });
+    ByteArrayOutputStream console = new ByteArrayOutputStream();
+    LoadReport report;
+    OffpathServer offpath =
+        OffpathServer.start(
+            new ServerOptions(
+                // A check cache of 100 entries, fewer than the soak's users: it evicts.
+                config, "127.0.0.1", 0, "127.0.0.1", 0, 0, 1 << 20, false, 100,
+                Duration.ofSeconds(1), false));
+    try (Target offpathTarget =
+            Target.inProcess("offpath", offpath.grpcPort(), offpath.telemetryPort(), offpath);
+        Progress progress = new Progress(new PrintStream(console, true, StandardCharsets.UTF_8))) {
+      report = new LoadDriver(options, progress).run(null, offpathTarget);
+    }
+
+    String text = ReportText.render(report);
+    LoadReport.Soak soak = report.soak();
+    assertThat(soak).as(text).isNotNull();
+    assertThat(soak.samples()).as(text).hasSize(3);
+    assertThat(soak.samples()).allSatisfy(s -> assertThat(s.heapBytes()).isPositive());
+    assertThat(soak.heapBeforeBytes()).isPositive();
+    assertThat(soak.samples().get(2).checksDone()).isGreaterThan(soak.samples().get(0).checksDone());
+    assertThat(soak.rate()).isEqualTo(200);
+    assertThat(soak.users()).isEqualTo(300);
+    assertThat(soak.checks().sent()).isEqualTo(1200);
+    assertThat(soak.checks().completed()).as(text).isEqualTo(1200);
+    assertThat(soak.checks().errors()).as(text).isZero();
+    assertThat(soak.checks().denied()).as("users blocked-N, 1 request in 64").isPositive();
+    assertThat(soak.entriesSent()).isEqualTo(12_000);
+    assertThat(soak.exact()).as(text).isTrue();
+    assertThat(report.ingest()).isNull();
+    assertThat(report.mixedLogs()).isNull();
+    assertThat(text)
+        .contains(ReportText.SOAK + " (6s, open loop 200 checks/s over 300 users, logs 2,000 entries/s)")
+        .contains("heap: jcmd <pid> GC.run + GC.heap_info")
+        .contains("rule: last third <= first third x 1.10 + 8 MiB = ")
+        .contains("logs: 12,000 entries sent, 12,000 counted, counted == sent: yes");
+    String targets = text.substring(text.indexOf(ReportText.TARGETS), text.indexOf(ReportText.METHOD));
+    assertThat(targetLine(targets, ReportText.SOAK_TARGET)).endsWith(ReportText.SOAK_SHORT);
+    assertThat(targets).contains("0 of 0 measured targets met");
+    assertThat(console.toString(StandardCharsets.UTF_8))
+        .contains("soak: heap before the load ", "soak sample 3 at ", "soak-logs offpath: 12,000 entries sent")
+        .contains(" of 0:06, ");
+    assertThat(PercentilePlot.html(report)).contains("Check latency over the soak");
+  }
+
   @Test
   void runsEveryPhaseAndWritesTheReportAndPlot() throws Exception {
     List<Path> config = LoadDriver.writePolicy(dir);
@@ -158,7 +226,11 @@ class LoadDriverSmokeTest {
     assertThat(targetLine(targets, ReportText.INGEST_TARGET)).containsPattern("counted == sent +(met|NOT met)");
     assertThat(targetLine(targets, ReportText.MIXED_TARGET))
         .endsWith("NOT met (logs asked below 50k entries/s)");
-    assertThat(targets).containsPattern("\\d of 4 measured targets met").doesNotContain("skipped");
+    assertThat(targets).containsPattern("\\d of 4 measured targets met");
+    // The soak is long, so not among the default phases.
+    assertThat(targets.lines().filter(l -> l.contains("skipped")))
+        .containsExactly(targetLine(targets, ReportText.SOAK_TARGET));
+    assertThat(targetLine(targets, ReportText.SOAK_TARGET)).endsWith("skipped (phase soak not run)");
 
     List<Path> written = LoadDriver.write(report, dir.resolve("results"));
     assertThat(dir.resolve("results/latest.txt")).hasContent(text);

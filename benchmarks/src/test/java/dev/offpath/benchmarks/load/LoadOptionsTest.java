@@ -78,9 +78,58 @@ class LoadOptionsTest {
 
   @Test
   void rejectsUnknownAndEmptyPhases() {
-    assertThatThrownBy(() -> LoadOptions.parse(new String[] {"--phases", "ingest,soak"}))
-        .hasMessage("--phases: ingest,soak (expected: a comma list of capacity, closed, fixed, ingest, mixed)");
+    assertThatThrownBy(() -> LoadOptions.parse(new String[] {"--phases", "ingest,leak"}))
+        .hasMessage("--phases: ingest,leak (expected: a comma list of capacity, closed, fixed, ingest, mixed, soak)");
     assertThatThrownBy(() -> LoadOptions.parse(new String[] {"--phases", ""}))
-        .hasMessage("--phases:  (expected: a comma list of capacity, closed, fixed, ingest, mixed)");
+        .hasMessage("--phases:  (expected: a comma list of capacity, closed, fixed, ingest, mixed, soak)");
+  }
+
+  @Test
+  void theSoakRunsOnlyWhenNamedAndTakesItsRateFromTheFixedRate() {
+    LoadOptions defaults = LoadOptions.defaults();
+    assertThat(defaults.runs(Phase.SOAK)).isFalse();
+    assertThat(defaults.soakDuration()).isEqualTo(Duration.ofMinutes(10));
+    assertThat(defaults.soakSample()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(defaults.soakRate()).isZero();
+    assertThat(defaults.soakLogRate()).isEqualTo(20_000);
+    assertThat(defaults.soakUsers()).isEqualTo(50_000);
+
+    assertThatThrownBy(() -> LoadOptions.parse(new String[] {"--phases", "soak"}))
+        .hasMessage("--phases soak needs capacity, --soak-rate or --fixed-rate");
+    LoadOptions soak =
+        LoadOptions.parse(
+            new String[] {
+              "--phases", "soak", "--soak-rate", "2000", "--soak-duration", "90s", "--soak-sample", "15s",
+              "--soak-log-rate", "5000", "--soak-users", "20000"
+            });
+    assertThat(soak.phases()).containsExactly(Phase.SOAK);
+    assertThat(soak.needsBaseline()).isFalse();
+    assertThat(soak.soakRate()).isEqualTo(2000);
+    assertThat(soak.soakDuration()).isEqualTo(Duration.ofSeconds(90));
+    assertThat(soak.describe())
+        .contains("phases: soak; soak 90s, heap sampled every 15s, 20000 users, 5000 entries/s on 2 streams");
+    assertThat(LoadOptions.parse(new String[] {"--phases", "soak", "--fixed-rate", "900"}).soakRate()).isZero();
+    assertThat(LoadOptions.parse(new String[] {"--phases", "capacity,mixed,soak"}).phaseList())
+        .isEqualTo("capacity,mixed,soak");
+  }
+
+  @Test
+  void theSoakTakesThreeHeapSamplesAtLeast() {
+    assertThatThrownBy(
+            () ->
+                LoadOptions.parse(
+                    new String[] {"--soak-duration", "1m", "--soak-sample", "21s"}))
+        .hasMessage("soakSample: PT21S (expected: <= a third of soakDuration PT1M, for three heap samples at least)");
+    assertThat(LoadOptions.parse(new String[] {"--soak-duration", "1m", "--soak-sample", "20s"}).soakSample())
+        .isEqualTo(Duration.ofSeconds(20));
+    assertThatThrownBy(() -> LoadOptions.parse(new String[] {"--soak-users", "0"}))
+        .hasMessage("soakUsers: 0 (expected: > 0)");
+  }
+
+  @Test
+  void durationsAreShownAsTheFlagsTakeThem() {
+    assertThat(LoadOptions.flag(Duration.ofMinutes(10))).isEqualTo("10m");
+    assertThat(LoadOptions.flag(Duration.ofSeconds(90))).isEqualTo("90s");
+    assertThat(LoadOptions.flag(Duration.ofMillis(1500))).isEqualTo("1500ms");
   }
 }
