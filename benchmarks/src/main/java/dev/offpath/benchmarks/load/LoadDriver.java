@@ -201,6 +201,7 @@ public final class LoadDriver {
                   "--admin-port", Integer.toString(admin),
                   "--telemetry-port", Integer.toString(telemetry),
                   "--no-watch"));
+          command.addAll(options.offpathArgs());
           return ServerProcess.start(
               "offpath", command, grpc, telemetry, options.results().resolve("offpath-server.log"));
         },

@@ -46,6 +46,7 @@ record LoadOptions(
     int requests,
     int users,
     List<String> serverJvmOptions,
+    List<String> offpathArgs,
     String serverCpus,
     Set<Phase> phases,
     Duration soakDuration,
@@ -103,6 +104,7 @@ record LoadOptions(
         --requests N             distinct prebuilt Check requests, cycled (default 4096)
         --users N                distinct x-user values among them (default 1000)
         --server-jvm-opts "..."  extra JVM options of both server JVMs (default none)
+        --offpath-args "..."     extra arguments of `offpath serve`, e.g. "--event-loop-threads 4" (default none)
         --server-cpus LIST       pin both server JVMs to these CPUs with taskset, e.g. 1 (default: not pinned)
         --phases LIST            phases to run, comma-separated, of capacity,closed,fixed,ingest,mixed,soak
                                  (default: capacity,closed,fixed,ingest,mixed; soak is long, so only when
@@ -148,6 +150,7 @@ record LoadOptions(
     positive("requests", requests);
     positive("users", users);
     serverJvmOptions = List.copyOf(serverJvmOptions);
+    offpathArgs = List.copyOf(offpathArgs);
     requireNonNull(serverCpus, "serverCpus");
     if (!serverCpus.matches("[0-9,\\-]*")) {
       throw new IllegalArgumentException("serverCpus: " + serverCpus + " (expected: a CPU list like 1 or 0-1)");
@@ -242,6 +245,7 @@ record LoadOptions(
             Integer.parseInt(take(f, "requests", "4096")),
             Integer.parseInt(take(f, "users", "1000")),
             words(take(f, "server-jvm-opts", "")),
+            words(take(f, "offpath-args", "")),
             take(f, "server-cpus", ""),
             phases(take(f, "phases", "capacity,closed,fixed,ingest,mixed")),
             duration(f, "soak-duration", "10m"),
@@ -272,6 +276,8 @@ record LoadOptions(
             + " entries/s on " + logStreams + " streams",
         "server JVM options: "
             + (serverJvmOptions.isEmpty() ? "(none)" : String.join(" ", serverJvmOptions))
+            + "; offpath serve arguments: "
+            + (offpathArgs.isEmpty() ? "(none)" : String.join(" ", offpathArgs))
             + "; server CPUs: " + (serverCpus.isEmpty() ? "not pinned" : serverCpus),
         "phases: " + phaseList()
             + (runs(Phase.SOAK)

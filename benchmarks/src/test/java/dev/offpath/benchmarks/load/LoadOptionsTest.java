@@ -28,11 +28,14 @@ class LoadOptionsTest {
     LoadOptions o =
         LoadOptions.parse(
             new String[] {
-              "--fixed-rate=5000", "--max-duration", "1500ms", "--server-jvm-opts", "-XX:+UseZGC  -Xmx1g"
+              "--fixed-rate=5000", "--max-duration", "1500ms", "--server-jvm-opts", "-XX:+UseZGC  -Xmx1g",
+              "--offpath-args", "--event-loop-threads 4"
             });
     assertThat(o.fixedRate()).isEqualTo(5000);
     assertThat(o.maxDuration()).isEqualTo(Duration.ofMillis(1500));
     assertThat(o.serverJvmOptions()).isEqualTo(List.of("-XX:+UseZGC", "-Xmx1g"));
+    assertThat(o.offpathArgs()).isEqualTo(List.of("--event-loop-threads", "4"));
+    assertThat(LoadOptions.parse(new String[0]).offpathArgs()).isEmpty();
   }
 
   @Test
