@@ -24,7 +24,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Compiled expression evaluation against a realistic bag: a simple comparison, a header map lookup,
- * a {@code |} fallback chain and a regex match.
+ * a {@code |} fallback chain, Mixer's glob {@code match()} ({@code regex}) and an RE2/J regular
+ * expression through {@code .matches()} ({@code re2}).
  *
  * <p>Run: {@code java -jar benchmarks/target/benchmarks.jar ExpressionBenchmark -prof gc}
  */
@@ -41,6 +42,7 @@ public class ExpressionBenchmark {
   private Expression mapLookup;
   private Expression fallbackChain;
   private Expression regex;
+  private Expression re2;
 
   @Setup
   public void setUp() throws ExpressionException {
@@ -64,6 +66,9 @@ public class ExpressionBenchmark {
         ExpressionCompiler.compile(
             "destination.workload.name | destination.service.name | \"unknown\"", manifest);
     regex = ExpressionCompiler.compile("match(request.path, \"/api/v1/*\")", manifest);
+    re2 =
+        ExpressionCompiler.compile(
+            "\"^/api/v[0-9]+/(reviews|ratings)\".matches(request.path)", manifest);
   }
 
   @Benchmark
@@ -84,5 +89,10 @@ public class ExpressionBenchmark {
   @Benchmark
   public boolean regex() throws EvaluationException {
     return regex.evaluateBoolean(bag);
+  }
+
+  @Benchmark
+  public boolean re2() throws EvaluationException {
+    return re2.evaluateBoolean(bag);
   }
 }
