@@ -18,6 +18,10 @@ import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -60,6 +64,13 @@ public class CheckPathBenchmark {
   @Param({"1000"})
   public int users;
 
+  /**
+   * {@code twenty}: {@link Policies#twentyRules()}; {@code quota}: the load driver's policy, the
+   * same rules plus a per-user memquota, whose allocation runs on every Check (never cached).
+   */
+  @Param({"twenty", "quota"})
+  public String policy;
+
   private PolicyStore store;
   private CachingDecider decider;
   private AuthorizationService service;
@@ -78,7 +89,7 @@ public class CheckPathBenchmark {
 
   @Setup
   public void setUp() throws InvalidRequestException {
-    store = Policies.store(Policies.twentyRules());
+    store = Policies.store(policy.equals("quota") ? loadPolicy() : Policies.twentyRules());
     decider =
         CachingDecider.of(
             store, CheckCache.builder(Ticker.system()).maximumEntries(100_000).build());
@@ -96,6 +107,18 @@ public class CheckPathBenchmark {
       if (response.getStatus().getCode() != 0) {
         throw new IllegalStateException("benchmark request denied: " + response);
       }
+    }
+  }
+
+  private static String loadPolicy() {
+    String name = "/dev/offpath/benchmarks/load/offpath-policy.yaml";
+    try (InputStream in = CheckPathBenchmark.class.getResourceAsStream(name)) {
+      if (in == null) {
+        throw new IllegalStateException("missing resource " + name);
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 
