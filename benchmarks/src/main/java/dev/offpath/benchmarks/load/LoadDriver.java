@@ -321,7 +321,21 @@ public final class LoadDriver {
         ensureAlive("warm-up", base);
       }
       if (toBaseline != null || options.runs(Phase.MIXED) || options.runs(Phase.SOAK)) {
+        // The mixed run and the soak measure Checks while logs stream: the log path (parsing,
+        // mapping, dispatch) warms up with the Checks, or its JIT compilation would land in the
+        // first streaming round.
+        LogClient.RateRun warmLogs =
+            options.runs(Phase.MIXED) || options.runs(Phase.SOAK)
+                ? logs.atRate(
+                    options.logStreams(),
+                    options.logRate(),
+                    options.warmup().toNanos(),
+                    new Meter("warm-up-logs", offpath.name(), options.logRate()))
+                : null;
         toOffpath.closedLoop("warm-up", offpath, options.concurrency(), options.warmup(), progress);
+        if (warmLogs != null) {
+          warmLogs.finish(TimeUnit.SECONDS.toNanos(30));
+        }
         ensureAlive("warm-up", offpath);
       }
 
