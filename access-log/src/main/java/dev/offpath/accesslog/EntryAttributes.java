@@ -84,27 +84,17 @@ public final class EntryAttributes implements Attributes {
           "context.reporter.kind",
           "context.reporter.uid");
 
-  private static final Map<String, Integer> INDEX = index();
-
   private static final AttributeIds.Slots SLOTS = AttributeIds.slots(NAMES);
 
   static final int SIZE = NAMES.size();
 
-  private static Map<String, Integer> index() {
-    Map<String, Integer> m = new HashMap<>();
-    for (int i = 0; i < NAMES.size(); i++) {
-      m.put(NAMES.get(i), i);
-    }
-    return Map.copyOf(m);
-  }
-
   /** The slot of {@code name}; throws for a name not in {@link #NAMES} (a bug). */
   static int slot(String name) {
-    Integer i = INDEX.get(name);
-    if (i == null) {
+    int slot = SLOTS.slot(name);
+    if (slot < 0) {
       throw new IllegalArgumentException("not an access-log attribute: " + name);
     }
-    return i;
+    return slot;
   }
 
   private final @Nullable Object[] values;
@@ -116,8 +106,8 @@ public final class EntryAttributes implements Attributes {
 
   @Override
   public @Nullable Object get(String name) {
-    Integer i = INDEX.get(name);
-    return i == null ? null : values[i];
+    int slot = SLOTS.slot(name);
+    return slot < 0 ? null : values[slot];
   }
 
   @Override
@@ -130,13 +120,7 @@ public final class EntryAttributes implements Attributes {
   public Set<String> names() {
     Set<String> n = names;
     if (n == null) {
-      Set<String> s = new LinkedHashSet<>();
-      for (int i = 0; i < values.length; i++) {
-        if (values[i] != null) {
-          s.add(NAMES.get(i));
-        }
-      }
-      n = Collections.unmodifiableSet(s);
+      n = Collections.unmodifiableSet(SLOTS.present(values));
       names = n;
     }
     return n;

@@ -291,6 +291,11 @@ final class RedisQuotaHandler implements QuotaHandler, MeteredHandler {
     return breaker.state();
   }
 
+  /** Connections to Redis that are up now. */
+  int connections() {
+    return link.connected();
+  }
+
   @Override
   public void close() {
     link.close();

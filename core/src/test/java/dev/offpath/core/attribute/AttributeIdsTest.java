@@ -66,6 +66,12 @@ class AttributeIdsTest {
     assertThat(slots.slot(AttributeIds.of("test.slots.y"))).isEqualTo(1);
     assertThat(slots.slot(AttributeIds.of("test.slots.later"))).isEqualTo(-1);
     assertThat(slots.slot(-1)).isEqualTo(-1);
+    assertThat(slots.slot("test.slots.y")).isEqualTo(1);
+    assertThat(slots.slot("test.slots.later")).isEqualTo(-1);
+    assertThat(slots.size()).isEqualTo(2);
+    assertThat(slots.present(new Object[] {null, "v"})).containsExactly("test.slots.y");
+    assertThat(slots.present(new Object[] {"u", "v"}))
+        .containsExactly("test.slots.x", "test.slots.y");
   }
 
   @Test

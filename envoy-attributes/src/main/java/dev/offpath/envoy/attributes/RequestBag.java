@@ -95,17 +95,7 @@ final class RequestBag implements Attributes {
 
   static final int SIZE = NAMES.size();
 
-  private static final Map<String, Integer> INDEX = index();
-
   private static final AttributeIds.Slots SLOTS = AttributeIds.slots(NAMES);
-
-  private static Map<String, Integer> index() {
-    Map<String, Integer> m = new HashMap<>();
-    for (int i = 0; i < NAMES.size(); i++) {
-      m.put(NAMES.get(i), i);
-    }
-    return Map.copyOf(m);
-  }
 
   private final @Nullable Object[] values;
   private final @Nullable Map<String, Object> others;
@@ -118,8 +108,8 @@ final class RequestBag implements Attributes {
 
   @Override
   public @Nullable Object get(String name) {
-    Integer slot = INDEX.get(name);
-    if (slot != null) {
+    int slot = SLOTS.slot(name);
+    if (slot >= 0) {
       return values[slot];
     }
     return others == null ? null : others.get(name);
@@ -138,12 +128,7 @@ final class RequestBag implements Attributes {
   public Set<String> names() {
     Set<String> n = names;
     if (n == null) {
-      Set<String> s = new LinkedHashSet<>();
-      for (int i = 0; i < values.length; i++) {
-        if (values[i] != null) {
-          s.add(NAMES.get(i));
-        }
-      }
+      Set<String> s = SLOTS.present(values);
       if (others != null) {
         s.addAll(others.keySet());
       }
@@ -184,8 +169,8 @@ final class RequestBag implements Attributes {
 
     /** Puts an attribute by name: its slot if it has one, else the overflow map. */
     void put(String name, Object value) {
-      Integer slot = INDEX.get(name);
-      if (slot != null) {
+      int slot = SLOTS.slot(name);
+      if (slot >= 0) {
         values[slot] = value;
         return;
       }
