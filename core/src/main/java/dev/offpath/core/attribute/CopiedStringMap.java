@@ -3,7 +3,7 @@ package dev.offpath.core.attribute;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
-/** {@link StringMap} over an immutable {@link Map}. */
+/** {@link StringMap} over a {@link Map} that never changes: a copy, or a view of an immutable one. */
 record CopiedStringMap(Map<String, String> asMap) implements StringMap {
 
   static final CopiedStringMap EMPTY = new CopiedStringMap(Map.of());

@@ -27,6 +27,14 @@ public interface StringMap {
     return new CopiedStringMap(Map.copyOf(requireNonNull(entries, "entries")));
   }
 
+  /**
+   * A view of {@code entries}, which the caller guarantees never change (a protobuf message's map
+   * field): no copy, for the request path.
+   */
+  static StringMap view(Map<String, String> entries) {
+    return new CopiedStringMap(requireNonNull(entries, "entries"));
+  }
+
   /** The empty map. */
   static StringMap empty() {
     return CopiedStringMap.EMPTY;

@@ -163,7 +163,7 @@ public final class RequestAttributes {
     }
     b.putString(ipSlot + 2, peer.getPrincipal());
     if (peer.getLabelsCount() > 0) {
-      b.put(ipSlot + 3, new MapView(peer.getLabelsMap()));
+      b.put(ipSlot + 3, StringMap.view(peer.getLabelsMap()));
     }
   }
 
@@ -241,7 +241,7 @@ public final class RequestAttributes {
     }
     checkBytes(bytes, limits, "request");
     if (lowerCase) {
-      return new MapView(plain);
+      return StringMap.view(plain);
     }
     return StringMap.of(headers(plain, HeaderMap.getDefaultInstance(), limits, "request"));
   }
