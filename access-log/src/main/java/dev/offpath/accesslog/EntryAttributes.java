@@ -3,10 +3,7 @@ package dev.offpath.accesslog;
 import dev.offpath.core.attribute.AttributeIds;
 import dev.offpath.core.attribute.Attributes;
 import java.util.Collections;
-import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
 

@@ -412,6 +412,10 @@ public final class LoadDriver {
         mixedRate = options.mixedRate() > 0 ? options.mixedRate() : fixedRate;
         MeshMetrics mesh = new MeshMetrics(offpath.telemetryPort());
         Duration mixedSlice = options.mixedDuration().dividedBy(rounds);
+        // Unmeasured: the phase before (an ingest's million entries, say) leaves garbage and
+        // compilation behind, which landed in the first idle round (p99 35-146 ms against 4 ms in
+        // the others) and flattered the streaming/idle ratio.
+        toOffpath.openLoop("mixed-settle", offpath, mixedRate, mixedSlice, progress);
         for (int r = 0; r < rounds; r++) {
           mixedIdle =
               merge(mixedIdle, toOffpath.openLoop("mixed-idle", offpath, mixedRate, mixedSlice, progress));
