@@ -13,6 +13,7 @@ import dev.offpath.envoy.attributes.InvalidRequestException;
 import dev.offpath.envoy.attributes.RequestAttributes;
 import dev.offpath.envoy.attributes.RequestLimits;
 import dev.offpath.extauthz.AuthorizationService;
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.envoyproxy.envoy.config.core.v3.Address;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
@@ -48,7 +49,11 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code bagReadHeader}: the same plus one header read, as a rule on {@code x-user} does;
  *   <li>{@code check}: {@link AuthorizationService#decide}, CheckRequest → attributes → {@link
  *       CachingDecider} (every user's decision cached) → CheckResponse, on the twenty-rule policy
- *       of {@link Policies#twentyRules()}.
+ *       of {@link Policies#twentyRules()} ({@code policy=twenty}) or the load driver's policy with a
+ *       per-user memquota ({@code policy=quota});
+ *   <li>{@code parse} and {@code parseAndCheck}: the request parsed from its bytes first, as the
+ *       server gets it; {@code check} reuses parsed requests whose strings and hashes are warm, so
+ *       it understates what a server pays ({@code parseAndCheck - parse}).
  * </ul>
  *
  * <p>Run: {@code java -jar benchmarks/target/benchmarks.jar CheckPathBenchmark -prof gc}.
@@ -76,6 +81,7 @@ public class CheckPathBenchmark {
   private AuthorizationService service;
   private AttributeManifest manifest;
   private CheckRequest[] requests;
+  private byte[][] encoded;
 
   @State(Scope.Thread)
   public static class Keys {
@@ -96,8 +102,10 @@ public class CheckPathBenchmark {
     service = new AuthorizationService(decider, RequestLimits.DEFAULT);
     manifest = decider.manifest();
     requests = new CheckRequest[users];
+    encoded = new byte[users][];
     for (int i = 0; i < users; i++) {
       requests[i] = request("user-" + i, i);
+      encoded[i] = requests[i].toByteArray();
       Attributes bag = RequestAttributes.of(requests[i].getAttributes(), manifest, RequestLimits.DEFAULT);
       if (!"reviews".equals(bag.get("destination.service.name"))
           || !("user-" + i).equals(((StringMap) bag.get("request.headers")).get("x-user"))) {
@@ -181,6 +189,21 @@ public class CheckPathBenchmark {
   @Benchmark
   public CheckResponse check(Keys keys) {
     return service.decide(requests[keys.zipf.next()]);
+  }
+
+  /**
+   * The request parsed from its bytes, as gRPC hands it over: fresh strings whose hashes are not
+   * cached yet, fresh objects not in the CPU cache. The cost of {@code check} as a server pays it
+   * is {@code parseAndCheck - parse}.
+   */
+  @Benchmark
+  public CheckResponse parseAndCheck(Keys keys) throws InvalidProtocolBufferException {
+    return service.decide(CheckRequest.parseFrom(encoded[keys.zipf.next()]));
+  }
+
+  @Benchmark
+  public CheckRequest parse(Keys keys) throws InvalidProtocolBufferException {
+    return CheckRequest.parseFrom(encoded[keys.zipf.next()]);
   }
 
   @TearDown(Level.Trial)
