@@ -221,7 +221,9 @@ class LoadDriverSmokeTest {
     // Every DESIGN.md section 4 target the run can measure is there; CPU needs separate processes.
     String targets = text.substring(text.indexOf(ReportText.TARGETS), text.indexOf(ReportText.METHOD));
     assertThat(targetLine(targets, ReportText.CAPACITY_TARGET)).containsPattern("x \\(.*/s\\) +(met|NOT met)");
-    assertThat(targetLine(targets, ReportText.P99_TARGET)).containsPattern("x at 400/s +(met|NOT met) \\(rate from --fixed-rate, not half capacity\\)$");
+    assertThat(targetLine(targets, ReportText.P99_TARGET)).containsPattern(
+            "x at 400/s +((met|NOT met) \\(rate from --fixed-rate, not half capacity\\)"
+                + "|not judged: .* fell behind the rate in a round .*)$");
     assertThat(targetLine(targets, ReportText.CPU_TARGET)).endsWith("not measured (server in the driver's JVM)");
     assertThat(targetLine(targets, ReportText.INGEST_TARGET)).containsPattern("counted == sent +(met|NOT met)");
     assertThat(targetLine(targets, ReportText.MIXED_TARGET))

@@ -35,4 +35,15 @@ class PhaseResultTest {
     assertThat(sum.cpuNanos()).isEqualTo(-1);
     assertThat(sum.cpuMillisPer1000()).isEqualTo(-1);
   }
+
+  @Test
+  void aRoundUnderNinetyFivePercentOfTheRateFellBehind() {
+    // 1 s slices at 1000/s asked: 960 completed keeps up, 900 does not.
+    PhaseResult steady = slice(1000, 200_000, 1, null).plus(slice(960, 200_000, 1, null));
+    PhaseResult stalled = slice(1000, 200_000, 1, null).plus(slice(900, 200_000, 1, null));
+
+    assertThat(ReportText.behind("baseline", steady, 1000)).isEmpty();
+    assertThat(ReportText.behind("baseline", stalled, 1000))
+        .isEqualTo(" baseline fell behind the rate in a round (900/s of 1,000/s)");
+  }
 }
