@@ -59,36 +59,6 @@ public record ServerOptions(
     }
   }
 
-  /** With the transport and telemetry pipeline at their defaults. */
-  public ServerOptions(
-      List<Path> configPaths,
-      String grpcAddress,
-      int grpcPort,
-      String adminAddress,
-      int adminPort,
-      int telemetryPort,
-      int maxMessageBytes,
-      boolean failOpen,
-      int checkCacheSize,
-      Duration shutdownGrace,
-      boolean watchConfig) {
-    this(
-        configPaths,
-        grpcAddress,
-        grpcPort,
-        adminAddress,
-        adminPort,
-        telemetryPort,
-        maxMessageBytes,
-        failOpen,
-        checkCacheSize,
-        shutdownGrace,
-        watchConfig,
-        0,
-        DEFAULT_REPORT_WORKERS,
-        DEFAULT_REPORT_QUEUE);
-  }
-
   private static void checkPort(String name, int port) {
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException(name + ": " + port + " (expected: 0..65535)");

@@ -27,11 +27,40 @@ class LoadDriverSmokeTest {
     return targets.lines().filter(l -> l.contains(target)).findFirst().orElseThrow();
   }
 
+  /**
+   * Runs the driver with {@code flags} against an in-process Offpath on the load policy (its check
+   * cache of {@code checkCacheSize} entries) and, when asked, an in-process baseline; the progress
+   * lines go to {@code console}.
+   */
+  private LoadReport run(
+      String[] flags, int checkCacheSize, boolean withBaseline, ByteArrayOutputStream console)
+      throws Exception {
+    List<Path> config = LoadDriver.writePolicy(dir);
+    LoadOptions options = LoadOptions.parse(flags);
+    OffpathServer offpath =
+        OffpathServer.start(
+            new ServerOptions(
+                config, "127.0.0.1", 0, "127.0.0.1", 0, 0, 1 << 20, false, checkCacheSize,
+                Duration.ofSeconds(1), false, 0, ServerOptions.DEFAULT_REPORT_WORKERS,
+                ServerOptions.DEFAULT_REPORT_QUEUE));
+    try (Target offpathTarget =
+            Target.inProcess("offpath", offpath.grpcPort(), offpath.telemetryPort(), offpath);
+        Progress progress = new Progress(new PrintStream(console, true, StandardCharsets.UTF_8))) {
+      if (!withBaseline) {
+        return new LoadDriver(options, progress).run(null, offpathTarget);
+      }
+      try (BaselineServer baseline = BaselineServer.start(0);
+          Target baselineTarget = Target.inProcess("baseline", baseline.port(), -1, () -> {})) {
+        return new LoadDriver(options, progress).run(baselineTarget, offpathTarget);
+      }
+    }
+  }
+
   @Test
   void runsTheGivenPhasesOnlyWithoutABaseline() throws Exception {
-    List<Path> config = LoadDriver.writePolicy(dir);
-    LoadOptions options =
-        LoadOptions.parse(
+    ByteArrayOutputStream console = new ByteArrayOutputStream();
+    LoadReport report =
+        run(
             new String[] {
               "--results", dir.resolve("results").toString(),
               "--phases", "ingest,mixed",
@@ -45,19 +74,10 @@ class LoadDriverSmokeTest {
               "--ingest-entries", "2000",
               "--requests", "128",
               "--users", "10"
-            });
-    ByteArrayOutputStream console = new ByteArrayOutputStream();
-    LoadReport report;
-    OffpathServer offpath =
-        OffpathServer.start(
-            new ServerOptions(
-                config, "127.0.0.1", 0, "127.0.0.1", 0, 0, 1 << 20, false, 10_000,
-                Duration.ofSeconds(1), false));
-    try (Target offpathTarget =
-            Target.inProcess("offpath", offpath.grpcPort(), offpath.telemetryPort(), offpath);
-        Progress progress = new Progress(new PrintStream(console, true, StandardCharsets.UTF_8))) {
-      report = new LoadDriver(options, progress).run(null, offpathTarget);
-    }
+            },
+            10_000,
+            false,
+            console);
 
     String text = ReportText.render(report);
     assertThat(report.capacityBaseline()).isNull();
@@ -95,9 +115,10 @@ class LoadDriverSmokeTest {
    */
   @Test
   void soaksWithHeapSamplesAndCountsEveryEntry() throws Exception {
-    List<Path> config = LoadDriver.writePolicy(dir);
-    LoadOptions options =
-        LoadOptions.parse(
+    ByteArrayOutputStream console = new ByteArrayOutputStream();
+    // A check cache of 100 entries, fewer than the soak's users: it evicts.
+    LoadReport report =
+        run(
             new String[] {
               "--results", dir.resolve("results").toString(),
               "--phases", "soak",
@@ -111,20 +132,10 @@ class LoadDriverSmokeTest {
               "--entries-per-message", "10",
               "--requests", "128",
               "--users", "10"
-            });
-    ByteArrayOutputStream console = new ByteArrayOutputStream();
-    LoadReport report;
-    OffpathServer offpath =
-        OffpathServer.start(
-            new ServerOptions(
-                // A check cache of 100 entries, fewer than the soak's users: it evicts.
-                config, "127.0.0.1", 0, "127.0.0.1", 0, 0, 1 << 20, false, 100,
-                Duration.ofSeconds(1), false));
-    try (Target offpathTarget =
-            Target.inProcess("offpath", offpath.grpcPort(), offpath.telemetryPort(), offpath);
-        Progress progress = new Progress(new PrintStream(console, true, StandardCharsets.UTF_8))) {
-      report = new LoadDriver(options, progress).run(null, offpathTarget);
-    }
+            },
+            100,
+            false,
+            console);
 
     String text = ReportText.render(report);
     LoadReport.Soak soak = report.soak();
@@ -159,9 +170,9 @@ class LoadDriverSmokeTest {
 
   @Test
   void runsEveryPhaseAndWritesTheReportAndPlot() throws Exception {
-    List<Path> config = LoadDriver.writePolicy(dir);
-    LoadOptions options =
-        LoadOptions.parse(
+    ByteArrayOutputStream console = new ByteArrayOutputStream();
+    LoadReport report =
+        run(
             new String[] {
               "--results", dir.resolve("results").toString(),
               "--warmup", "100ms",
@@ -181,21 +192,10 @@ class LoadDriverSmokeTest {
               "--ingest-entries", "2000",
               "--requests", "128",
               "--users", "10"
-            });
-    ByteArrayOutputStream console = new ByteArrayOutputStream();
-    LoadReport report;
-    OffpathServer offpath =
-        OffpathServer.start(
-            new ServerOptions(
-                config, "127.0.0.1", 0, "127.0.0.1", 0, 0, 1 << 20, false, 10_000,
-                Duration.ofSeconds(1), false));
-    try (Target offpathTarget =
-            Target.inProcess("offpath", offpath.grpcPort(), offpath.telemetryPort(), offpath);
-        BaselineServer baseline = BaselineServer.start(0);
-        Target baselineTarget = Target.inProcess("baseline", baseline.port(), -1, () -> {});
-        Progress progress = new Progress(new PrintStream(console, true, StandardCharsets.UTF_8))) {
-      report = new LoadDriver(options, progress).run(baselineTarget, offpathTarget);
-    }
+            },
+            10_000,
+            true,
+            console);
 
     String text = ReportText.render(report);
     assertThat(text)
