@@ -185,7 +185,7 @@ class CheckRequestAttributesTest {
     assertThatThrownBy(() -> RequestAttributes.of(req.getAttributes(), MANIFEST, new RequestLimits(10, 1000)))
         .isInstanceOf(InvalidRequestException.class)
         .hasMessage("too many request headers: 11 (limit: 10)");
-    assertThatThrownBy(() -> RequestAttributes.from(req.getAttributes(), MANIFEST, new RequestLimits(20, 25)))
+    assertThatThrownBy(() -> RequestAttributes.of(req.getAttributes(), MANIFEST, new RequestLimits(20, 25)))
         .isInstanceOf(InvalidRequestException.class)
         .hasMessage("request headers too large: 34 bytes (limit: 25)");
   }

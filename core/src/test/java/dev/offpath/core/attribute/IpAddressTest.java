@@ -3,6 +3,7 @@ package dev.offpath.core.attribute;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.net.InetAddress;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
@@ -44,5 +45,23 @@ class IpAddressTest {
         .hasMessage("could not convert 'example.com' to IP_ADDRESS");
     assertThatThrownBy(() -> IpAddress.ofBytes(new byte[5]))
         .hasMessage("IP address bytes: 5 (expected: 4 or 16)");
+  }
+
+  @Test
+  void dottedQuadsTakeTheShortPathAndParseAsTheGeneralParserDoes() throws Exception {
+    for (String ip :
+        new String[] {"0.0.0.0", "10.1.2.3", "255.255.255.255", "192.168.0.1", "1.22.133.4"}) {
+      assertThat(IpAddress.dottedQuad(ip)).as(ip).isNotNull();
+      assertThat(IpAddress.dottedQuad(ip)).as(ip).isEqualTo(InetAddress.getByName(ip).getAddress());
+      assertThat(IpAddress.parse(ip).identical(IpAddress.ofBytes(InetAddress.getByName(ip).getAddress())))
+          .as(ip)
+          .isTrue();
+    }
+    for (String other :
+        new String[] {"256.1.1.1", "1.2.3", "1.2.3.4.5", "01.2.3.4", "1..2.3", "1.2.3.", "a.b.c.d", "::1"}) {
+      assertThat(IpAddress.dottedQuad(other)).as(other).isNull();
+    }
+    assertThatThrownBy(() -> IpAddress.parse("256.1.1.1"))
+        .hasMessage("could not convert '256.1.1.1' to IP_ADDRESS");
   }
 }

@@ -9,7 +9,6 @@ import dev.offpath.core.attribute.AttributeManifest;
 import dev.offpath.core.attribute.AttributeValues;
 import dev.offpath.core.attribute.Attributes;
 import dev.offpath.core.attribute.IpAddress;
-import dev.offpath.core.attribute.MapAttributes;
 import dev.offpath.core.attribute.StringMap;
 import dev.offpath.core.attribute.ValueType;
 import io.envoyproxy.envoy.config.core.v3.Address;
@@ -129,22 +128,6 @@ public final class RequestAttributes {
     return b.build();
   }
 
-  /**
-   * The bag of {@link #of} as a {@link MapAttributes}, for callers that need that class.
-   *
-   * @throws InvalidRequestException when the request exceeds {@code limits}
-   */
-  public static MapAttributes from(
-      AttributeContext ctx, AttributeManifest manifest, RequestLimits limits)
-      throws InvalidRequestException {
-    Attributes bag = of(ctx, manifest, limits);
-    MapAttributes.Builder b = MapAttributes.builder();
-    for (String name : bag.names()) {
-      b.putIfNotNull(name, bag.get(name));
-    }
-    return b.build();
-  }
-
   /** Sets the peer's attributes from slot {@code ipSlot} on (ip, port, principal, labels). */
   private static void peer(RequestBag.Builder b, int ipSlot, AttributeContext.Peer peer) {
     Address address = peer.getAddress();
@@ -167,54 +150,13 @@ public final class RequestAttributes {
     }
   }
 
-  /**
-   * {@code text} as an IP address, or null when it is none (a host name or a pipe path). A
-   * canonical dotted quad is parsed here; anything else goes through {@link IpAddress#parse}.
-   */
+  /** {@code text} as an IP address, or null when it is none (a host name or a pipe path). */
   static @Nullable IpAddress ipAddress(String text) {
-    byte[] v4 = dottedQuad(text);
-    if (v4 != null) {
-      return IpAddress.ofBytes(v4);
-    }
     try {
       return IpAddress.parse(text);
     } catch (IllegalArgumentException e) {
       return null;
     }
-  }
-
-  /** The bytes of {@code s} when it is four decimal octets without leading zeros, else null. */
-  static byte @Nullable [] dottedQuad(String s) {
-    int n = s.length();
-    if (n < 7 || n > 15) {
-      return null;
-    }
-    byte[] out = new byte[4];
-    int part = 0;
-    int value = 0;
-    int digits = 0;
-    for (int i = 0; i <= n; i++) {
-      char c = i < n ? s.charAt(i) : '.';
-      if (c == '.') {
-        if (digits == 0 || part == 4) {
-          return null;
-        }
-        out[part++] = (byte) value;
-        value = 0;
-        digits = 0;
-      } else if (c >= '0' && c <= '9') {
-        if (digits > 0 && value == 0) {
-          return null; // a leading zero: leave the reading of it to IpAddress.parse
-        }
-        value = value * 10 + (c - '0');
-        if (++digits > 3 || value > 255) {
-          return null;
-        }
-      } else {
-        return null;
-      }
-    }
-    return part == 4 ? out : null;
   }
 
   /**
