@@ -197,7 +197,7 @@ class ListProviderTest {
     assertThat(yaml.length()).isGreaterThan(3 << 20);
     body = yaml.toString();
     handler(Map.of("entryType", "IP_ADDRESSES", "blacklist", true));
-    refresh();
+    handler.refreshNow().get(2, TimeUnit.MINUTES); // seconds of parsing on a busy machine
     assertThat(check(IpAddress.parse("13.208.143.77")).status())
         .isEqualTo(PolicyStatus.of(StatusCode.PERMISSION_DENIED, "13.208.143.77 is blacklisted"));
     assertThat(check(IpAddress.parse("10.0.0.1")).status().code())
