@@ -35,6 +35,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 import org.jspecify.annotations.Nullable;
@@ -371,7 +372,7 @@ final class PolicyCompiler {
       }
     }
     String text = valueType == null ? null : text(valueType.value());
-    if (text == null) {
+    if (valueType == null || text == null) {
       error(o.at(attr.line()), Category.MANIFEST, prefix + "missing valueType");
       return null;
     }
@@ -432,7 +433,7 @@ final class PolicyCompiler {
       }
       Entry compiled = fields.get("compiledAdapter");
       String name = compiled == null ? null : text(compiled.value());
-      if (name == null || name.isBlank()) {
+      if (compiled == null || name == null || name.isBlank()) {
         error(o.at(o.specLine()), Category.HANDLER, what + ": missing compiledAdapter");
         handlers.put(key, new Failed<>(o.source()));
         return;
@@ -469,7 +470,7 @@ final class PolicyCompiler {
       return;
     }
     Object raw =
-        isNull(params)
+        params == null || isNull(params)
             ? Map.of()
             : YamlNodes.toJava(params, duplicates(o.source().file(), Category.HANDLER, what));
     if (!(raw instanceof Map<?, ?> map)) {
@@ -525,7 +526,7 @@ final class PolicyCompiler {
         t = fields.get("template");
       }
       String name = t == null ? null : text(t.value());
-      if (name == null || name.isBlank()) {
+      if (t == null || name == null || name.isBlank()) {
         error(o.at(o.specLine()), Category.INSTANCE, what + ": missing compiledTemplate");
         instances.put(key, new Failed<>(o.source()));
         return;
@@ -766,7 +767,7 @@ final class PolicyCompiler {
         known(o, mapping, Category.RULE, what + ": " + path, "handler", "instances", "name");
     Entry h = fields.get("handler");
     String handlerRef = h == null ? null : text(h.value());
-    if (handlerRef == null || handlerRef.isBlank()) {
+    if (h == null || handlerRef == null || handlerRef.isBlank()) {
       error(o.at(line(node)), Category.RULE, what + ": " + path + ": missing handler");
       return null;
     }
@@ -877,7 +878,8 @@ final class PolicyCompiler {
           what + ": " + path + " on handler '" + handlerRef + "' skipped (no supported instance)");
       return null;
     }
-    return new Action(handler, resolved, name);
+    // usable and not skipped: the handler slot was Active.
+    return new Action(Objects.requireNonNull(handler, "handler"), resolved, name);
   }
 
   private <T> @Nullable Slot<T> resolve(
