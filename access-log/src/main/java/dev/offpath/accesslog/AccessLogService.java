@@ -178,6 +178,7 @@ public final class AccessLogService extends AccessLogServiceGrpc.AccessLogServic
       }
     }
 
+    @SuppressWarnings("deprecation") // intermediate_log_entry: what Envoy sends besides access_log_type
     private EntryAttributes tcp(StreamReporter r, TCPAccessLogEntry e)
         throws MalformedEntryException {
       String conn = e.getCommonProperties().getStreamId();

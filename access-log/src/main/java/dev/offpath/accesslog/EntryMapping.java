@@ -160,6 +160,7 @@ public final class EntryMapping {
    * connection.received.bytes} given as the bytes since the connection's previous entry (Mixer's
    * meaning); the {@code _total} attributes carry the entry's counts.
    */
+  @SuppressWarnings("deprecation") // intermediate_log_entry: what Envoy sends besides access_log_type
   static EntryAttributes tcp(
       StreamReporter reporter, TCPAccessLogEntry entry, long sentDelta, long receivedDelta)
       throws MalformedEntryException {

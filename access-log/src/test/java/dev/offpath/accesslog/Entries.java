@@ -93,6 +93,7 @@ final class Entries {
         .build();
   }
 
+  @SuppressWarnings("deprecation") // intermediate_log_entry, as Envoy sends it
   static TCPAccessLogEntry tcp(String cluster, String connection, boolean intermediate,
       long sent, long received) {
     return TCPAccessLogEntry.newBuilder()

@@ -48,6 +48,7 @@ import java.util.concurrent.atomic.LongAdder;
  * pipeline behind a real access-log service on loopback Netty, plus a {@code gate} adapter whose
  * handler blocks while closed (a slow backend). Close after each test.
  */
+@SuppressWarnings("try") // close() waits for the channel, so it may be interrupted
 final class TelemetryHarness implements AutoCloseable {
 
   static final String GATE_RULE =

@@ -134,7 +134,7 @@ public final class CheckCache {
       CacheEntry entry = g.entries.getIfPresent(probe);
       boolean same = entry != null && shape.sameValues(entry.values, scratch);
       probe.clear(shape.valueCount());
-      if (!same) {
+      if (entry == null || !same) {
         continue;
       }
       // No expiry check here: Caffeine returns no entry past its expiry on this same ticker.
@@ -263,7 +263,9 @@ public final class CheckCache {
             .ticker(ticker::nanoTime)
             .executor(executor)
             .expireAfter(new EntryExpiry())
-            .evictionListener((EntryKey k, CacheEntry v, RemovalCause cause) -> evictions.increment())
+            .evictionListener(
+                (@Nullable EntryKey k, @Nullable CacheEntry v, RemovalCause cause) ->
+                    evictions.increment())
             .build();
     return new Generation(version, entries);
   }

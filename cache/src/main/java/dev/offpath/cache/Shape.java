@@ -11,6 +11,7 @@ import dev.offpath.core.attribute.StringMap;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -198,7 +199,8 @@ final class Shape {
   Object[] values(@Nullable Object[] scratch) {
     Object[] out = new Object[valueCount];
     for (int n = 0; n < valueCount; n++) {
-      Object value = scratch[n];
+      // After a match every exact value is present (the shape's preconditions).
+      Object value = Objects.requireNonNull(scratch[n]);
       out[n] = value instanceof StringMap map ? StringMap.of(map.asMap()) : value;
     }
     return out;

@@ -165,7 +165,7 @@ public final class ProxySpecLoader {
               what + ": spec.telemetry");
       if (policy == PolicyFilter.EXT_PROC && telemetry != TelemetryFilter.EXT_PROC) {
         error(
-            at(f.get("telemetry").getValueNode()),
+            at(requireNonNull(f.get("telemetry")).getValueNode()),
             what
                 + ": spec.telemetry: '"
                 + telemetry.name().toLowerCase(Locale.ROOT)
@@ -196,11 +196,11 @@ public final class ProxySpecLoader {
             error(at(sm), path + ".name: missing");
           } else if (!NAME.matcher(sname).matches()) {
             error(
-                at(sf.get("name").getValueNode()),
+                at(requireNonNull(sf.get("name")).getValueNode()),
                 path + ".name: '" + sname + "' (expected: lower-case letters, digits, '-', '_', '.')");
           } else if (sname.equals(ControlPlane.OFFPATH_CLUSTER)) {
             error(
-                at(sf.get("name").getValueNode()),
+                at(requireNonNull(sf.get("name")).getValueNode()),
                 path + ".name: 'offpath' is the bootstrap's cluster for Offpath itself");
             sname = null;
           } else if (names.containsKey(sname)) {
@@ -218,10 +218,10 @@ public final class ProxySpecLoader {
           if (prefix == null) {
             prefix = "/";
           } else if (!prefix.startsWith("/")) {
-            error(at(sf.get("prefix").getValueNode()), path + ".prefix: '" + prefix + "' (expected: starting with /)");
+            error(at(requireNonNull(sf.get("prefix")).getValueNode()), path + ".prefix: '" + prefix + "' (expected: starting with /)");
           } else if (prefixes.containsKey(prefix)) {
             error(
-                at(sf.get("prefix").getValueNode()),
+                at(requireNonNull(sf.get("prefix")).getValueNode()),
                 path + ".prefix: duplicate '" + prefix + "' (first at " + prefixes.get(prefix) + ")");
           }
           prefixes.putIfAbsent(prefix, at(sm));

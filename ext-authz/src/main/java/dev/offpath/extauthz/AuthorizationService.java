@@ -65,7 +65,7 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
     try {
       attributes = RequestAttributes.of(request.getAttributes(), decider.manifest(), limits);
     } catch (InvalidRequestException e) {
-      return CheckResponses.invalid(e.getMessage());
+      return CheckResponses.invalid(String.valueOf(e.getMessage()));
     }
     Decision decision = decider.check(attributes);
     return CheckResponses.of(decision);

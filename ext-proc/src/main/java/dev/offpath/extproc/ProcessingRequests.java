@@ -45,6 +45,7 @@ final class ProcessingRequests {
   private ProcessingRequests() {}
 
   /** The request's description; {@code clock} stamps the time when Envoy did not send one. */
+  @SuppressWarnings("deprecation") // HttpHeaders.attributes: older Envoys send attributes there
   static AttributeContext context(ProcessingRequest request, InstantSource clock) {
     HttpHeaders headers = request.getRequestHeaders();
     AttributeContext.Builder ctx = AttributeContext.newBuilder();

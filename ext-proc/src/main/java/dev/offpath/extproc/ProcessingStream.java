@@ -169,15 +169,15 @@ final class ProcessingStream implements StreamObserver<ProcessingRequest> {
     } catch (InvalidRequestException e) {
       service.stats.error(StreamError.INVALID_REQUEST);
       if (observing) {
-        fail(Status.INVALID_ARGUMENT, null, e.getMessage());
+        fail(Status.INVALID_ARGUMENT, null, String.valueOf(e.getMessage()));
       } else {
-        answer(ProcessingResponses.invalid(e.getMessage()));
+        answer(ProcessingResponses.invalid(String.valueOf(e.getMessage())));
         close();
       }
       return;
     } catch (NotReadyException e) {
       // No config yet (the manifest comes with it).
-      fail(Status.UNAVAILABLE, StreamError.UNAVAILABLE, e.getMessage());
+      fail(Status.UNAVAILABLE, StreamError.UNAVAILABLE, String.valueOf(e.getMessage()));
       return;
     }
     if (observing) {
@@ -189,7 +189,7 @@ final class ProcessingStream implements StreamObserver<ProcessingRequest> {
     try {
       decision = service.decider.check(bag);
     } catch (NotReadyException e) {
-      fail(Status.UNAVAILABLE, StreamError.UNAVAILABLE, e.getMessage());
+      fail(Status.UNAVAILABLE, StreamError.UNAVAILABLE, String.valueOf(e.getMessage()));
       return;
     }
     if (!decision.allowed()) {

@@ -119,6 +119,7 @@ class CliTest {
   }
 
   @Test
+  @SuppressWarnings("try") // ServerHarness.close() may be interrupted
   void checkSendsARealRequestAndPrintsTheDecision() throws Exception {
     try (ServerHarness h =
         ServerHarness.start(List.of(ExtAuthzEndToEndTest.EXAMPLES.resolve("deny.yaml")))) {

@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
  * A real Offpath server on loopback (picked ports) with a real Netty channel to it, for end-to-end
  * tests. Close it after each test.
  */
+@SuppressWarnings("try") // close() waits for the channel, so it may be interrupted
 final class ServerHarness implements AutoCloseable {
 
   final OffpathServer server;

@@ -16,6 +16,7 @@ class TransportOptionsTest {
   private static final List<Path> DENY = List.of(ExtAuthzEndToEndTest.EXAMPLES.resolve("deny.yaml"));
 
   @Test
+  @SuppressWarnings("try") // ServerHarness.close() may be interrupted
   void aServerOnOneEventLoopAndOneReportWorkerServesAndSaysSo() throws Exception {
     ServerOptions options =
         new ServerOptions(
@@ -38,6 +39,7 @@ class TransportOptionsTest {
   }
 
   @Test
+  @SuppressWarnings("try") // ServerHarness.close() may be interrupted
   void defaultsAreOneEventLoopPerCoreAndTheDefaultPipeline() throws Exception {
     try (ServerHarness h = ServerHarness.start(DENY)) {
       String vars = h.admin("/debug/vars").body();

@@ -9,6 +9,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -184,7 +185,7 @@ abstract sealed class Entries {
     boolean contains(IpAddress address) {
       Key key = Key.of(address, bits);
       for (int prefix : prefixes) {
-        if (byPrefix.get(prefix).contains(key.mask(bits, prefix))) {
+        if (Objects.requireNonNull(byPrefix.get(prefix)).contains(key.mask(bits, prefix))) {
           return true;
         }
       }

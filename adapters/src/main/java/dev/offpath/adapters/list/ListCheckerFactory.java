@@ -77,7 +77,7 @@ public final class ListCheckerFactory implements AdapterFactory<ListConfig> {
     try {
       Entries.compile(entryType, overrides);
     } catch (BadEntryException e) {
-      throw params.invalid("overrides[" + e.index() + "]", e.getMessage());
+      throw params.invalid("overrides[" + e.index() + "]", String.valueOf(e.getMessage()));
     }
     boolean blacklist = params.booleanValue("blacklist", false);
     params.rejectUnknown();

@@ -187,6 +187,8 @@ public final class PrometheusFactory implements AdapterFactory<PrometheusConfig>
         out.add(offset + width * i);
       }
     } else {
+      // defined == 1: this is the one.
+      requireNonNull(exponential, "exponentialBuckets");
       int n = finiteBuckets(exponential);
       double growth = number(exponential, "growthFactor", 0);
       if (!(growth > 1)) {

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -109,7 +110,7 @@ final class StdioHandler implements ReportHandler {
     sink.writeLine(line.toByteArray(), line.size());
   }
 
-  private Level severity(Object severity) {
+  private Level severity(@Nullable Object severity) {
     if (!(severity instanceof String s)) {
       return Level.INFO;
     }

@@ -229,7 +229,7 @@ public final class LoadDriver {
       String logName = p.log().getFileName().toString();
       Path failed = p.log().resolveSibling(logName.replace(".log", ".failed-start.log"));
       Files.move(p.log(), failed, StandardCopyOption.REPLACE_EXISTING);
-      progress.message(e.getMessage());
+      progress.message(String.valueOf(e.getMessage()));
       progress.message(
           "starting " + p.name() + " once more (the failed start's log is " + failed + ")");
       return awaitReady(launch.start(), progress);

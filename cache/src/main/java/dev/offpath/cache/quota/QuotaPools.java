@@ -8,6 +8,7 @@ import com.github.benmanes.caffeine.cache.RemovalCause;
 import dev.offpath.core.time.Ticker;
 import java.time.Duration;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The {@link QuotaPool}s of one quota, keyed by what selects a backend bucket (mixerclient: the
@@ -49,7 +50,7 @@ public final class QuotaPools<K> {
             .maximumSize(maximumPools)
             .expireAfterAccess(idleTimeout)
             .removalListener(
-                (K key, QuotaPool pool, RemovalCause cause) -> {
+                (@Nullable K key, @Nullable QuotaPool pool, RemovalCause cause) -> {
                   if (pool != null) {
                     synchronized (retiredLock) {
                       retired = retired.plus(pool.stats());

@@ -121,7 +121,7 @@ final class HandlerCompiler implements KindCompiler {
       return;
     }
     Object raw =
-        isNull(params)
+        params == null || isNull(params)
             ? Map.of()
             : YamlNodes.toJava(params, c.duplicates(o.source().file(), Category.HANDLER, what));
     if (!(raw instanceof Map<?, ?> map)) {

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -93,7 +94,7 @@ final class PolicyCompiler {
   private void classify(ConfigObject o) {
     KindCompiler kind = compilerOf(o);
     if (kind != null) {
-      objects.get(kind).add(o);
+      Objects.requireNonNull(objects.get(kind)).add(o);
       return;
     }
     if (o.apiVersion().startsWith(OFFPATH_GROUP)) {

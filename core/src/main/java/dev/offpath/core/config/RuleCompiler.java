@@ -23,6 +23,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 import org.jspecify.annotations.Nullable;
@@ -173,7 +174,7 @@ final class RuleCompiler implements KindCompiler {
           c.known(o, mapping, Category.RULE, what + ": " + path, "handler", "instances", "name");
       Entry h = fields.get("handler");
       String handlerRef = h == null ? null : text(h.value());
-      if (handlerRef == null || handlerRef.isBlank()) {
+      if (h == null || handlerRef == null || handlerRef.isBlank()) {
         c.error(o.at(line(node)), Category.RULE, what + ": " + path + ": missing handler");
         return null;
       }
@@ -284,7 +285,8 @@ final class RuleCompiler implements KindCompiler {
             what + ": " + path + " on handler '" + handlerRef + "' skipped (no supported instance)");
         return null;
       }
-      return new Action(handler, resolved, name);
+      // usable and not skipped: the handler slot was Active.
+      return new Action(Objects.requireNonNull(handler, "handler"), resolved, name);
     }
 
     private <T> @Nullable Slot<T> resolve(

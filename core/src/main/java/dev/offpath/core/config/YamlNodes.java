@@ -122,7 +122,11 @@ final class YamlNodes {
       } else {
         value = Long.parseLong(s.startsWith("+") ? s.substring(1) : s);
       }
-      return value == (int) value ? Integer.valueOf((int) value) : Long.valueOf(value);
+      // Not a conditional expression: its numeric promotion would turn the Integer into a Long.
+      if (value == (int) value) {
+        return Integer.valueOf((int) value);
+      }
+      return Long.valueOf(value);
     } catch (NumberFormatException e) {
       return text;
     }

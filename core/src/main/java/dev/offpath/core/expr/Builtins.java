@@ -150,7 +150,7 @@ final class Builtins {
       m1 = MailParser.parse(a);
       m2 = MailParser.parse(b);
     } catch (IllegalArgumentException e) {
-      throw new EvaluationException(e.getMessage(), e);
+      throw new EvaluationException(String.valueOf(e.getMessage()), e);
     }
     return dnsNameEqual(m1.domain(), m2.domain()) && m1.local().equals(m2.local());
   }

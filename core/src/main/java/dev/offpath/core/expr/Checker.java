@@ -9,6 +9,7 @@ import dev.offpath.core.attribute.ValueType;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -95,7 +96,7 @@ final class Checker {
   }
 
   private static Node asString(Ast e) {
-    return new Nodes.Constant(ValueType.STRING, ((Ast.Const) e).text());
+    return new Nodes.Constant(ValueType.STRING, Objects.requireNonNull(((Ast.Const) e).text()));
   }
 
   private Node checkCall(Ast.Call f) throws ExpressionException {

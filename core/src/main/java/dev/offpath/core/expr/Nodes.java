@@ -417,7 +417,7 @@ final class Nodes {
         try {
           p = Pattern.compile(r);
         } catch (com.google.re2j.PatternSyntaxException e) {
-          throw new EvaluationException(e.getMessage(), e);
+          throw new EvaluationException(String.valueOf(e.getMessage()), e);
         }
       }
       return p.matcher((String) str.eval(attributes)).find();

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.regex.Pattern;
 
 /**
@@ -133,7 +134,7 @@ final class Parser {
             "expression has more than " + MAX_OPERATORS + " operators: '" + abbreviate() + "'");
       }
       Ast y = binary(prec + 1);
-      x = new Ast.Call(BINARY.get(op.text()), null, List.of(x, y));
+      x = new Ast.Call(Objects.requireNonNull(BINARY.get(op.text())), null, List.of(x, y));
     }
   }
 

@@ -30,6 +30,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
@@ -578,9 +579,9 @@ public final class PolicyEngine implements AutoCloseable {
         handler = handlerName;
         messages = new StringBuilder();
       } else {
-        messages.append(", ");
+        Objects.requireNonNull(messages).append(", ");
       }
-      messages.append(handlerName).append(':').append(status.message());
+      Objects.requireNonNull(messages).append(handlerName).append(':').append(status.message());
     }
 
     Decision toDecision(List<HeaderMutation> request, List<HeaderMutation> response) {
@@ -590,7 +591,7 @@ public final class PolicyEngine implements AutoCloseable {
             response);
       }
       return new Decision(
-          PolicyStatus.of(firstFailure.code(), messages.toString()),
+          PolicyStatus.of(firstFailure.code(), String.valueOf(messages)),
           validDuration,
           validUseCount,
           rule,

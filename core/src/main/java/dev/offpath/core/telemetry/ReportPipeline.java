@@ -118,11 +118,11 @@ public final class ReportPipeline implements ReportSink, AutoCloseable {
     admitting.incrementAndGet();
     try {
       if (!accepting) {
-        dropped.get(DropReason.SHUTDOWN).increment();
+        droppedCounter(DropReason.SHUTDOWN).increment();
         return false;
       }
       if (depth.get() >= capacity) {
-        dropped.get(DropReason.QUEUE_FULL).increment();
+        droppedCounter(DropReason.QUEUE_FULL).increment();
         return false;
       }
       depth.incrementAndGet();
@@ -147,7 +147,7 @@ public final class ReportPipeline implements ReportSink, AutoCloseable {
     admitting.incrementAndGet();
     try {
       if (!accepting) {
-        dropped.get(DropReason.SHUTDOWN).add(copy.size());
+        droppedCounter(DropReason.SHUTDOWN).add(copy.size());
         return false;
       }
       depth.addAndGet(copy.size());
@@ -165,7 +165,7 @@ public final class ReportPipeline implements ReportSink, AutoCloseable {
       throw new IllegalArgumentException("count: " + count + " (expected: >= 0)");
     }
     received.add(count);
-    dropped.get(reason).add(count);
+    droppedCounter(reason).add(count);
   }
 
   /** Whether a stream may ask for another message now. */
@@ -230,7 +230,7 @@ public final class ReportPipeline implements ReportSink, AutoCloseable {
   private void dispatch(List<Attributes> batch) {
     int n = batch.size();
     if (abandon) {
-      dropped.get(DropReason.SHUTDOWN_TIMEOUT).add(n);
+      droppedCounter(DropReason.SHUTDOWN_TIMEOUT).add(n);
     } else {
       PolicyEngine engine = acquireEngine();
       try {
@@ -370,7 +370,12 @@ public final class ReportPipeline implements ReportSink, AutoCloseable {
 
   /** Bags dropped for {@code reason}. */
   public long dropped(DropReason reason) {
-    return dropped.get(requireNonNull(reason, "reason")).sum();
+    return droppedCounter(requireNonNull(reason, "reason")).sum();
+  }
+
+  /** The counter of {@code reason}; the constructor puts one for every reason. */
+  private LongAdder droppedCounter(DropReason reason) {
+    return requireNonNull(dropped.get(reason));
   }
 
   /** Batches dispatched (or dropped at shutdown). */

@@ -183,7 +183,7 @@ public final class ReportPlan {
     if (rules.length == 0 || bags.isEmpty()) {
       return 0;
     }
-    @SuppressWarnings("unchecked")
+    @SuppressWarnings({"unchecked", "rawtypes"})
     List<Instance>[] out = new List[targets.length];
     Object[] memo = new Object[expressions.length];
     int failures = 0;

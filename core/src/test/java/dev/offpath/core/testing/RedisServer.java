@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
  * port, without persistence, for tests. {@link #stop()} kills it and {@link #start()} brings it back
  * on the same port, empty, as a crashed and restarted Redis would be. Close it after the test.
  */
+@SuppressWarnings("try") // close() waits for the process to exit, so it may be interrupted
 public final class RedisServer implements AutoCloseable {
 
   private static final Duration START_TIMEOUT = Duration.ofSeconds(20);

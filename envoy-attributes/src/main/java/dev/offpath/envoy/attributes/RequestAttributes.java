@@ -16,6 +16,7 @@ import io.envoyproxy.envoy.config.core.v3.HeaderMap;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
+import java.time.DateTimeException;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -329,7 +330,13 @@ public final class RequestAttributes {
     }
   }
 
-  private static Instant toInstant(Timestamp t) {
-    return Instant.ofEpochSecond(t.getSeconds(), t.getNanos());
+  /** Any seconds protobuf parses; out of Instant's range is the client's error (found by fuzzing). */
+  private static Instant toInstant(Timestamp t) throws InvalidRequestException {
+    try {
+      return Instant.ofEpochSecond(t.getSeconds(), t.getNanos());
+    } catch (DateTimeException | ArithmeticException e) {
+      throw new InvalidRequestException(
+          "request.time: " + t.getSeconds() + "s " + t.getNanos() + "ns is out of range");
+    }
   }
 }

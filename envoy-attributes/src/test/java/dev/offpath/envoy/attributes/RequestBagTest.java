@@ -45,6 +45,18 @@ class RequestBagTest {
   }
 
   @Test
+  void aRequestTimeOutOfInstantsRangeIsAnInvalidRequest() {
+    // Found by CheckRequestFuzzTest (corpus entry crash-request-time-out-of-range): a
+    // DateTimeException escaped as an INTERNAL error.
+    AttributeContext.Builder ctx = request(Map.of()).toBuilder();
+    ctx.getRequestBuilder().getTimeBuilder().setSeconds(1L << 62);
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> RequestAttributes.of(ctx.build(), MANIFEST, RequestLimits.DEFAULT))
+        .isInstanceOf(InvalidRequestException.class)
+        .hasMessage("request.time: 4611686018427387904s 0ns is out of range");
+  }
+
+  @Test
   void lookupByIdAnswersLikeLookupByNameForEveryAttribute() throws Exception {
     Attributes bag =
         RequestAttributes.of(

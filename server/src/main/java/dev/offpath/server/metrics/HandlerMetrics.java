@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Exposes the counters and gauges of the live engine's {@link MeteredHandler}s (redisquota's Redis
@@ -96,7 +97,7 @@ public final class HandlerMetrics implements MultiCollector {
       }
     }
 
-    private Family family(String name, String help, boolean counter) {
+    private @Nullable Family family(String name, String help, boolean counter) {
       Family f = families.computeIfAbsent(name, n -> new Family(counter, help));
       // A name reported as both kinds is a handler bug; keep the first kind rather than fail the scrape.
       return f.counter == counter ? f : null;

@@ -154,7 +154,7 @@ public final class MixerMetrics implements RuntimeMetrics {
     requireNonNull(errors, "errors");
     reloadFailure.inc();
     for (ConfigError e : errors) {
-      errorCounters.get(e.category()).inc();
+      requireNonNull(errorCounters.get(e.category())).inc();
     }
   }
 
