@@ -329,7 +329,20 @@ public final class RequestAttributes {
     }
   }
 
-  private static Instant toInstant(Timestamp t) {
+  /** Protobuf's Timestamp range: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999999Z. */
+  private static final long MIN_SECONDS = -62_135_596_800L;
+
+  private static final long MAX_SECONDS = 253_402_300_799L;
+
+  /** {@code request.time}; a value outside the Timestamp range is a bad request (400), not a crash. */
+  private static Instant toInstant(Timestamp t) throws InvalidRequestException {
+    if (t.getSeconds() < MIN_SECONDS
+        || t.getSeconds() > MAX_SECONDS
+        || t.getNanos() < 0
+        || t.getNanos() > 999_999_999) {
+      throw new InvalidRequestException(
+          "request.time out of range (expected: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z)");
+    }
     return Instant.ofEpochSecond(t.getSeconds(), t.getNanos());
   }
 }
