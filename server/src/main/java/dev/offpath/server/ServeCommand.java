@@ -136,6 +136,13 @@ final class ServeCommand implements Callable<Integer> {
     }
   }
 
+  /** Logging is asynchronous (logback.xml): stopping the context writes out what is queued. */
+  private static void flushLogs() {
+    if (org.slf4j.LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext context) {
+      context.stop();
+    }
+  }
+
   @Override
   public Integer call() throws InterruptedException {
     PrintWriter err = spec.commandLine().getErr();
@@ -179,6 +186,7 @@ final class ServeCommand implements Callable<Integer> {
             new Thread(
                 () -> {
                   server.close();
+                  flushLogs();
                   stopped.countDown();
                 },
                 "offpath-shutdown"));

@@ -49,23 +49,45 @@ public final class RateLimitedLog {
    * at WARN unless a line of this kind was logged within the interval; returns whether it logged.
    */
   public boolean warn(String kind, String message, Object... args) {
+    long suppressed = admit(kind);
+    if (suppressed < 0) {
+      return false;
+    }
+    if (log.isWarnEnabled()) {
+      log.warn(withCount(kind, message, suppressed), args);
+    }
+    return true;
+  }
+
+  /**
+   * As {@link #warn}, at ERROR: for failures that are Offpath's own (a bug), where a trailing
+   * {@link Throwable} argument prints its stack trace — once per interval, not once per request.
+   */
+  public boolean error(String kind, String message, Object... args) {
+    long suppressed = admit(kind);
+    if (suppressed < 0) {
+      return false;
+    }
+    if (log.isErrorEnabled()) {
+      log.error(withCount(kind, message, suppressed), args);
+    }
+    return true;
+  }
+
+  /** -1 when the event is counted and not logged; else the events suppressed since the last line. */
+  private long admit(String kind) {
     Window w = window(kind);
     long now = ticker.nanoTime();
     long last = w.lastLogged.get();
-    if (last != Long.MIN_VALUE && now - last < intervalNanos) {
+    if ((last != Long.MIN_VALUE && now - last < intervalNanos) || !w.lastLogged.compareAndSet(last, now)) {
       w.suppressed.incrementAndGet();
-      return false;
+      return -1;
     }
-    if (!w.lastLogged.compareAndSet(last, now)) {
-      w.suppressed.incrementAndGet();
-      return false;
-    }
-    long suppressed = w.suppressed.getAndSet(0);
-    if (log.isWarnEnabled()) {
-      String line = suppressed == 0 ? message : message + " (" + suppressed + " more [" + kind + "] suppressed)";
-      log.warn(line, args);
-    }
-    return true;
+    return w.suppressed.getAndSet(0);
+  }
+
+  private static String withCount(String kind, String message, long suppressed) {
+    return suppressed == 0 ? message : message + " (" + suppressed + " more [" + kind + "] suppressed)";
   }
 
   /** Events of {@code kind} counted but not logged since its last line. */

@@ -32,6 +32,14 @@ class RateLimitedLogTest {
   }
 
   @Test
+  void errorsShareTheRuleAndAStackTraceIsPrintedOncePerInterval() {
+    RuntimeException bug = new IllegalStateException("bug");
+    assertThat(log.error("check-internal", "check failed for request id '{}'", "r1", bug)).isTrue();
+    assertThat(log.error("check-internal", "check failed for request id '{}'", "r2", bug)).isFalse();
+    assertThat(log.suppressed("check-internal")).isEqualTo(1);
+  }
+
+  @Test
   void kindsAreBounded() {
     for (int i = 0; i < RateLimitedLog.MAX_KINDS + 100; i++) {
       log.warn("kind-" + i, "x");
