@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.offpath.core.attribute.Attributes;
 import dev.offpath.core.telemetry.DropReason;
 import dev.offpath.core.telemetry.ReportPipeline;
+import dev.offpath.core.time.Ticker;
 import io.envoyproxy.envoy.data.accesslog.v3.HTTPAccessLogEntry;
 import io.envoyproxy.envoy.data.accesslog.v3.TCPAccessLogEntry;
 import io.envoyproxy.envoy.service.accesslog.v3.AccessLogServiceGrpc;
@@ -14,10 +15,9 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -41,7 +41,9 @@ import org.slf4j.LoggerFactory;
  * <p><b>TCP byte counts.</b> Envoy's periodic (intermediate) TCP entries carry the connection's
  * counts so far; per stream, the counts last seen for each connection ({@code stream_id}) are kept
  * until its final entry, so {@code connection.sent.bytes} is the delta since the previous entry, as
- * Mixer defined it, and the byte counters add up to the connection's total.
+ * Mixer defined it, and the byte counters add up to the connection's total. Bounded per stream
+ * ({@link TcpByteCounts}): connections whose final entry never came age out, and at the cap the
+ * least recently seen one makes room.
  *
  * <p><b>Shutdown.</b> {@link #drain} refuses new streams and completes every open stream (status
  * OK) once the message it is handling, if any, is handed over; Envoy reconnects elsewhere.
@@ -58,15 +60,38 @@ public final class AccessLogService extends AccessLogServiceGrpc.AccessLogServic
   /** Connections whose intermediate byte counts one stream remembers, at most. */
   static final int MAX_TRACKED_CONNECTIONS = 100_000;
 
+  /** A connection without an entry for this long is forgotten (its final entry never came). */
+  static final Duration CONNECTION_IDLE = Duration.ofMinutes(10);
+
   private final ReportPipeline pipeline;
   private final Set<Stream> open = ConcurrentHashMap.newKeySet();
   private final AtomicLong streamIds = new AtomicLong();
   private final LongAdder messages = new LongAdder();
   private final LongAdder malformed = new LongAdder();
+  private final LongAdder connectionsEvicted = new LongAdder();
+  private final LongAdder connectionsAgedOut = new LongAdder();
+  private final Ticker ticker;
+  private final int maxTrackedConnections;
   private volatile boolean draining;
 
   public AccessLogService(ReportPipeline pipeline) {
+    this(pipeline, Ticker.system(), MAX_TRACKED_CONNECTIONS);
+  }
+
+  AccessLogService(ReportPipeline pipeline, Ticker ticker, int maxTrackedConnections) {
     this.pipeline = requireNonNull(pipeline, "pipeline");
+    this.ticker = requireNonNull(ticker, "ticker");
+    this.maxTrackedConnections = maxTrackedConnections;
+  }
+
+  /** TCP connections forgotten to make room for new ones (see {@link TcpByteCounts}). */
+  public long tcpConnectionsEvicted() {
+    return connectionsEvicted.sum();
+  }
+
+  /** TCP connections forgotten after {@link #CONNECTION_IDLE} without an entry. */
+  public long tcpConnectionsAgedOut() {
+    return connectionsAgedOut.sum();
   }
 
   @Override
@@ -123,7 +148,9 @@ public final class AccessLogService extends AccessLogServiceGrpc.AccessLogServic
   private final class Stream implements StreamObserver<StreamAccessLogsMessage> {
     private final long id;
     private final ServerCallStreamObserver<StreamAccessLogsResponse> call;
-    private final Map<String, long[]> connections = new HashMap<>();
+    private final TcpByteCounts connections =
+        new TcpByteCounts(
+            maxTrackedConnections, CONNECTION_IDLE.toNanos(), ticker, connectionsEvicted, connectionsAgedOut);
     private @Nullable StreamReporter reporter;
     private boolean closed;
 
@@ -188,18 +215,8 @@ public final class AccessLogService extends AccessLogServiceGrpc.AccessLogServic
         return EntryMapping.tcp(r, e, sent, received);
       }
       boolean last = !e.getCommonProperties().getIntermediateLogEntry();
-      long[] seen = last ? connections.remove(conn) : connections.get(conn);
-      long sentDelta = seen == null ? sent : Math.max(0, sent - seen[0]);
-      long receivedDelta = seen == null ? received : Math.max(0, received - seen[1]);
-      if (!last) {
-        if (seen != null) {
-          seen[0] = Math.max(seen[0], sent);
-          seen[1] = Math.max(seen[1], received);
-        } else if (connections.size() < MAX_TRACKED_CONNECTIONS) {
-          connections.put(conn, new long[] {sent, received});
-        }
-      }
-      return EntryMapping.tcp(r, e, sentDelta, receivedDelta);
+      long[] delta = connections.delta(conn, sent, received, last);
+      return EntryMapping.tcp(r, e, delta[0], delta[1]);
     }
 
     private void debugMalformed(MalformedEntryException e) {

@@ -137,7 +137,7 @@ public final class EntryMapping {
     if (common.hasStartTime()) {
       Instant t = instant(start);
       v[REQUEST_TIME] = t;
-      Instant end = t.plusSeconds(total.getSeconds()).plusNanos(total.getNanos());
+      Instant end = plus(t, total);
       v[RESPONSE_TIME] = end;
       v[CONTEXT_TIME] = end;
     }
@@ -182,7 +182,7 @@ public final class EntryMapping {
     v[CONNECTION_DURATION] = duration(total);
     if (common.hasStartTime()) {
       Instant t = instant(common.getStartTime());
-      v[CONTEXT_TIME] = t.plusSeconds(total.getSeconds()).plusNanos(total.getNanos());
+      v[CONTEXT_TIME] = plus(t, total);
     }
     return new EntryAttributes(v);
   }
@@ -359,6 +359,15 @@ public final class EntryMapping {
 
   static Long number(long n) {
     return n >= 0 && n < SMALL.length ? SMALL[(int) n] : Long.valueOf(n);
+  }
+
+  /** {@code t + d}; past the representable range the entry is malformed, not a crash. */
+  private static Instant plus(Instant t, Duration d) throws MalformedEntryException {
+    try {
+      return t.plusSeconds(d.getSeconds()).plusNanos(d.getNanos());
+    } catch (java.time.DateTimeException | ArithmeticException e) {
+      throw new MalformedEntryException("start time + duration out of range");
+    }
   }
 
   private static Instant instant(Timestamp t) throws MalformedEntryException {

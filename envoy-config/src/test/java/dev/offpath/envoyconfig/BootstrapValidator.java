@@ -45,6 +45,7 @@ final class BootstrapValidator {
           .add(TcpGrpcAccessLogConfig.getDescriptor())
           .add(TcpProxy.getDescriptor())
           .add(HttpProtocolOptions.getDescriptor())
+          .add(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext.getDescriptor())
           .build();
 
   private static final ObjectMapper JSON = new ObjectMapper();

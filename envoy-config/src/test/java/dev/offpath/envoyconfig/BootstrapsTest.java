@@ -37,7 +37,29 @@ class BootstrapsTest {
   void bothBootstrapsAreShipped() throws Exception {
     assertThat(bootstraps())
         .extracting(p -> p.getFileName().toString())
-        .containsExactly("bootstrap-ads.yaml", "bootstrap-static.yaml");
+        .containsExactly("bootstrap-ads.yaml", "bootstrap-static.yaml", "bootstrap-tls.yaml");
+  }
+
+  @Test
+  void tlsBootstrapSpeaksMtlsToOffpath() throws Exception {
+    Bootstrap b = BootstrapValidator.parse(Files.readString(DIR.resolve("bootstrap-tls.yaml")));
+    var offpath =
+        b.getStaticResources().getClustersList().stream()
+            .filter(c -> c.getName().equals("offpath"))
+            .findFirst()
+            .orElseThrow();
+    var tls =
+        offpath
+            .getTransportSocket()
+            .getTypedConfig()
+            .unpack(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext.class);
+    var common = tls.getCommonTlsContext();
+    assertThat(common.getAlpnProtocolsList()).containsExactly("h2");
+    assertThat(common.getTlsParams().getTlsMinimumProtocolVersion().name()).isEqualTo("TLSv1_2");
+    assertThat(common.getTlsCertificates(0).getCertificateChain().getFilename()).isEqualTo("/etc/envoy/tls/tls.crt");
+    assertThat(common.getValidationContext().getTrustedCa().getFilename()).isEqualTo("/etc/envoy/tls/ca.crt");
+    assertThat(common.getValidationContext().getMatchTypedSubjectAltNamesList()).hasSize(1);
+    assertThat(BootstrapValidator.undefinedClusters(b)).isEmpty();
   }
 
   @ParameterizedTest

@@ -3,6 +3,7 @@ package dev.offpath.extauthz;
 import static java.util.Objects.requireNonNull;
 
 import dev.offpath.core.attribute.Attributes;
+import dev.offpath.core.log.RateLimitedLog;
 import dev.offpath.core.runtime.Decider;
 import dev.offpath.core.runtime.Decision;
 import dev.offpath.envoy.attributes.InvalidRequestException;
@@ -30,6 +31,9 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
 
   private static final Logger log = LoggerFactory.getLogger(AuthorizationService.class);
 
+  /** A failing check logs its trace once per 10 s, not once per request on the event loop. */
+  private static final RateLimitedLog errors = RateLimitedLog.of(log);
+
   private final Decider decider;
   private final RequestLimits limits;
 
@@ -47,7 +51,8 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
       responseObserver.onError(Status.UNAVAILABLE.withDescription(e.getMessage()).asRuntimeException());
       return;
     } catch (RuntimeException e) {
-      log.error(
+      errors.error(
+          "check-internal",
           "check failed for request id '{}'",
           request.getAttributes().getRequest().getHttp().getId(),
           e);

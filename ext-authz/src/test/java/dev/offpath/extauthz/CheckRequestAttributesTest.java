@@ -191,6 +191,24 @@ class CheckRequestAttributesTest {
   }
 
   @Test
+  void requestTimeOutOfRangeIsAnInvalidRequestNotACrash() {
+    for (Timestamp t :
+        new Timestamp[] {
+          Timestamp.newBuilder().setSeconds(Long.MAX_VALUE).build(),
+          Timestamp.newBuilder().setSeconds(Long.MIN_VALUE).build(),
+          Timestamp.newBuilder().setSeconds(1).setNanos(-1).build(),
+          Timestamp.newBuilder().setSeconds(253_402_300_800L).build()
+        }) {
+      AttributeContext.Builder ctx = AttributeContext.newBuilder();
+      ctx.getRequestBuilder().setTime(t);
+      CheckRequest req = CheckRequest.newBuilder().setAttributes(ctx).build();
+      assertThatThrownBy(() -> map(req))
+          .isInstanceOf(InvalidRequestException.class)
+          .hasMessage("request.time out of range (expected: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z)");
+    }
+  }
+
+  @Test
   void requestTimeKeepsNanos() throws Exception {
     AttributeContext.Builder ctx = AttributeContext.newBuilder();
     ctx.getRequestBuilder().setTime(Timestamp.newBuilder().setSeconds(10).setNanos(5));

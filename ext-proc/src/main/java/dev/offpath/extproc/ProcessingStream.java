@@ -1,5 +1,6 @@
 package dev.offpath.extproc;
 
+import dev.offpath.core.log.RateLimitedLog;
 import dev.offpath.core.adapter.StatusCode;
 import dev.offpath.core.attribute.Attributes;
 import dev.offpath.core.attribute.MapAttributes;
@@ -57,6 +58,9 @@ final class ProcessingStream implements StreamObserver<ProcessingRequest> {
 
   private static final Logger log = LoggerFactory.getLogger(ProcessingStream.class);
 
+  /** Failures on the request path log once per kind per 10 s with a count, not per request. */
+  private static final RateLimitedLog errors = RateLimitedLog.of(log);
+
   private enum Phase {
     AWAIT_REQUEST,
     REQUEST_PASSED,
@@ -88,7 +92,7 @@ final class ProcessingStream implements StreamObserver<ProcessingRequest> {
     try {
       handle(request);
     } catch (RuntimeException e) {
-      log.error("ext_proc stream {}: {} failed", streamId, request.getRequestCase(), e);
+      errors.error("extproc-internal", "ext_proc stream {}: {} failed", streamId, request.getRequestCase(), e);
       fail(Status.INTERNAL, StreamError.INTERNAL, "ext_proc failed");
     }
   }

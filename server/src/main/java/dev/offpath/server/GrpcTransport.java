@@ -73,6 +73,29 @@ final class GrpcTransport implements AutoCloseable {
         .channelType(channelType);
   }
 
+  /**
+   * The per-connection bounds of {@link ConnectionLimits} (README "Security"): streams, age and
+   * grace, keepalive enforcement (pings without calls are allowed, since Envoy keeps idle
+   * connections, but not more often than {@code permitKeepAliveTime}), idle time, RST_STREAM rate.
+   */
+  static NettyServerBuilder limit(NettyServerBuilder builder, ConnectionLimits limits) {
+    builder
+        .maxConcurrentCallsPerConnection(limits.maxConcurrentStreams())
+        .permitKeepAliveTime(limits.permitKeepAliveTime().toNanos(), TimeUnit.NANOSECONDS)
+        .permitKeepAliveWithoutCalls(true);
+    if (!limits.maxConnectionAge().isZero()) {
+      builder.maxConnectionAge(limits.maxConnectionAge().toNanos(), TimeUnit.NANOSECONDS);
+      builder.maxConnectionAgeGrace(limits.maxConnectionAgeGrace().toNanos(), TimeUnit.NANOSECONDS);
+    }
+    if (!limits.maxConnectionIdle().isZero()) {
+      builder.maxConnectionIdle(limits.maxConnectionIdle().toNanos(), TimeUnit.NANOSECONDS);
+    }
+    if (limits.maxRstStreamsPerSecond() > 0) {
+      builder.maxRstFramesPerWindow(Math.multiplyExact(limits.maxRstStreamsPerSecond(), 10), 10);
+    }
+    return builder;
+  }
+
   /** {@code epoll} or {@code nio}. */
   String kind() {
     return kind;

@@ -29,6 +29,7 @@ import dev.offpath.core.time.Ticker;
 import dev.offpath.envoy.attributes.RequestLimits;
 import dev.offpath.extauthz.AuthorizationService;
 import dev.offpath.extproc.ExternalProcessorService;
+import dev.offpath.server.admin.AdminAuth;
 import dev.offpath.server.admin.AdminServer;
 import dev.offpath.server.metrics.CheckCacheMetrics;
 import dev.offpath.server.metrics.FrontDoorMetrics;
@@ -36,12 +37,15 @@ import dev.offpath.server.metrics.GrpcServerMetrics;
 import dev.offpath.server.metrics.HandlerMetrics;
 import dev.offpath.server.metrics.MixerMetrics;
 import dev.offpath.server.metrics.TelemetryMetrics;
+import dev.offpath.server.tls.ServerTls;
+import dev.offpath.server.tls.TlsMaterialException;
 import dev.offpath.server.watch.ConfigWatcher;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
@@ -112,6 +116,7 @@ public final class OffpathServer implements AutoCloseable {
   private @Nullable AdminServer admin;
   private @Nullable AdminServer telemetry;
   private @Nullable ConfigWatcher watcher;
+  private @Nullable ServerTls tls;
 
   private OffpathServer(ServerOptions options) {
     this.options = requireNonNull(options, "options");
@@ -176,12 +181,25 @@ public final class OffpathServer implements AutoCloseable {
             decider, RequestLimits.DEFAULT, reports, Ticker.system(), Clock.systemUTC());
     FrontDoorMetrics.register(extProc.stats(), controlPlane, registry);
     TelemetryMetrics.register(reports, accessLog, registry);
+    SecurityOptions security = options.security();
+    AdminAuth adminAuth = AdminAccess.check(options.adminAddress(), security);
+    InetSocketAddress grpcAddress = new InetSocketAddress(options.grpcAddress(), options.grpcPort());
+    if (security.tls() != null) {
+      try {
+        tls = ServerTls.start(security.tls(), true);
+      } catch (TlsMaterialException e) {
+        throw new IllegalArgumentException(e.getMessage(), e);
+      }
+      tls.register(registry);
+    }
     transport = GrpcTransport.create(options.eventLoopThreads());
     grpc =
-        transport
-            .configure(
-                NettyServerBuilder.forAddress(
-                    new InetSocketAddress(options.grpcAddress(), options.grpcPort())))
+        GrpcTransport.limit(
+                transport.configure(
+                    tls == null
+                        ? NettyServerBuilder.forAddress(grpcAddress)
+                        : NettyServerBuilder.forAddress(grpcAddress, tls.credentials())),
+                security.limits())
             .directExecutor()
             .maxInboundMessageSize(options.maxMessageBytes())
             .addService(ServerInterceptors.intercept(authz, grpcMetrics))
@@ -199,8 +217,20 @@ public final class OffpathServer implements AutoCloseable {
         "envoy.service.discovery.v3.AggregatedDiscoveryService", ServingStatus.SERVING);
     health.setStatus("envoy.service.accesslog.v3.AccessLogService", ServingStatus.SERVING);
 
+    AdminServer.Builder adminBuilder = AdminServer.builder();
+    if (adminAuth != null) {
+      adminBuilder.filter(adminAuth);
+      CounterWithCallback.builder()
+          .name("offpath_admin_auth_failures")
+          .help("Admin requests refused for a missing or wrong bearer token.")
+          .callback(cb -> cb.call(adminAuth.refused()))
+          .register(registry);
+    }
+    if (tls != null && !AdminAccess.isLoopback(options.adminAddress())) {
+      adminBuilder.tls(tls.adminContext());
+    }
     admin =
-        AdminServer.builder()
+        adminBuilder
             .address(options.adminAddress(), options.adminPort())
             .registry(registry)
             .readiness(() -> !closed.get() && store.hasConfig())
@@ -209,16 +239,19 @@ public final class OffpathServer implements AutoCloseable {
             .start();
     telemetry =
         AdminServer.builder()
-            .address(options.grpcAddress(), options.telemetryPort())
+            .address(
+                security.telemetryAddress() == null ? options.grpcAddress() : security.telemetryAddress(),
+                options.telemetryPort())
             .registry(telemetryRegistry)
             .readiness(() -> !closed.get())
             .start();
 
     log.info(
-        "offpath serving config {} (version {}): grpc={} ({} event loops) admin={} telemetry={}",
+        "offpath serving config {} (version {}): grpc={}{} ({} event loops) admin={} telemetry={}",
         source.describe(),
         store.current().version(),
         grpcPort(),
+        tls == null ? "" : " (TLS" + (security.tls().clientCaFile() == null ? ")" : ", mTLS)"),
         transport,
         adminPort(),
         telemetryPort());
@@ -308,6 +341,11 @@ public final class OffpathServer implements AutoCloseable {
     return reports;
   }
 
+  /** The gRPC port's TLS, or null when it is plaintext. */
+  public @Nullable ServerTls tls() {
+    return tls;
+  }
+
   public int grpcPort() {
     return requireNonNull(grpc, "grpc").getPort();
   }
@@ -378,6 +416,7 @@ public final class OffpathServer implements AutoCloseable {
     root.put("configSource", source.describe());
     root.put("grpcPort", grpc == null ? -1 : grpc.getPort());
     root.put("grpcTransport", transport == null ? "" : transport.kind());
+    root.put("grpcTls", tls == null ? "off" : ServerTls.provider());
     root.put("grpcEventLoops", transport == null ? 0 : transport.threads());
     root.put("reportWorkers", options.reportWorkers());
     root.put("reportQueue", options.reportQueue());
@@ -428,6 +467,9 @@ public final class OffpathServer implements AutoCloseable {
     }
     if (telemetry != null) {
       telemetry.close();
+    }
+    if (tls != null) {
+      tls.close();
     }
     store.close();
     scheduler.shutdownNow();

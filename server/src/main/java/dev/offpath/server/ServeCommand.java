@@ -2,6 +2,7 @@ package dev.offpath.server;
 
 import dev.offpath.core.adapter.Params;
 import dev.offpath.core.config.ConfigException;
+import dev.offpath.server.tls.TlsOptions;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -9,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -68,6 +70,79 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--report-queue", defaultValue = "" + ServerOptions.DEFAULT_REPORT_QUEUE, description = "Access-log entries queued for dispatch, at most; a full queue slows the streams down (default: ${DEFAULT-VALUE}).")
   int reportQueue;
 
+  // --- Security (README "Security"): TLS, admin exposure, connection limits. ---
+
+  @Option(names = "--tls-cert-file", paramLabel = "PEM", description = "Certificate chain (PEM) of the gRPC port; with --tls-key-file turns TLS on (TLS 1.2+, ALPN h2). Watched: a rewrite rotates it without restart.")
+  @Nullable Path tlsCertFile;
+
+  @Option(names = "--tls-key-file", paramLabel = "PEM", description = "Private key (PEM: PKCS#8, PKCS#1 RSA or SEC1 EC) of --tls-cert-file.")
+  @Nullable Path tlsKeyFile;
+
+  @Option(names = "--tls-client-ca-file", paramLabel = "PEM", description = "CA certificates (PEM) client certificates must chain to: requires client certificates (mTLS).")
+  @Nullable Path tlsClientCaFile;
+
+  @Option(names = "--tls-allowed-client-san", paramLabel = "SAN", description = "A client certificate URI or DNS SAN allowed to call, exact or a prefix ending in * (repeatable; default: any the CA vouches for).")
+  List<String> tlsAllowedClientSans = new ArrayList<>();
+
+  @Option(names = "--admin-token-file", paramLabel = "FILE", description = "Bearer token the admin port requires (all but /healthz and /readyz); needed, with TLS, when --admin-address is not loopback.")
+  @Nullable Path adminTokenFile;
+
+  @Option(names = "--telemetry-address", paramLabel = "ADDRESS", description = "Bind address of the telemetry port (default: the --grpc-address).")
+  @Nullable String telemetryAddress;
+
+  @Option(names = "--max-concurrent-streams", defaultValue = "1000", description = "Concurrent gRPC calls per connection (default: ${DEFAULT-VALUE}).")
+  int maxConcurrentStreams;
+
+  @Option(names = "--max-connection-age", defaultValue = "30m", description = "A connection older than this gets GOAWAY, so clients re-balance (default: ${DEFAULT-VALUE}; 0 never).")
+  String maxConnectionAge;
+
+  @Option(names = "--max-connection-age-grace", defaultValue = "1m", description = "Time calls in flight get after --max-connection-age (default: ${DEFAULT-VALUE}).")
+  String maxConnectionAgeGrace;
+
+  @Option(names = "--permit-keepalive-time", defaultValue = "10s", description = "Shortest interval between a client's pings; more often is a strike, and a ping flood closes the connection (default: ${DEFAULT-VALUE}).")
+  String permitKeepAliveTime;
+
+  @Option(names = "--max-connection-idle", defaultValue = "1h", description = "A connection without calls this long is closed (default: ${DEFAULT-VALUE}; 0 never).")
+  String maxConnectionIdle;
+
+  @Option(names = "--max-rst-streams-per-second", defaultValue = "1000", description = "RST_STREAM frames a connection may send per second, averaged over 10 s (HTTP/2 rapid reset; default: ${DEFAULT-VALUE}; 0 no limit).")
+  int maxRstStreamsPerSecond;
+
+  /** The security flags as one value; throws IllegalArgumentException with the flag's name. */
+  SecurityOptions security() {
+    ConnectionLimits limits =
+        new ConnectionLimits(
+            maxConcurrentStreams,
+            flagDuration("--max-connection-age", maxConnectionAge),
+            flagDuration("--max-connection-age-grace", maxConnectionAgeGrace),
+            flagDuration("--permit-keepalive-time", permitKeepAliveTime),
+            flagDuration("--max-connection-idle", maxConnectionIdle),
+            maxRstStreamsPerSecond);
+    return new SecurityOptions(
+        TlsOptions.fromFlags(tlsCertFile, tlsKeyFile, tlsClientCaFile, tlsAllowedClientSans),
+        adminTokenFile,
+        telemetryAddress,
+        limits);
+  }
+
+  private static java.time.Duration flagDuration(String flag, String value) {
+    if (value.equals("0")) {
+      return java.time.Duration.ZERO;
+    }
+    try {
+      return Params.parseDuration(value);
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException(flag + ": " + value + " (expected: a duration such as 30s, 5m, 1h, or 0)");
+    }
+  }
+
+  /** Logging is asynchronous (logback.xml): stopping the context writes out what is queued. */
+  private static void flushLogs() {
+    if (org.slf4j.LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext context) {
+      context.stop();
+    }
+  }
+
   @Override
   public Integer call() throws InterruptedException {
     PrintWriter err = spec.commandLine().getErr();
@@ -88,7 +163,8 @@ final class ServeCommand implements Callable<Integer> {
               !noWatch,
               eventLoopThreads,
               reportWorkers,
-              reportQueue);
+              reportQueue,
+              security());
       server = OffpathServer.start(options);
     } catch (IllegalArgumentException e) {
       err.println("offpath serve: " + e.getMessage());
@@ -110,6 +186,7 @@ final class ServeCommand implements Callable<Integer> {
             new Thread(
                 () -> {
                   server.close();
+                  flushLogs();
                   stopped.countDown();
                 },
                 "offpath-shutdown"));

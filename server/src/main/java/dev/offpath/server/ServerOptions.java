@@ -10,7 +10,7 @@ import java.util.List;
  * Everything {@code offpath serve} is told. An empty {@code configPaths} means the embedded default
  * config. Port 0 picks a free port. {@code checkCacheSize} 0 turns the check cache off. {@code
  * eventLoopThreads} 0 means one per core; {@code reportWorkers} and {@code reportQueue} size the
- * telemetry pipeline.
+ * telemetry pipeline. {@code security}: TLS, admin token, telemetry address, connection limits.
  */
 public record ServerOptions(
     List<Path> configPaths,
@@ -26,7 +26,8 @@ public record ServerOptions(
     boolean watchConfig,
     int eventLoopThreads,
     int reportWorkers,
-    int reportQueue) {
+    int reportQueue,
+    SecurityOptions security) {
 
   /** The telemetry pipeline's defaults: 2 workers, 10,000 queued entries. */
   public static final int DEFAULT_REPORT_WORKERS = 2;
@@ -38,6 +39,7 @@ public record ServerOptions(
     requireNonNull(grpcAddress, "grpcAddress");
     requireNonNull(adminAddress, "adminAddress");
     requireNonNull(shutdownGrace, "shutdownGrace");
+    requireNonNull(security, "security");
     checkPort("grpcPort", grpcPort);
     checkPort("adminPort", adminPort);
     checkPort("telemetryPort", telemetryPort);

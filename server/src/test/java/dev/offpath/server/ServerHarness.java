@@ -43,7 +43,8 @@ final class ServerHarness implements AutoCloseable {
   static ServerOptions options(List<Path> config, boolean watch) {
     return new ServerOptions(
         config, "127.0.0.1", 0, "127.0.0.1", 0, 0, 1 << 20, false, 10_000, Duration.ofSeconds(5),
-        watch, 0, ServerOptions.DEFAULT_REPORT_WORKERS, ServerOptions.DEFAULT_REPORT_QUEUE);
+        watch, 0, ServerOptions.DEFAULT_REPORT_WORKERS, ServerOptions.DEFAULT_REPORT_QUEUE,
+        SecurityOptions.DEFAULTS);
   }
 
   static ServerHarness start(List<Path> config) throws Exception {

@@ -131,11 +131,10 @@ final class ListHandler implements CheckHandler {
     Entries entries = s.entries;
     if (provider != null) {
       if (!s.fetched) {
-        return unavailable("list from " + provider + " is not available yet", s);
+        return unavailable("list '" + handlerName + "' is not available yet");
       }
       if (entries == null || ticker.nanoTime() - s.fetchedAtNanos >= ttlNanos) {
-        return unavailable(
-            "list from " + provider + " has expired (no successful fetch within ttl)", s);
+        return unavailable("list '" + handlerName + "' has expired (no successful fetch within ttl)");
       }
     }
     if (entries == null) {
@@ -171,16 +170,34 @@ final class ListHandler implements CheckHandler {
     return CheckResult.denied(code, message, config.cachingInterval(), config.cachingUseCount());
   }
 
-  private static CheckResult unavailable(String message, Snapshot s) {
-    String m = s.lastError == null ? message : message + "; last error: " + s.lastError;
-    return CheckResult.denied(StatusCode.UNAVAILABLE, m, Duration.ZERO, 0);
+  /**
+   * An UNAVAILABLE answer in the handler's own words: never the provider URL (it can hold
+   * credentials) or the fetch error, which go to the log when the fetch fails.
+   */
+  private static CheckResult unavailable(String message) {
+    return CheckResult.denied(StatusCode.UNAVAILABLE, message, Duration.ZERO, 0);
+  }
+
+  /** The last fetch failure, or null; logged when it happened, never sent to clients. */
+  @Nullable String lastError() {
+    return snapshot.lastError;
+  }
+
+  /** The provider URL as logs show it: no user info, no query (either can hold credentials). */
+  static String redacted(@Nullable URI uri) {
+    if (uri == null) {
+      return "";
+    }
+    String port = uri.getPort() < 0 ? "" : ":" + uri.getPort();
+    String path = uri.getRawPath() == null ? "" : uri.getRawPath();
+    return uri.getScheme() + "://" + uri.getHost() + port + path + (uri.getRawQuery() == null ? "" : "?…");
   }
 
   private void scheduledRefresh() {
     try {
       refreshNow();
     } catch (RuntimeException e) {
-      log.warn("{}: could not start refreshing list from {}", handlerName, provider, e);
+      log.warn("{}: could not start refreshing list from {}: {}", handlerName, redacted(provider), e.getClass().getSimpleName());
     }
   }
 
@@ -250,7 +267,7 @@ final class ListHandler implements CheckHandler {
     Snapshot s = snapshot;
     boolean expired = ticker.nanoTime() - s.fetchedAtNanos >= ttlNanos;
     snapshot = new Snapshot(expired ? null : s.entries, s.fetched, s.fetchedAtNanos, error);
-    log.warn("{}: could not fetch list from {}: {}", handlerName, provider, error);
+    log.warn("{}: could not fetch list from {}: {}", handlerName, redacted(provider), error);
   }
 
   /**

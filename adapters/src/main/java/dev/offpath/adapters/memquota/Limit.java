@@ -30,10 +30,10 @@ record Limit(long maxAmount, Duration validDuration, long slotNanos, int slotCou
     return slotCount > 0;
   }
 
-  Bucket newBucket(long nowNanos) {
+  Bucket newBucket(long nowNanos, long idleNanos) {
     return isWindow()
         ? new RollingWindow(maxAmount, slotNanos, slotCount, nowNanos)
-        : new AllocationPool(maxAmount);
+        : new AllocationPool(maxAmount, idleNanos, nowNanos);
   }
 
   /** How the limit reads in a denial: {@code 500 per 1s} or {@code 500 in total}. */

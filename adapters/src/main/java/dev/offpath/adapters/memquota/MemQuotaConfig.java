@@ -11,12 +11,21 @@ import java.util.Map;
  *
  * @param quotas the known quotas, by fully qualified instance name
  * @param minDeduplicationDuration how long a deduplication id is remembered
+ * @param maxBuckets distinct dimension sets (buckets) the handler holds at most; a new one past
+ *     that is refused (Offpath's own bound: dimensions often come from clients)
+ * @param idleBucketTimeout how long a {@code validDuration: 0} pool may go unused before it is
+ *     dropped (and its count forgotten); windows are dropped once fully refilled
  */
-public record MemQuotaConfig(List<Quota> quotas, Duration minDeduplicationDuration) {
+public record MemQuotaConfig(
+    List<Quota> quotas, Duration minDeduplicationDuration, int maxBuckets, Duration idleBucketTimeout) {
 
   public MemQuotaConfig {
     quotas = List.copyOf(quotas);
     requireNonNull(minDeduplicationDuration, "minDeduplicationDuration");
+    requireNonNull(idleBucketTimeout, "idleBucketTimeout");
+    if (maxBuckets <= 0) {
+      throw new IllegalArgumentException("maxBuckets: " + maxBuckets + " (expected: > 0)");
+    }
   }
 
   /**

@@ -22,11 +22,16 @@ import java.util.Set;
  * maxAmount}, {@code validDuration}) and {@code minDeduplicationDuration} (default 1s). As in
  * Mixer, a missing {@code validDuration} is zero: a pool that never refills. Stricter than Mixer,
  * which accepted any values: quota names are unique, a quota's {@code maxAmount} is positive, an
- * override's is given and not negative.
+ * override's is given and not negative. Offpath's own bounds: {@code maxBuckets} (default
+ * 100,000 distinct dimension sets per handler; a new set past it is refused with
+ * RESOURCE_EXHAUSTED) and {@code idleBucketTimeout} (default 10m: an unused {@code validDuration: 0}
+ * pool is dropped).
  */
 public final class MemQuotaFactory implements AdapterFactory<MemQuotaConfig> {
 
   static final Duration DEFAULT_MIN_DEDUPLICATION_DURATION = Duration.ofSeconds(1);
+  static final int DEFAULT_MAX_BUCKETS = 100_000;
+  static final Duration DEFAULT_IDLE_BUCKET_TIMEOUT = Duration.ofMinutes(10);
 
   @Override
   public String name() {
@@ -66,8 +71,16 @@ public final class MemQuotaFactory implements AdapterFactory<MemQuotaConfig> {
           "minDeduplicationDuration",
           params.string("minDeduplicationDuration") + " (expected: > 0)");
     }
+    long maxBuckets = params.longValue("maxBuckets", DEFAULT_MAX_BUCKETS);
+    if (maxBuckets <= 0 || maxBuckets > Integer.MAX_VALUE) {
+      throw params.invalid("maxBuckets", maxBuckets + " (expected: 1.." + Integer.MAX_VALUE + ")");
+    }
+    Duration idle = params.duration("idleBucketTimeout", DEFAULT_IDLE_BUCKET_TIMEOUT);
+    if (idle.isNegative() || idle.isZero()) {
+      throw params.invalid("idleBucketTimeout", params.string("idleBucketTimeout") + " (expected: > 0)");
+    }
     params.rejectUnknown();
-    return new MemQuotaConfig(quotas, dedup);
+    return new MemQuotaConfig(quotas, dedup, (int) maxBuckets, idle);
   }
 
   private static long amount(Params p, boolean zeroAllowed) throws AdapterConfigException {

@@ -7,6 +7,7 @@ import dev.offpath.core.adapter.AdapterEnvironment;
 import dev.offpath.core.adapter.Instance;
 import dev.offpath.core.adapter.PolicyStatus;
 import dev.offpath.core.adapter.QuotaArgs;
+import dev.offpath.core.adapter.MeteredHandler;
 import dev.offpath.core.adapter.QuotaHandler;
 import dev.offpath.core.adapter.QuotaResult;
 import dev.offpath.core.adapter.StatusCode;
@@ -20,6 +21,8 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Allocates memquota units, exactly, for one process.
@@ -39,9 +42,15 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Memory: a periodic sweep on the environment's scheduler drops expired dedup entries and
  * retires buckets that hold no units (fully expired windows). A retired bucket refuses allocations,
- * and the allocating thread replaces it, so eviction never forgets a grant.
+ * and the allocating thread replaces it, so eviction never forgets a grant of a window. Pools
+ * ({@code validDuration: 0}) unused for {@code idleBucketTimeout} are retired too (their count is
+ * forgotten). At most {@code maxBuckets} buckets live at once: a request for a new dimension set
+ * past that is refused with RESOURCE_EXHAUSTED rather than evicting a live bucket (which would
+ * forget grants); the dedup map is bounded the same way (past it, ids are not remembered).
+ * Evictions and refusals are counted ({@code offpath_memquota_bucket_evictions_total}, {@code
+ * offpath_memquota_bucket_refusals_total}, gauge {@code offpath_memquota_buckets}).
  */
-final class MemQuotaHandler implements QuotaHandler {
+final class MemQuotaHandler implements QuotaHandler, MeteredHandler {
 
   private final String handlerName;
   private final Ticker ticker;
@@ -50,6 +59,11 @@ final class MemQuotaHandler implements QuotaHandler {
   private final ConcurrentHashMap<BucketKey, Bucket> buckets = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<DedupKey, Remembered> dedup = new ConcurrentHashMap<>();
   private final ScheduledFuture<?> sweeper;
+  private final int maxBuckets;
+  private final long idleNanos;
+  private final AtomicInteger bucketCount = new AtomicInteger();
+  private final LongAdder evictions = new LongAdder();
+  private final LongAdder refusals = new LongAdder();
 
   MemQuotaHandler(MemQuotaConfig config, AdapterEnvironment environment) {
     this.handlerName = environment.handlerName();
@@ -60,6 +74,8 @@ final class MemQuotaHandler implements QuotaHandler {
     }
     this.quotas = Map.copyOf(byName);
     this.dedupNanos = config.minDeduplicationDuration().toNanos();
+    this.maxBuckets = config.maxBuckets();
+    this.idleNanos = config.idleBucketTimeout().toNanos();
     long period = Math.max(dedupNanos, TimeUnit.SECONDS.toNanos(1));
     this.sweeper =
         environment
@@ -82,7 +98,7 @@ final class MemQuotaHandler implements QuotaHandler {
     Limit limit = quota.select(dimensions);
     BucketKey key = BucketKey.of(quota.name, dimensions);
     long now = ticker.nanoTime();
-    if (args.deduplicationId().isEmpty()) {
+    if (args.deduplicationId().isEmpty() || dedup.size() >= maxBuckets) {
       return allocate(quota.name, limit, key, args, now);
     }
     boolean[] replayed = {true};
@@ -107,12 +123,30 @@ final class MemQuotaHandler implements QuotaHandler {
   private QuotaResult allocate(String quota, Limit limit, BucketKey key, QuotaArgs args, long now) {
     long granted;
     while (true) {
-      Bucket bucket = buckets.computeIfAbsent(key, k -> limit.newBucket(now));
+      Bucket bucket = buckets.get(key);
+      if (bucket == null) {
+        if (bucketCount.get() >= maxBuckets) {
+          refusals.increment();
+          return new QuotaResult(
+              PolicyStatus.of(StatusCode.RESOURCE_EXHAUSTED, "quota " + quota + ": too many distinct quota keys"),
+              0,
+              Duration.ZERO);
+        }
+        bucket =
+            buckets.computeIfAbsent(
+                key,
+                k -> {
+                  bucketCount.incrementAndGet();
+                  return limit.newBucket(now, idleNanos);
+                });
+      }
       granted = bucket.allocate(args.amount(), args.bestEffort(), now);
       if (granted != Bucket.RETIRED) {
         break;
       }
-      buckets.remove(key, bucket);
+      if (buckets.remove(key, bucket)) {
+        bucketCount.decrementAndGet();
+      }
     }
     if (granted == 0) {
       return new QuotaResult(
@@ -131,8 +165,9 @@ final class MemQuotaHandler implements QuotaHandler {
     dedup.values().removeIf(r -> now - r.atNanos >= dedupNanos);
     buckets.forEach(
         (key, bucket) -> {
-          if (bucket.retireIfIdle(now)) {
-            buckets.remove(key, bucket);
+          if (bucket.retireIfIdle(now) && buckets.remove(key, bucket)) {
+            bucketCount.decrementAndGet();
+            evictions.increment();
           }
         });
   }
@@ -143,6 +178,24 @@ final class MemQuotaHandler implements QuotaHandler {
 
   int dedupCount() {
     return dedup.size();
+  }
+
+  long evictions() {
+    return evictions.sum();
+  }
+
+  long refusals() {
+    return refusals.sum();
+  }
+
+  @Override
+  public void collect(MetricSink sink) {
+    sink.gauge("offpath_memquota_buckets", "Live memquota buckets (distinct dimension sets).", bucketCount.get());
+    sink.counter("offpath_memquota_bucket_evictions", "memquota buckets dropped as idle.", evictions.sum());
+    sink.counter(
+        "offpath_memquota_bucket_refusals",
+        "memquota allocations refused because the handler held maxBuckets buckets.",
+        refusals.sum());
   }
 
   @Override

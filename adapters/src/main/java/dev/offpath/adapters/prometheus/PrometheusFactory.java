@@ -83,7 +83,7 @@ public final class PrometheusFactory implements AdapterFactory<PrometheusConfig>
       }
       metrics.add(info);
     }
-    Expiry expiry = null;
+    Expiry expiry = PrometheusConfig.DEFAULT_EXPIRY;
     Params policy = params.object("metricsExpirationPolicy");
     if (policy != null) {
       Duration idle = policy.duration("metricsExpiryDuration");
@@ -102,8 +102,12 @@ public final class PrometheusFactory implements AdapterFactory<PrometheusConfig>
       policy.rejectUnknown();
       expiry = new Expiry(idle, check);
     }
+    long maxSeries = params.longValue("maxSeriesPerMetric", PrometheusConfig.DEFAULT_MAX_SERIES_PER_METRIC);
+    if (maxSeries <= 0 || maxSeries > Integer.MAX_VALUE) {
+      throw params.invalid("maxSeriesPerMetric", maxSeries + " (expected: 1.." + Integer.MAX_VALUE + ")");
+    }
     params.rejectUnknown();
-    return new PrometheusConfig(metrics, expiry);
+    return new PrometheusConfig(metrics, expiry, (int) maxSeries);
   }
 
   private static MetricInfo metric(Params m) throws AdapterConfigException {

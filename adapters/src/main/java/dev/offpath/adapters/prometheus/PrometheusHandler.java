@@ -3,6 +3,7 @@ package dev.offpath.adapters.prometheus;
 import dev.offpath.core.adapter.AdapterEnvironment;
 import dev.offpath.core.adapter.Instance;
 import dev.offpath.core.adapter.InstanceFields;
+import dev.offpath.core.adapter.MeteredHandler;
 import dev.offpath.core.adapter.ReportHandler;
 import dev.offpath.core.attribute.AttributeValues;
 import java.time.Duration;
@@ -26,9 +27,13 @@ import org.slf4j.LoggerFactory;
  * <p>With {@code metricsExpirationPolicy}, a task on the environment's scheduler removes series
  * idle for longer than the expiry every check interval.
  *
+ * <p>Bounded: each metric holds at most {@code maxSeriesPerMetric} series (default 10,000); a new
+ * label-value combination past that is dropped and counted ({@code
+ * offpath_prometheus_series_refused_total{metric}}), never created.
+ *
  * <p>Thread-safe: the instance table is immutable; recording is lock-free.
  */
-final class PrometheusHandler implements ReportHandler {
+final class PrometheusHandler implements ReportHandler, MeteredHandler {
 
   private static final Logger log = LoggerFactory.getLogger(PrometheusHandler.class);
 
@@ -55,7 +60,9 @@ final class PrometheusHandler implements ReportHandler {
     for (MetricInfo info : config.metrics()) {
       String[] keys =
           info.labelNames().stream().map(l -> "dimensions." + l).toArray(String[]::new);
-      map.put(info.instanceName(), new Bound(store.acquire(info), keys));
+      SharedMetric metric = store.acquire(info);
+      metric.maxSeries = config.maxSeriesPerMetric();
+      map.put(info.instanceName(), new Bound(metric, keys));
     }
     this.byInstance = Map.copyOf(map);
     if (config.expiry() == null) {
@@ -114,6 +121,9 @@ final class PrometheusHandler implements ReportHandler {
         continue;
       }
       SharedMetric.Series series = bound.metric.series(labels, now);
+      if (series == null) {
+        continue; // over maxSeriesPerMetric: counted by the metric
+      }
       if (idleNanos >= 0) {
         series.lastUsed = now;
       }
@@ -153,6 +163,20 @@ final class PrometheusHandler implements ReportHandler {
       case Long l when l >= 0 && l < SMALL_INTS.length -> SMALL_INTS[l.intValue()];
       default -> AttributeValues.toText(value);
     };
+  }
+
+  @Override
+  public void collect(MetricSink sink) {
+    for (Bound b : byInstance.values()) {
+      String name = b.metric.info().name();
+      sink.gauge("offpath_prometheus_series", "Live series of a prometheus adapter metric.", b.metric.seriesCount(), "metric", name);
+      sink.counter(
+          "offpath_prometheus_series_refused",
+          "Label-value combinations not created because the metric had maxSeriesPerMetric series.",
+          b.metric.refusedSeries(),
+          "metric",
+          name);
+    }
   }
 
   private void expire() {

@@ -8,7 +8,9 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.DoubleConsumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One registered Prometheus metric and its series. A series (one combination of label values)
@@ -18,6 +20,12 @@ import java.util.function.DoubleConsumer;
  * <p>Each series remembers when it was last recorded (ticker nanos) for {@link #expire}. Expiry
  * races benignly with recording: a value recorded into a series at the instant it expires is lost
  * with the series, which had been idle for the whole expiry period.
+ *
+ * <p>Bounded: at most {@link #maxSeries} live series; a new label-value combination past that is
+ * refused ({@link #series} returns null) and counted ({@link #refusedSeries()}), so a client
+ * inventing label values cannot exhaust memory. The bound is checked only when a series is
+ * missing, so recording into a live series costs nothing more; concurrent creators may overshoot
+ * it by at most one series each.
  *
  * <p>Thread-safe.
  */
@@ -29,6 +37,11 @@ final class SharedMetric {
 
   /** Handlers using this metric; guarded by the {@link MetricStore}. */
   int refs;
+
+  /** The series bound; the latest config's acquire sets it. */
+  volatile int maxSeries = PrometheusConfig.DEFAULT_MAX_SERIES_PER_METRIC;
+
+  private final LongAdder refused = new LongAdder();
 
   SharedMetric(MetricInfo info, MetricWithFixedMetadata collector) {
     this.info = info;
@@ -51,14 +64,26 @@ final class SharedMetric {
         && info.buckets().equals(other.buckets());
   }
 
-  /** The series for {@code labelValues} (which it keeps: do not reuse the array). */
-  Series series(String[] labelValues, long now) {
+  /**
+   * The series for {@code labelValues} (which it keeps: do not reuse the array), or null when it
+   * does not exist and the metric already has {@link #maxSeries} (counted).
+   */
+  @Nullable Series series(String[] labelValues, long now) {
     LabelValues key = new LabelValues(labelValues);
     Series s = series.get(key);
     if (s == null) {
+      if (series.size() >= maxSeries) {
+        refused.increment();
+        return null;
+      }
       s = series.computeIfAbsent(key, k -> new Series(sink(k.values), now));
     }
     return s;
+  }
+
+  /** Label-value combinations not created because the metric was at {@link #maxSeries}. */
+  long refusedSeries() {
+    return refused.sum();
   }
 
   private DoubleConsumer sink(String[] values) {

@@ -85,7 +85,7 @@ class ListProviderTest {
     assertThat(env.scheduler.pending()).isEqualTo(1);
     assertThat(check("alice").status())
         .isEqualTo(
-            PolicyStatus.of(StatusCode.UNAVAILABLE, "list from " + url + " is not available yet"));
+            PolicyStatus.of(StatusCode.UNAVAILABLE, "list '" + env.handlerName() + "' is not available yet"));
     assertThat(check("alice").validDuration()).isZero();
     assertThat(check("alice").validUseCount()).isZero();
 
@@ -135,11 +135,10 @@ class ListProviderTest {
         .isEqualTo(
             CheckResult.denied(
                 StatusCode.UNAVAILABLE,
-                "list from "
-                    + url
-                    + " has expired (no successful fetch within ttl); last error: HTTP status 500",
+                "list '" + env.handlerName() + "' has expired (no successful fetch within ttl)",
                 Duration.ZERO,
                 0));
+    assertThat(handler.lastError()).isEqualTo("HTTP status 500");
 
     // a failure past the ttl drops the list; a success brings it back
     refresh();
@@ -157,8 +156,9 @@ class ListProviderTest {
     server.stop(0);
     refresh();
     assertThat(check("alice").status().code()).isEqualTo(StatusCode.UNAVAILABLE);
-    assertThat(check("alice").status().message())
-        .startsWith("list from " + url + " is not available yet; last error: ");
+    // The client sees the handler's own words; the fetch error (and the URL) only the log.
+    assertThat(check("alice").status().message()).isEqualTo("list '" + env.handlerName() + "' is not available yet");
+    assertThat(handler.lastError()).isNotEmpty();
   }
 
   @Test
@@ -217,11 +217,9 @@ class ListProviderTest {
     assertThat(check("10.1.1.1").status().code()).isEqualTo(StatusCode.OK);
     env.ticker.advance(Duration.ofSeconds(200));
     assertThat(check("10.1.1.1").status().message())
-        .isEqualTo(
-            "list from "
-                + url
-                + " has expired (no successful fetch within ttl); last error: could not parse list"
-                + " entry 10.0.0.300 (expected: an IP address or CIDR range)");
+        .isEqualTo("list '" + env.handlerName() + "' has expired (no successful fetch within ttl)");
+    assertThat(handler.lastError())
+        .isEqualTo("could not parse list entry 10.0.0.300 (expected: an IP address or CIDR range)");
     // YAML without a whitelist is an empty list, as in Mixer
     body = "not: [a, whitelist]";
     refresh();
@@ -231,10 +229,9 @@ class ListProviderTest {
     refresh();
     assertThat(check("10.1.1.1").status().code()).isEqualTo(StatusCode.PERMISSION_DENIED);
     env.ticker.advance(Duration.ofSeconds(300));
-    assertThat(check("10.1.1.1").status().message())
-        .endsWith(
-            "last error: could not parse list (expected: YAML with a 'whitelist' list of"
-                + " addresses)");
+    assertThat(check("10.1.1.1").status().code()).isEqualTo(StatusCode.UNAVAILABLE);
+    assertThat(handler.lastError())
+        .isEqualTo("could not parse list (expected: YAML with a 'whitelist' list of addresses)");
   }
 
   @Test
@@ -249,10 +246,8 @@ class ListProviderTest {
     body = "alice\nbob\ncarol\ndave\n";
     env.ticker.advance(Duration.ofSeconds(300));
     refresh();
-    assertThat(check("alice").status().message())
-        .endsWith(
-            "has expired (no successful fetch within ttl); last error: IOException: list is larger"
-                + " than 16 bytes");
+    assertThat(check("alice").status().message()).endsWith("has expired (no successful fetch within ttl)");
+    assertThat(handler.lastError()).isEqualTo("IOException: list is larger than 16 bytes");
   }
 
   @Test
@@ -263,5 +258,12 @@ class ListProviderTest {
     assertThat(check("admin-1").status().code()).isEqualTo(StatusCode.PERMISSION_DENIED);
     assertThat(check("a-bot").status().code()).isEqualTo(StatusCode.PERMISSION_DENIED);
     assertThat(check("robots").status().code()).isEqualTo(StatusCode.OK);
+  }
+
+  @Test
+  void logsShowTheProviderWithoutCredentials() {
+    assertThat(ListHandler.redacted(java.net.URI.create("https://user:s3cret@lists.example.com:8443/ips.yaml?token=abc")))
+        .isEqualTo("https://lists.example.com:8443/ips.yaml?…");
+    assertThat(ListHandler.redacted(java.net.URI.create("http://lists/a.txt"))).isEqualTo("http://lists/a.txt");
   }
 }

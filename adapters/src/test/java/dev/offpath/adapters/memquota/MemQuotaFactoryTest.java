@@ -64,7 +64,9 @@ class MemQuotaFactoryTest {
                                 Duration.ofSeconds(1)),
                             new QuotaOverride(
                                 Map.of("destination", "productpage"), 2, Duration.ofSeconds(5))))),
-                Duration.ofSeconds(1)));
+                Duration.ofSeconds(1),
+                MemQuotaFactory.DEFAULT_MAX_BUCKETS,
+                MemQuotaFactory.DEFAULT_IDLE_BUCKET_TIMEOUT));
   }
 
   @Test

@@ -384,4 +384,53 @@ class MemQuotaHandlerTest {
       pool.shutdownNow();
     }
   }
+
+  @Test
+  void aMillionDistinctUsersStayWithinMaxBucketsAndAreCountedAsRefusals() throws Exception {
+    for (String validDuration : List.of("1s", "0s")) {
+      handler(
+          Map.of(
+              "maxBuckets", 10_000,
+              "quotas", List.of(Map.of("name", RQ, "maxAmount", 5, "validDuration", validDuration))));
+      long refusedCalls = 0;
+      for (int i = 0; i < 1_000_000; i++) {
+        QuotaResult r =
+            handler.allocate(instance(RQ, "user", "u" + i), new QuotaArgs("", 1, false));
+        if (r.granted() == 0) {
+          refusedCalls++;
+          assertThat(r.status().message()).isEqualTo("quota " + RQ + ": too many distinct quota keys");
+        }
+      }
+      assertThat(handler.bucketCount()).as(validDuration).isEqualTo(10_000);
+      assertThat(handler.refusals()).isEqualTo(990_000).isEqualTo(refusedCalls);
+
+      // Idle buckets go (windows once refilled, pools after idleBucketTimeout, default 10m),
+      // counted, and new users get buckets again.
+      env.ticker.advance(Duration.ofMinutes(10));
+      handler.sweep();
+      assertThat(handler.bucketCount()).isZero();
+      assertThat(handler.evictions()).isEqualTo(10_000);
+      assertThat(take(instance(RQ, "user", "newcomer"), 1).granted()).isEqualTo(1);
+      handler.close();
+      handler = null;
+    }
+  }
+
+  @Test
+  void aPoolInUseIsKeptUntilItHasBeenIdleForTheTimeout() throws Exception {
+    handler(
+        Map.of(
+            "idleBucketTimeout", "1m",
+            "quotas", List.of(Map.of("name", RQ, "maxAmount", 2, "validDuration", "0s"))));
+    Instance alice = instance(RQ, "user", "alice");
+    assertThat(granted(alice, 3)).isEqualTo(2);
+    env.ticker.advance(Duration.ofSeconds(59));
+    handler.sweep();
+    assertThat(handler.bucketCount()).isEqualTo(1);
+    assertThat(granted(alice, 1)).isZero();
+    env.ticker.advance(Duration.ofMinutes(1));
+    handler.sweep();
+    assertThat(handler.bucketCount()).isZero();
+    assertThat(granted(alice, 1)).isEqualTo(1);
+  }
 }

@@ -25,7 +25,7 @@ class RollingWindowTest {
         .isGreaterThanOrEqualTo(limit.validDuration().toNanos());
     SplittableRandom random = new SplittableRandom(42);
     long now = 1_000_000_007L;
-    RollingWindow window = (RollingWindow) limit.newBucket(now);
+    RollingWindow window = (RollingWindow) limit.newBucket(now, Long.MAX_VALUE);
     Deque<Grant> model = new ArrayDeque<>();
     long maxStep = limit.slotNanos() * limit.slotCount() / 4;
     for (int step = 0; step < 20_000; step++) {

@@ -71,7 +71,9 @@ class PrometheusFactoryTest {
         Samples.handlerParams("../istio-1.0-mixer-config.yaml", "prometheus").get(0);
     PrometheusConfig config = factory.parse(Params.of(spec));
 
-    assertThat(config.expiry()).isNull();
+    // Mixer kept series forever; Offpath expires idle ones by default and bounds each metric.
+    assertThat(config.expiry()).isEqualTo(PrometheusConfig.DEFAULT_EXPIRY);
+    assertThat(config.maxSeriesPerMetric()).isEqualTo(10_000);
     assertThat(config.metrics())
         .extracting(MetricInfo::name)
         .containsExactly(

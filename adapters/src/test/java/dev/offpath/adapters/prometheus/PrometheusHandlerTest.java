@@ -217,4 +217,43 @@ class PrometheusHandlerTest {
     h.close();
     assertThat(env.scheduler.pending()).isZero();
   }
+
+  @Test
+  void aMillionInventedLabelValuesCreateAtMostTheLimitAndTheRestAreCounted() throws Exception {
+    PrometheusHandler h =
+        (PrometheusHandler) factory.create(new PrometheusConfig(List.of(REQUESTS), null, 10_000), env);
+    List<Instance> batch = new java.util.ArrayList<>(1000);
+    for (int i = 0; i < 1_000_000; i++) {
+      batch.add(metric(REQUESTS.instanceName(), 1L, "response_code", 200L, "destination_service", "svc-" + i));
+      if (batch.size() == 1000) {
+        h.report(batch);
+        batch.clear();
+      }
+    }
+    java.util.Map<String, Double> metrics = new java.util.HashMap<>();
+    h.collect(
+        new dev.offpath.core.adapter.MeteredHandler.MetricSink() {
+          @Override
+          public void counter(String name, String help, double value, String... labels) {
+            metrics.put(name, value);
+          }
+
+          @Override
+          public void gauge(String name, String help, double value, String... labels) {
+            metrics.put(name, value);
+          }
+        });
+    assertThat(metrics).containsEntry("offpath_prometheus_series", 10_000.0).containsEntry("offpath_prometheus_series_refused", 990_000.0);
+    // The client library's own data points: exactly the series created.
+    long points =
+        factory.registry().scrape().stream()
+            .filter(m -> m.getMetadata().getName().equals("istio_requests"))
+            .mapToLong(m -> m.getDataPoints().size())
+            .sum();
+    assertThat(points).isEqualTo(10_000);
+    // A series that exists keeps counting.
+    h.report(List.of(metric(REQUESTS.instanceName(), 5L, "response_code", 200L, "destination_service", "svc-0")));
+    assertThat(scrape()).contains("istio_requests_total{destination_service=\"svc-0\",response_code=\"200\"} 6.0");
+    h.close();
+  }
 }

@@ -1,5 +1,6 @@
 package dev.offpath.core.runtime;
 
+import dev.offpath.core.log.RateLimitedLog;
 import static java.util.Objects.requireNonNull;
 
 import dev.offpath.core.adapter.AdapterRegistry;
@@ -62,6 +63,9 @@ import org.slf4j.LoggerFactory;
 public final class PolicyEngine implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(PolicyEngine.class);
+
+  /** Failures on the request path log once per kind per 10 s with a count, not per request. */
+  private static final RateLimitedLog handlerErrors = RateLimitedLog.of(log);
 
   /**
    * Every check asks one unit, without a deduplication id: ids only help a client that retries the
@@ -345,7 +349,7 @@ public final class PolicyEngine implements AutoCloseable {
       return false;
     } catch (RuntimeException e) {
       services.metrics().matchError(rule.name());
-      log.error("rule '{}': match threw", rule.name(), e);
+      handlerErrors.error("match-" + rule.name(), "rule '{}': match threw", rule.name(), e);
       result.error(rule, "", "rule '" + rule.name() + "' failed");
       return false;
     }
@@ -392,7 +396,8 @@ public final class PolicyEngine implements AutoCloseable {
 
   private static void handlerFailed(
       RuleConfig rule, OwnedHandler owned, InstanceConfig instance, RuntimeException e, Combiner result) {
-    log.warn("handler '{}' failed on instance '{}'", owned.config.name(), instance.name(), e);
+    handlerErrors.warn(
+        "handler-" + owned.config.name(), "handler '{}' failed on instance '{}'", owned.config.name(), instance.name(), e);
     result.error(rule, owned.config.name(), "handler '" + owned.config.name() + "' failed");
   }
 

@@ -16,7 +16,6 @@ import io.envoyproxy.envoy.config.core.v3.HeaderMap;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
-import java.time.DateTimeException;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -330,13 +329,20 @@ public final class RequestAttributes {
     }
   }
 
-  /** Any seconds protobuf parses; out of Instant's range is the client's error (found by fuzzing). */
+  /** Protobuf's Timestamp range: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999999Z. */
+  private static final long MIN_SECONDS = -62_135_596_800L;
+
+  private static final long MAX_SECONDS = 253_402_300_799L;
+
+  /** {@code request.time}; a value outside the Timestamp range is a bad request (400), not a crash. */
   private static Instant toInstant(Timestamp t) throws InvalidRequestException {
-    try {
-      return Instant.ofEpochSecond(t.getSeconds(), t.getNanos());
-    } catch (DateTimeException | ArithmeticException e) {
+    if (t.getSeconds() < MIN_SECONDS
+        || t.getSeconds() > MAX_SECONDS
+        || t.getNanos() < 0
+        || t.getNanos() > 999_999_999) {
       throw new InvalidRequestException(
-          "request.time: " + t.getSeconds() + "s " + t.getNanos() + "ns is out of range");
+          "request.time out of range (expected: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z)");
     }
+    return Instant.ofEpochSecond(t.getSeconds(), t.getNanos());
   }
 }

@@ -53,7 +53,7 @@ class RequestBagTest {
     org.assertj.core.api.Assertions.assertThatThrownBy(
             () -> RequestAttributes.of(ctx.build(), MANIFEST, RequestLimits.DEFAULT))
         .isInstanceOf(InvalidRequestException.class)
-        .hasMessage("request.time: 4611686018427387904s 0ns is out of range");
+        .hasMessage("request.time out of range (expected: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z)");
   }
 
   @Test

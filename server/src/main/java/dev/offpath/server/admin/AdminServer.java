@@ -2,8 +2,13 @@ package dev.offpath.server.admin;
 
 import static java.util.Objects.requireNonNull;
 
+import com.sun.net.httpserver.Filter;
+import com.sun.net.httpserver.HttpContext;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsParameters;
+import com.sun.net.httpserver.HttpsServer;
 import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
 import io.prometheus.metrics.expositionformats.ExpositionFormats;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -13,7 +18,9 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -23,6 +30,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,10 +73,17 @@ public final class AdminServer implements AutoCloseable {
     ready = b.ready;
     drainTimeout = b.drainTimeout;
     pages = Map.copyOf(b.pages);
-    server = HttpServer.create(b.address, 0);
+    if (b.tls == null) {
+      server = HttpServer.create(b.address, 0);
+    } else {
+      HttpsServer https = HttpsServer.create(b.address, 0);
+      https.setHttpsConfigurator(new TlsConfigurator(b.tls));
+      server = https;
+    }
     executor = Executors.newFixedThreadPool(b.threads, new AdminThreads());
     server.setExecutor(executor);
-    server.createContext("/", this::handle);
+    HttpContext root = server.createContext("/", this::handle);
+    root.getFilters().addAll(b.filters);
     server.start();
   }
 
@@ -163,6 +179,21 @@ public final class AdminServer implements AutoCloseable {
 
   private record Page(String contentType, Supplier<String> body) {}
 
+  /** TLS 1.2+ only, no client certificates (the admin port authenticates with a bearer token). */
+  private static final class TlsConfigurator extends HttpsConfigurator {
+    TlsConfigurator(SSLContext context) {
+      super(context);
+    }
+
+    @Override
+    public void configure(HttpsParameters params) {
+      SSLParameters ssl = getSSLContext().getDefaultSSLParameters();
+      ssl.setProtocols(new String[] {"TLSv1.3", "TLSv1.2"});
+      ssl.setNeedClientAuth(false);
+      params.setSSLParameters(ssl);
+    }
+  }
+
   private static final class AdminThreads implements ThreadFactory {
     private final AtomicInteger count = new AtomicInteger();
 
@@ -182,6 +213,8 @@ public final class AdminServer implements AutoCloseable {
     private Duration drainTimeout = Duration.ofSeconds(1);
     private int threads = 2;
     private final Map<String, Page> pages = new LinkedHashMap<>();
+    private final List<Filter> filters = new ArrayList<>();
+    private @Nullable SSLContext tls;
 
     private Builder() {
       pages.put("/config", new Page(JSON, () -> "{}"));
@@ -250,6 +283,18 @@ public final class AdminServer implements AutoCloseable {
         throw new IllegalArgumentException("threads: " + threads + " (expected: > 0)");
       }
       this.threads = threads;
+      return this;
+    }
+
+    /** Serves HTTPS with this context (TLS 1.2+) instead of plain HTTP. */
+    public Builder tls(SSLContext context) {
+      this.tls = requireNonNull(context, "context");
+      return this;
+    }
+
+    /** Runs {@code filter} before every handler (authentication, say); filters run in order. */
+    public Builder filter(Filter filter) {
+      filters.add(requireNonNull(filter, "filter"));
       return this;
     }
 

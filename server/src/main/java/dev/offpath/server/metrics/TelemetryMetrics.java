@@ -73,6 +73,16 @@ public final class TelemetryMetrics {
         "offpath_accesslog_streams",
         "Access-log streams accepted.",
         accessLog::streams);
+    counter(
+        registry,
+        "offpath_accesslog_tcp_connections_evicted",
+        "TCP connections whose byte counts a stream forgot to make room (its cap); their next entry counts from zero.",
+        accessLog::tcpConnectionsEvicted);
+    counter(
+        registry,
+        "offpath_accesslog_tcp_connections_aged_out",
+        "TCP connections forgotten after 10 minutes without an entry (their final entry never came).",
+        accessLog::tcpConnectionsAgedOut);
   }
 
   private static void counter(
