@@ -37,8 +37,7 @@ public final class AdapterRegistry {
           "bypass",
           "noop",
           "kubernetes",
-          "servicecontrol",
-          "rbac");
+          "servicecontrol");
 
   private final Map<String, AdapterFactory<?>> byName;
 

@@ -3,6 +3,7 @@ package dev.offpath.core.runtime;
 import static java.util.Objects.requireNonNull;
 
 import dev.offpath.core.adapter.AdapterRegistry;
+import dev.offpath.core.adapter.AttributeCheckHandler;
 import dev.offpath.core.adapter.CheckHandler;
 import dev.offpath.core.adapter.CheckResult;
 import dev.offpath.core.adapter.Handler;
@@ -296,7 +297,11 @@ public final class PolicyEngine implements AutoCloseable {
         if (!(owned.handler instanceof CheckHandler check)) {
           throw new IllegalStateException("handler does not serve template '" + template + "'");
         }
-        result.check(rule, handlerName, check.check(instance));
+        CheckResult answer =
+            check instanceof AttributeCheckHandler reading
+                ? reading.check(instance, attributes)
+                : check.check(instance);
+        result.check(rule, handlerName, answer);
       }
     } catch (EvaluationException e) {
       error = true;
