@@ -74,6 +74,12 @@ public final class AdapterRegistry {
     return byName.keySet();
   }
 
+  /** The factory's warnings about a config it parsed earlier. */
+  @SuppressWarnings("unchecked")
+  public static <C> List<String> warnings(AdapterFactory<C> factory, Object config) {
+    return factory.warnings((C) config);
+  }
+
   /** Creates a handler from a factory and the config it parsed earlier. */
   @SuppressWarnings("unchecked")
   public static <C> Handler create(
