@@ -349,6 +349,11 @@ final class RbacStore {
   /**
    * Where a key's value comes from: the instance field {@code field} (a property), or attribute
    * {@code attribute} (with id {@code id}), or key {@code mapKey} of that string-map attribute.
+   *
+   * <p>{@code source.namespace}, when the bag has no such attribute (Envoy's ext_authz reports the
+   * peer's principal, not its namespace), is the namespace in the source principal ({@code
+   * cluster.local/ns/default/sa/reviews}): Istio 1.0 enforced that property as a match on the
+   * principal, so the two agree.
    */
   private record Key(
       @Nullable String field, @Nullable String attribute, int id, @Nullable String mapKey) {
@@ -370,7 +375,27 @@ final class RbacStore {
       if (mapKey != null) {
         return v instanceof StringMap m ? m.get(mapKey) : null;
       }
+      if (v == null && id == SOURCE_NAMESPACE_ID) {
+        return namespaceOf(attributes.get(PRINCIPAL_ID, PRINCIPAL));
+      }
       return v == null ? null : AttributeValues.toText(v);
     }
+  }
+
+  private static final int SOURCE_NAMESPACE_ID = AttributeIds.of("source.namespace");
+
+  /** The {@code ns} segment of an Istio identity ({@code [spiffe://]domain/ns/NS/sa/SA}), or null. */
+  static @Nullable String namespaceOf(@Nullable Object principal) {
+    if (!(principal instanceof String p)) {
+      return null;
+    }
+    int start = p.indexOf("/ns/");
+    if (start < 0) {
+      return null;
+    }
+    start += 4;
+    int end = p.indexOf('/', start);
+    String ns = end < 0 ? p.substring(start) : p.substring(start, end);
+    return ns.isEmpty() ? null : ns;
   }
 }

@@ -204,6 +204,35 @@ class RbacStoreTest {
     assertThat(allowedWith(s, request("admin", "DELETE", "/"), wrongToken)).isFalse();
   }
 
+  @Test
+  void sourceNamespaceFallsBackToThePrincipalsNamespace() {
+    RbacStore s = store(ATTRIBUTE_POLICY, Spelling.ATTRIBUTES);
+    Attributes fromPrincipal =
+        MapAttributes.of(
+            Map.of(
+                "destination.labels", StringMap.of(Map.of("app", "ratings")),
+                "source.principal", "spiffe://cluster.local/ns/istio-system/sa/ingress"));
+    ReferencedAttributes read = new ReferencedAttributes();
+    assertThat(
+            s.check(request("ratings", "GET", "/"), new TrackingAttributes(fromPrincipal, read))
+                .allowed())
+        .isTrue();
+    assertThat(read.describe())
+        .containsExactly(
+            "-source.namespace", "destination.labels", "destination.labels[app]",
+            "source.principal");
+    Attributes otherNamespace =
+        MapAttributes.of(
+            Map.of(
+                "destination.labels", StringMap.of(Map.of("app", "ratings")),
+                "source.principal", "cluster.local/ns/prod/sa/x"));
+    assertThat(allowedWith(s, request("ratings", "GET", "/"), otherNamespace)).isFalse();
+    assertThat(RbacStore.namespaceOf("cluster.local/ns/default/sa/a")).isEqualTo("default");
+    assertThat(RbacStore.namespaceOf("cluster.local/ns/default")).isEqualTo("default");
+    assertThat(RbacStore.namespaceOf("alice")).isNull();
+    assertThat(RbacStore.namespaceOf("cluster.local/ns//sa/a")).isNull();
+  }
+
   private static boolean allowedWith(RbacStore s, Instance i, Attributes a) {
     return s.check(i, a).allowed();
   }
