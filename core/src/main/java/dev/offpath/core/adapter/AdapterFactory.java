@@ -1,5 +1,6 @@
 package dev.offpath.core.adapter;
 
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -24,6 +25,14 @@ public interface AdapterFactory<C> {
 
   /** Validates and parses handler params. Pure: no I/O, no threads. */
   C parse(Params params) throws AdapterConfigException;
+
+  /**
+   * What the loader should warn about in parsed params (a param accepted but not used, say), one
+   * message each; reported at the handler's line. Pure.
+   */
+  default List<String> warnings(C config) {
+    return List.of();
+  }
 
   /** Creates a running handler from parsed config. */
   Handler create(C config, AdapterEnvironment environment);

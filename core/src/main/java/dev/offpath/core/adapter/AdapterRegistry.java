@@ -37,8 +37,7 @@ public final class AdapterRegistry {
           "bypass",
           "noop",
           "kubernetes",
-          "servicecontrol",
-          "rbac");
+          "servicecontrol");
 
   private final Map<String, AdapterFactory<?>> byName;
 
@@ -73,6 +72,12 @@ public final class AdapterRegistry {
 
   public Set<String> names() {
     return byName.keySet();
+  }
+
+  /** The factory's warnings about a config it parsed earlier. */
+  @SuppressWarnings("unchecked")
+  public static <C> List<String> warnings(AdapterFactory<C> factory, Object config) {
+    return factory.warnings((C) config);
   }
 
   /** Creates a handler from a factory and the config it parsed earlier. */

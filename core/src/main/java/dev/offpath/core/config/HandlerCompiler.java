@@ -133,6 +133,9 @@ final class HandlerCompiler implements KindCompiler {
     map.forEach((k, v) -> values.put(String.valueOf(k), v));
     try {
       Object parsed = factory.parse(Params.of(values));
+      for (String warning : AdapterRegistry.warnings(factory, parsed)) {
+        c.warning(o.source(), what + ": " + warning);
+      }
       handlers.put(
           key, new Active<>(new HandlerConfig(key.fqn(), factory, parsed, o.source()), o.source()));
     } catch (AdapterConfigException e) {

@@ -217,6 +217,9 @@ final class InstanceCompiler implements KindCompiler {
         fail(e.line(), path + ": expected an expression");
         return;
       }
+      if (text.isBlank()) {
+        return; // an empty expression leaves the field unset, as in Mixer (groups: "" in Istio's sample)
+      }
       Expression x = c.compile(text, object.at(e.line()), Category.INSTANCE, what, path);
       if (x == null) {
         failed = true;

@@ -16,7 +16,8 @@ import org.jspecify.annotations.Nullable;
  * <p>Each document's envelope is read ({@link ObjectReader}) and the object handed to the {@link
  * KindCompiler} that accepts its apiVersion and kind. The compilers then run in {@link #KINDS}
  * order, which is dependency order as in Mixer's runtime: attribute manifests (which every
- * expression is checked against), handlers, instances, and rules, whose references resolve through
+ * expression is checked against), handlers, Istio's RBAC objects (handed to the handlers that
+ * consume them, {@link RbacCompiler}), instances, and rules, whose references resolve through
  * {@link References}. Each object is validated on its own, so one bad object never hides the errors
  * of another; an object with errors is remembered as failed and references to it stay quiet rather
  * than adding "not found" noise.
@@ -41,7 +42,13 @@ final class PolicyCompiler {
 
   /** Every kind, in compile order: a kind may refer only to kinds before it. */
   private static final List<KindCompiler> KINDS =
-      List.of(new ManifestCompiler(), new OutOfProcessKinds(), HANDLERS, INSTANCES, new RuleCompiler());
+      List.of(
+          new ManifestCompiler(),
+          new OutOfProcessKinds(),
+          HANDLERS,
+          new RbacCompiler(),
+          INSTANCES,
+          new RuleCompiler());
 
   /**
    * The order kinds are asked to accept an object: Istio 1.0 named some templates and adapters

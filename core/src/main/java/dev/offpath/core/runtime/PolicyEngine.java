@@ -4,6 +4,7 @@ import dev.offpath.core.log.RateLimitedLog;
 import static java.util.Objects.requireNonNull;
 
 import dev.offpath.core.adapter.AdapterRegistry;
+import dev.offpath.core.adapter.AttributeCheckHandler;
 import dev.offpath.core.adapter.CheckHandler;
 import dev.offpath.core.adapter.CheckResult;
 import dev.offpath.core.adapter.Handler;
@@ -360,7 +361,12 @@ public final class PolicyEngine implements AutoCloseable {
     boolean error = true;
     try {
       Instance instance = build(action.instance, attributes);
-      result.check(rule, action.owned.config.name(), action.handler.check(instance));
+      CheckHandler handler = action.handler;
+      CheckResult answer =
+          handler instanceof AttributeCheckHandler reading
+              ? reading.check(instance, attributes)
+              : handler.check(instance);
+      result.check(rule, action.owned.config.name(), answer);
       error = false;
     } catch (EvaluationException e) {
       result.error(
