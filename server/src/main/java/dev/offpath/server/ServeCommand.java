@@ -2,6 +2,7 @@ package dev.offpath.server;
 
 import dev.offpath.core.adapter.Params;
 import dev.offpath.core.config.ConfigException;
+import dev.offpath.server.decisions.DecisionLogOptions;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -9,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -68,6 +70,18 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--report-queue", defaultValue = "" + ServerOptions.DEFAULT_REPORT_QUEUE, description = "Access-log entries queued for dispatch, at most; a full queue slows the streams down (default: ${DEFAULT-VALUE}).")
   int reportQueue;
 
+  @Option(names = "--decision-log", paramLabel = "stdout|stderr|PATH", description = "Write one JSON line per decision (ext_authz and ext_proc) to stdout, stderr or a file (rotated at 100 MB, as the stdio adapter's). Default: no decision log.")
+  @Nullable String decisionLog;
+
+  @Option(names = "--decision-log-sample", paramLabel = "RATE", defaultValue = "1", description = "Share of allowed decisions logged, 0..1; denials and dry-run denials are always logged (default: ${DEFAULT-VALUE}).")
+  double decisionLogSample;
+
+  @Option(names = "--decision-log-redact", paramLabel = "NAME", description = "Attribute whose values the decision log replaces with [redacted] (repeatable): a whole attribute (request.headers) or one map key (request.headers[authorization]).")
+  List<String> decisionLogRedact = new ArrayList<>();
+
+  @Option(names = "--decision-log-queue", defaultValue = "" + DecisionLogOptions.DEFAULT_QUEUE_CAPACITY, description = "Decisions waiting for the decision log's writer, at most; beyond it they are dropped and counted, never waited for (default: ${DEFAULT-VALUE}).")
+  int decisionLogQueue;
+
   @Override
   public Integer call() throws InterruptedException {
     PrintWriter err = spec.commandLine().getErr();
@@ -88,7 +102,9 @@ final class ServeCommand implements Callable<Integer> {
               !noWatch,
               eventLoopThreads,
               reportWorkers,
-              reportQueue);
+              reportQueue,
+              new DecisionLogOptions(
+                  decisionLog, decisionLogSample, decisionLogRedact, decisionLogQueue));
       server = OffpathServer.start(options);
     } catch (IllegalArgumentException e) {
       err.println("offpath serve: " + e.getMessage());

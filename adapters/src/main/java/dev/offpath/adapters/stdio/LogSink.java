@@ -26,9 +26,11 @@ import org.jspecify.annotations.Nullable;
  * file is older than the day bound, the file is renamed to {@code name-<UTC time>.ext} and a new
  * one started; rotated files beyond the count bound are deleted, oldest first.
  *
- * <p>Not thread-safe; the handler serialises writes.
+ * <p>Public for the server's decision log, which writes its lines with the same rotation.
+ *
+ * <p>Not thread-safe; the handler (or the decision log's writer thread) serialises writes.
  */
-final class LogSink implements AutoCloseable {
+public final class LogSink implements AutoCloseable {
 
   private static final DateTimeFormatter ROTATED =
       DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH-mm-ss.SSS").withZone(ZoneOffset.UTC);
@@ -40,7 +42,13 @@ final class LogSink implements AutoCloseable {
   private long size;
   private Instant openedAt;
 
-  LogSink(StdioConfig config, InstantSource clock) {
+  /**
+   * Opens the stream or file {@code config} names ({@code logStream}, {@code outputPath} and the
+   * rotation bounds; the other fields are not used here).
+   *
+   * @throws java.io.UncheckedIOException when the file cannot be opened
+   */
+  public LogSink(StdioConfig config, InstantSource clock) {
     this.config = config;
     this.clock = clock;
     this.openedAt = clock.instant();
@@ -84,7 +92,7 @@ final class LogSink implements AutoCloseable {
   }
 
   /** Writes one line (with its newline), rotating first when it is due. */
-  void writeLine(byte[] buf, int len) throws IOException {
+  public void writeLine(byte[] buf, int len) throws IOException {
     if (config.logStream() == Stream.ROTATED_FILE && size > 0 && rotationDue(len)) {
       rotate();
     }
@@ -137,7 +145,7 @@ final class LogSink implements AutoCloseable {
     }
   }
 
-  void flush() throws IOException {
+  public void flush() throws IOException {
     out.flush();
   }
 

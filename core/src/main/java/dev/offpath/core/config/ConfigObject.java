@@ -8,6 +8,7 @@ import org.yaml.snakeyaml.nodes.Node;
  * namespace (defaulted), whether it is one of Istio 1.1's generic kinds, and its {@code spec} node.
  *
  * @param specLine the line of {@code spec:}, or of the object when there is none
+ * @param annotations the {@code metadata.annotations} node, or null
  */
 record ConfigObject(
     String kind,
@@ -16,7 +17,8 @@ record ConfigObject(
     boolean generic,
     @Nullable Node spec,
     Source source,
-    int specLine) {
+    int specLine,
+    @Nullable Node annotations) {
 
   Source at(int line) {
     return new Source(source.file(), line);

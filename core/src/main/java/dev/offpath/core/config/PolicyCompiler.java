@@ -175,7 +175,8 @@ final class PolicyCompiler {
             kind.equals(HANDLER) || kind.equals(INSTANCE),
             spec == null ? null : spec.value(),
             source,
-            spec == null ? source.line() : spec.line()));
+            spec == null ? source.line() : spec.line(),
+            meta.get("annotations") == null ? null : meta.get("annotations").value()));
   }
 
   private static @Nullable String scalarField(Map<String, Entry> fields, String key) {
@@ -751,7 +752,49 @@ final class PolicyCompiler {
       diagnostics.warning(o.source(), what + ": no action left to dispatch; rule skipped");
       return null;
     }
-    return new RuleConfig(key.fqn(), match, actions, request, response, o.source());
+    Boolean dryRun = dryRun(o, what);
+    if (dryRun == null) {
+      return null;
+    }
+    return new RuleConfig(key.fqn(), match, actions, request, response, o.source(), dryRun);
+  }
+
+  /**
+   * The rule's {@code offpath.dev/dry-run} annotation: false when absent, null (an error reported)
+   * when it is neither "true" nor "false".
+   */
+  private @Nullable Boolean dryRun(ConfigObject o, String what) {
+    Node annotations = o.annotations();
+    if (annotations == null || isNull(annotations)) {
+      return false;
+    }
+    if (!(annotations instanceof MappingNode mapping)) {
+      error(o.at(line(annotations)), Category.RULE, what + ": metadata.annotations: expected a mapping");
+      return null;
+    }
+    Entry e =
+        entries(mapping, duplicates(o.source().file(), Category.RULE, what + ": metadata.annotations"))
+            .get(RuleConfig.DRY_RUN_ANNOTATION);
+    if (e == null) {
+      return false;
+    }
+    String value = text(e.value());
+    if ("true".equals(value)) {
+      return true;
+    }
+    if ("false".equals(value)) {
+      return false;
+    }
+    error(
+        o.at(e.line()),
+        Category.RULE,
+        what
+            + ": annotation "
+            + RuleConfig.DRY_RUN_ANNOTATION
+            + ": '"
+            + value
+            + "' (expected: \"true\" or \"false\")");
+    return null;
   }
 
   private @Nullable Action action(ConfigObject o, String what, String path, Node node) {

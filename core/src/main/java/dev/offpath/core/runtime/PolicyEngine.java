@@ -53,6 +53,16 @@ import org.slf4j.LoggerFactory;
  * one of the previous engine's is taken over instead of re-created, so a reload that does not touch a
  * memquota handler keeps its counters. {@link #close()} closes the handlers this engine still owns.
  *
+ * <p>Dry-run rules ({@link RuleConfig#dryRun()}, README "Operating Offpath"): matched and dispatched
+ * as usual, but into a combiner of their own; a failure there becomes a {@link DryRunDenial} on the
+ * decision instead of changing its status, and their header operations are not applied. Their
+ * answers' validity still bounds the decision's, so a cached decision re-reports its dry-run
+ * denials no longer than an enforcing rule's denial would be cached. Their quota instances go to
+ * <i>shadow</i> handlers: a second handler of the same adapter and params per handler they use,
+ * created with {@link HandlerEnvironment#dryRun()}, so the would-be denials count the rule's own
+ * traffic and no real token is spent. See {@link DecisionTrace} for the hook {@code offpath
+ * explain} uses.
+ *
  * <p>Thread-safety: immutable after construction; {@link #check} is called concurrently from request
  * threads and never blocks (handlers must not block).
  */
@@ -78,23 +88,27 @@ public final class PolicyEngine implements AutoCloseable {
   private final RuntimeServices services;
   private final List<BoundRule> rules;
   private final Map<String, OwnedHandler> handlers;
+  private final Map<String, OwnedHandler> shadows;
   private final boolean hasQuotas;
 
   private PolicyEngine(
       long version,
       PolicyConfig config,
       RuntimeServices services,
-      Map<String, OwnedHandler> handlers) {
+      Map<String, OwnedHandler> handlers,
+      Map<String, OwnedHandler> shadows) {
     this.version = version;
     this.config = config;
     this.services = services;
     this.handlers = handlers;
+    this.shadows = shadows;
     List<BoundRule> bound = new ArrayList<>(config.rules().size());
     for (RuleConfig rule : config.rules()) {
       List<BoundAction> checks = new ArrayList<>();
       List<BoundAction> quotas = new ArrayList<>();
       for (Action action : rule.actions()) {
         OwnedHandler handler = handlers.get(action.handler().name());
+        OwnedHandler shadow = rule.dryRun() ? shadows.get(action.handler().name()) : null;
         if (handler == null) {
           throw new IllegalStateException("handler not built: " + action.handler().name());
         }
@@ -102,7 +116,7 @@ public final class PolicyEngine implements AutoCloseable {
           if (CHECK_TEMPLATES.contains(instance.template())) {
             checks.add(new BoundAction(handler, instance));
           } else if (QUOTA_TEMPLATE.equals(instance.template())) {
-            quotas.add(new BoundAction(handler, instance));
+            quotas.add(new BoundAction(shadow != null ? shadow : handler, instance));
           }
         }
       }
@@ -121,24 +135,53 @@ public final class PolicyEngine implements AutoCloseable {
     requireNonNull(config, "config");
     requireNonNull(services, "services");
     Map<String, OwnedHandler> handlers = new LinkedHashMap<>();
+    Map<String, OwnedHandler> shadows = new LinkedHashMap<>();
     for (HandlerConfig hc : config.handlers().values()) {
-      OwnedHandler reused = previous == null ? null : previous.takeOver(hc);
-      if (reused != null) {
-        handlers.put(hc.name(), reused);
-        continue;
-      }
-      Handler handler =
-          AdapterRegistry.create(
-              hc.adapter(),
-              hc.adapterConfig(),
-              new HandlerEnvironment(
-                  services.ticker(), services.clock(), services.scheduler(), hc.name()));
-      handlers.put(hc.name(), new OwnedHandler(hc, handler));
+      handlers.put(hc.name(), handler(hc, services, previous == null ? null : previous.handlers, false));
     }
-    return new PolicyEngine(version, config, services, handlers);
+    for (HandlerConfig hc : shadowed(config)) {
+      shadows.put(hc.name(), handler(hc, services, previous == null ? null : previous.shadows, true));
+    }
+    return new PolicyEngine(version, config, services, handlers, shadows);
   }
 
-  private @Nullable OwnedHandler takeOver(HandlerConfig next) {
+  /** The handlers that quota instances of dry-run rules are dispatched to, each once. */
+  private static List<HandlerConfig> shadowed(PolicyConfig config) {
+    Map<String, HandlerConfig> out = new LinkedHashMap<>();
+    for (RuleConfig rule : config.rules()) {
+      if (!rule.dryRun()) {
+        continue;
+      }
+      for (Action action : rule.actions()) {
+        for (InstanceConfig instance : action.instances()) {
+          if (QUOTA_TEMPLATE.equals(instance.template())) {
+            out.putIfAbsent(action.handler().name(), action.handler());
+          }
+        }
+      }
+    }
+    return List.copyOf(out.values());
+  }
+
+  private static OwnedHandler handler(
+      HandlerConfig hc,
+      RuntimeServices services,
+      @Nullable Map<String, OwnedHandler> previous,
+      boolean dryRun) {
+    OwnedHandler reused = previous == null ? null : takeOver(previous, hc);
+    if (reused != null) {
+      return reused;
+    }
+    Handler handler =
+        AdapterRegistry.create(
+            hc.adapter(),
+            hc.adapterConfig(),
+            new HandlerEnvironment(
+                services.ticker(), services.clock(), services.scheduler(), hc.name(), dryRun));
+    return new OwnedHandler(hc, handler);
+  }
+
+  private static @Nullable OwnedHandler takeOver(Map<String, OwnedHandler> handlers, HandlerConfig next) {
     OwnedHandler h = handlers.get(next.name());
     if (h != null
         && h.config.adapter().name().equals(next.adapter().name())
@@ -195,17 +238,27 @@ public final class PolicyEngine implements AutoCloseable {
    * depends only on the attributes read, so it may be cached by them ({@code usedQuota} is false).
    */
   public Decision checkPreconditions(Attributes attributes) {
+    return checkPreconditions(attributes, DecisionTrace.NONE);
+  }
+
+  /** {@link #checkPreconditions(Attributes)}, reporting each step to {@code trace}. */
+  Decision checkPreconditions(Attributes attributes, DecisionTrace trace) {
     requireNonNull(attributes, "attributes");
     Combiner result = new Combiner(services.failOpen());
     List<HeaderMutation> requestMutations = List.of();
     List<HeaderMutation> responseMutations = List.of();
+    List<DryRunDenial> dryRun = List.of();
     for (BoundRule rule : rules) {
-      if (!matches(rule.rule, attributes)) {
+      if (!matches(rule.rule, attributes, trace)) {
         continue;
       }
       rule.hits.increment();
+      if (rule.rule.dryRun()) {
+        dryRun = dryRun(rule, rule.checks, attributes, result, dryRun, false, trace);
+        continue;
+      }
       for (BoundAction action : rule.checks) {
-        dispatch(rule.rule, action, attributes, result);
+        dispatch(rule.rule, action, attributes, result, trace);
       }
       if (!rule.rule.requestHeaderOperations().isEmpty()) {
         requestMutations =
@@ -216,34 +269,79 @@ public final class PolicyEngine implements AutoCloseable {
             append(responseMutations, rule.rule, rule.rule.responseHeaderOperations(), attributes);
       }
     }
-    return result.toDecision(requestMutations, responseMutations);
+    return result.toDecision(requestMutations, responseMutations, dryRun);
+  }
+
+  /**
+   * Dispatches a dry-run rule's {@code actions} into a combiner of its own; folds its validity and
+   * errors (never its status) into {@code result}, and returns {@code dryRun} plus its denial, if any.
+   */
+  private List<DryRunDenial> dryRun(
+      BoundRule rule,
+      List<BoundAction> actions,
+      Attributes attributes,
+      Combiner result,
+      List<DryRunDenial> dryRun,
+      boolean quota,
+      DecisionTrace trace) {
+    if (actions.isEmpty()) {
+      return dryRun;
+    }
+    Combiner own = new Combiner(services.failOpen());
+    for (BoundAction action : actions) {
+      dispatch(rule.rule, action, attributes, own, trace);
+    }
+    result.absorbValidity(own);
+    PolicyStatus failure = own.firstFailure;
+    if (failure == null) {
+      return dryRun;
+    }
+    List<DryRunDenial> out = new ArrayList<>(dryRun);
+    out.add(
+        new DryRunDenial(
+            rule.rule.name(),
+            requireNonNull(own.handler, "handler"),
+            own.toDecision(List.of(), List.of(), List.of()).status(),
+            quota));
+    return out;
   }
 
   /**
    * The quota phase, for a request whose {@code preconditions} came from {@link
    * #checkPreconditions} (possibly from a cache): allocates one unit of every quota instance of the
    * matching rules. A denied precondition is returned as is (no quota is spent on a denied request,
-   * as in Mixer); a quota denial replaces an allowed precondition.
+   * as in Mixer); a quota denial replaces an allowed precondition. Dry-run quota rules allocate from
+   * their shadow handlers and add their would-be denials to the decision's.
    */
   public Decision allocateQuotas(Decision preconditions, Attributes attributes) {
+    return allocateQuotas(preconditions, attributes, DecisionTrace.NONE);
+  }
+
+  /** {@link #allocateQuotas(Decision, Attributes)}, reporting each step to {@code trace}. */
+  Decision allocateQuotas(Decision preconditions, Attributes attributes, DecisionTrace trace) {
     requireNonNull(preconditions, "preconditions");
     requireNonNull(attributes, "attributes");
     if (!hasQuotas || !preconditions.allowed()) {
       return preconditions;
     }
     Combiner result = new Combiner(services.failOpen());
+    List<DryRunDenial> dryRun = preconditions.dryRunDenials();
     for (BoundRule rule : rules) {
-      if (rule.quotas.isEmpty() || !matches(rule.rule, attributes)) {
+      if (rule.quotas.isEmpty() || !matches(rule.rule, attributes, trace)) {
+        continue;
+      }
+      if (rule.rule.dryRun()) {
+        dryRun = dryRun(rule, rule.quotas, attributes, result, dryRun, true, trace);
         continue;
       }
       for (BoundAction action : rule.quotas) {
-        dispatch(rule.rule, action, attributes, result);
+        dispatch(rule.rule, action, attributes, result, trace);
       }
     }
-    if (!result.usedQuota && !result.error) {
+    if (!result.usedQuota && !result.error && dryRun == preconditions.dryRunDenials()) {
       return preconditions;
     }
-    Decision quota = result.toDecision(List.of(), List.of());
+    Decision quota = result.toDecision(List.of(), List.of(), dryRun);
     if (!quota.allowed()) {
       return quota;
     }
@@ -254,19 +352,24 @@ public final class PolicyEngine implements AutoCloseable {
         null,
         null,
         preconditions.error() || quota.error(),
-        true,
+        preconditions.usedQuota() || result.usedQuota || result.error,
         preconditions.requestHeaderMutations(),
-        preconditions.responseHeaderMutations());
+        preconditions.responseHeaderMutations(),
+        dryRun);
   }
 
-  private boolean matches(RuleConfig rule, Attributes attributes) {
+  private boolean matches(RuleConfig rule, Attributes attributes, DecisionTrace trace) {
     Expression match = rule.match();
     if (match == null) {
+      trace.matched(rule, true, null);
       return true;
     }
     try {
-      return match.evaluateBoolean(attributes);
+      boolean matched = match.evaluateBoolean(attributes);
+      trace.matched(rule, matched, null);
+      return matched;
     } catch (EvaluationException e) {
+      trace.matched(rule, false, e.getMessage());
       // Mixer logs and treats the rule as not matching; a missing attribute is the common case.
       services.metrics().matchError(rule.name());
       if (log.isDebugEnabled()) {
@@ -276,7 +379,12 @@ public final class PolicyEngine implements AutoCloseable {
     }
   }
 
-  private void dispatch(RuleConfig rule, BoundAction action, Attributes attributes, Combiner result) {
+  private void dispatch(
+      RuleConfig rule,
+      BoundAction action,
+      Attributes attributes,
+      Combiner result,
+      DecisionTrace trace) {
     OwnedHandler owned = action.handler;
     String template = action.instance.template();
     String handlerName = owned.config.name();
@@ -285,25 +393,32 @@ public final class PolicyEngine implements AutoCloseable {
     boolean error = false;
     try {
       Instance instance = build(action.instance, attributes);
+      trace.built(rule, handlerName, instance);
       if (QUOTA_TEMPLATE.equals(template)) {
         if (!(owned.handler instanceof QuotaHandler quota)) {
           throw new IllegalStateException("handler does not serve template 'quota'");
         }
         QuotaResult q =
             quota.allocate(instance, ONE_UNIT);
+        trace.quotaAnswered(rule, handlerName, instance.name(), q);
         result.quota(rule, handlerName, instance.name(), q);
       } else {
         if (!(owned.handler instanceof CheckHandler check)) {
           throw new IllegalStateException("handler does not serve template '" + template + "'");
         }
-        result.check(rule, handlerName, check.check(instance));
+        CheckResult answer = check.check(instance);
+        trace.checkAnswered(rule, handlerName, instance.name(), answer);
+        result.check(rule, handlerName, answer);
       }
     } catch (EvaluationException e) {
       error = true;
-      result.error(rule, handlerName, "instance '" + action.instance.name() + "': " + e.getMessage());
+      String message = "instance '" + action.instance.name() + "': " + e.getMessage();
+      trace.failed(rule, handlerName, action.instance.name(), message);
+      result.error(rule, handlerName, message);
     } catch (RuntimeException e) {
       error = true;
       log.warn("handler '{}' failed on instance '{}'", handlerName, action.instance.name(), e);
+      trace.failed(rule, handlerName, action.instance.name(), "handler failed: " + e);
       result.error(rule, handlerName, "handler failed: " + e);
     } finally {
       services.metrics().dispatched(
@@ -350,6 +465,11 @@ public final class PolicyEngine implements AutoCloseable {
   /** Closes the handlers this engine still owns (those not taken over by a successor). */
   @Override
   public void close() {
+    closeOwned(handlers);
+    closeOwned(shadows);
+  }
+
+  private static void closeOwned(Map<String, OwnedHandler> handlers) {
     for (OwnedHandler h : handlers.values()) {
       if (!h.transferred.get()) {
         try {
@@ -410,6 +530,23 @@ public final class PolicyEngine implements AutoCloseable {
       }
     }
 
+    /** Takes the validity of {@code other}'s answers (a dry-run rule's) and its error flag. */
+    void absorbValidity(Combiner other) {
+      if (other.anyCheckAnswered) {
+        if (!anyCheckAnswered) {
+          anyCheckAnswered = true;
+          validDuration = other.validDuration;
+          validUseCount = other.validUseCount;
+        } else {
+          if (other.validDuration.compareTo(validDuration) < 0) {
+            validDuration = other.validDuration;
+          }
+          validUseCount = minUseCount(validUseCount, other.validUseCount);
+        }
+      }
+      error |= other.error;
+    }
+
     /** Negative counts mean unlimited, so they lose to any non-negative count. */
     private static int minUseCount(int a, int b) {
       if (a < 0) {
@@ -453,11 +590,12 @@ public final class PolicyEngine implements AutoCloseable {
       messages.append(handlerName).append(':').append(status.message());
     }
 
-    Decision toDecision(List<HeaderMutation> request, List<HeaderMutation> response) {
+    Decision toDecision(
+        List<HeaderMutation> request, List<HeaderMutation> response, List<DryRunDenial> dryRun) {
       if (firstFailure == null) {
         return new Decision(
             PolicyStatus.OK, validDuration, validUseCount, null, null, error, usedQuota, request,
-            response);
+            response, dryRun);
       }
       return new Decision(
           PolicyStatus.of(firstFailure.code(), messages.toString()),
@@ -468,7 +606,8 @@ public final class PolicyEngine implements AutoCloseable {
           error,
           usedQuota,
           List.of(),
-          List.of());
+          List.of(),
+          dryRun);
     }
   }
 }
