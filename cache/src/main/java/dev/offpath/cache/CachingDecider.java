@@ -10,9 +10,9 @@ import dev.offpath.core.runtime.Decider;
 import dev.offpath.core.runtime.DecisionListener;
 import dev.offpath.core.runtime.Decision;
 import dev.offpath.core.runtime.PolicyEngine;
+import dev.offpath.core.runtime.EngineSource;
 import dev.offpath.core.runtime.PolicyStore;
 import java.util.Set;
-import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -32,18 +32,20 @@ import org.jspecify.annotations.Nullable;
  */
 public final class CachingDecider implements Decider {
 
-  private final Supplier<PolicyEngine> engines;
+  private final EngineSource engines;
   private final CheckCache cache;
   private final DecisionListener listener;
 
-  /** Decides with whatever engine {@code engines} returns; its versions must never decrease. */
-  public CachingDecider(Supplier<PolicyEngine> engines, CheckCache cache) {
+  /**
+   * Decides with whatever engine {@code engines} hands out, held for the check; its versions must
+   * never decrease.
+   */
+  public CachingDecider(EngineSource engines, CheckCache cache) {
     this(engines, cache, DecisionListener.NONE);
   }
 
-  /** {@link #CachingDecider(Supplier, CheckCache)}, telling {@code listener} of every decision. */
-  public CachingDecider(
-      Supplier<PolicyEngine> engines, CheckCache cache, DecisionListener listener) {
+  /** {@link #CachingDecider(EngineSource, CheckCache)}, telling {@code listener} of every decision. */
+  public CachingDecider(EngineSource engines, CheckCache cache, DecisionListener listener) {
     this.engines = requireNonNull(engines, "engines");
     this.cache = requireNonNull(cache, "cache");
     this.listener = requireNonNull(listener, "listener");
@@ -51,14 +53,12 @@ public final class CachingDecider implements Decider {
 
   /** Decides with the live engine of {@code store}. */
   public static CachingDecider of(PolicyStore store, CheckCache cache) {
-    requireNonNull(store, "store");
-    return new CachingDecider(store::current, cache);
+    return new CachingDecider((EngineSource) requireNonNull(store, "store"), cache);
   }
 
   /** Decides with the live engine of {@code store}, telling {@code listener} of every decision. */
   public static CachingDecider of(PolicyStore store, CheckCache cache, DecisionListener listener) {
-    requireNonNull(store, "store");
-    return new CachingDecider(store::current, cache, listener);
+    return new CachingDecider((EngineSource) requireNonNull(store, "store"), cache, listener);
   }
 
   public CheckCache cache() {
@@ -68,32 +68,41 @@ public final class CachingDecider implements Decider {
   @Override
   public Decision check(Attributes attributes) {
     requireNonNull(attributes, "attributes");
-    PolicyEngine engine = engines.get();
-    long version = engine.version();
-    CacheEntry hit = cache.lookupEntry(version, attributes);
-    if (hit != null) {
-      Decision decision = engine.allocateQuotas(hit.decision, attributes);
+    PolicyEngine engine = engines.acquire();
+    try {
+      long version = engine.version();
+      CacheEntry hit = cache.lookupEntry(version, attributes);
+      if (hit != null) {
+        Decision decision = engine.allocateQuotas(hit.decision, attributes);
+        if (listener != DecisionListener.NONE) {
+          listener.decided(attributes, decision, true, () -> hit.shape.reads(hit.values));
+        }
+        return decision;
+      }
+      ReferencedAttributes referenced = new ReferencedAttributes();
+      Recording recording = new Recording(new TrackingAttributes(attributes, referenced));
+      Decision preconditions = engine.checkPreconditions(recording);
+      if (!recording.enumerated) {
+        cache.store(version, attributes, referenced, preconditions);
+      }
+      Decision decision = engine.allocateQuotas(preconditions, attributes);
       if (listener != DecisionListener.NONE) {
-        listener.decided(attributes, decision, true, () -> hit.shape.reads(hit.values));
+        listener.decided(attributes, decision, false, () -> referenced);
       }
       return decision;
+    } finally {
+      engine.release();
     }
-    ReferencedAttributes referenced = new ReferencedAttributes();
-    Recording recording = new Recording(new TrackingAttributes(attributes, referenced));
-    Decision preconditions = engine.checkPreconditions(recording);
-    if (!recording.enumerated) {
-      cache.store(version, attributes, referenced, preconditions);
-    }
-    Decision decision = engine.allocateQuotas(preconditions, attributes);
-    if (listener != DecisionListener.NONE) {
-      listener.decided(attributes, decision, false, () -> referenced);
-    }
-    return decision;
   }
 
   @Override
   public AttributeManifest manifest() {
-    return engines.get().config().manifest();
+    PolicyEngine engine = engines.acquire();
+    try {
+      return engine.config().manifest();
+    } finally {
+      engine.release();
+    }
   }
 
   /** Notes whether the evaluation listed the bag's names. Confined to one evaluation. */

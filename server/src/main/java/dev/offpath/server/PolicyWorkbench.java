@@ -65,7 +65,7 @@ final class PolicyWorkbench implements AutoCloseable {
             new RuntimeServices(
                 adapters, Ticker.system(), Clock.systemUTC(), scheduler, RuntimeMetrics.NOOP, false));
     try {
-      store.install(source.load());
+      store.install(source.load().policy());
     } catch (ConfigException | IOException | RuntimeException e) {
       store.close();
       scheduler.shutdownNow();

@@ -28,13 +28,17 @@ public final class ListeningDecider implements Decider {
   @Override
   public Decision check(Attributes attributes) {
     requireNonNull(attributes, "attributes");
-    PolicyEngine engine = store.current();
-    ReferencedAttributes referenced = new ReferencedAttributes();
-    Decision preconditions =
-        engine.checkPreconditions(new TrackingAttributes(attributes, referenced));
-    Decision decision = engine.allocateQuotas(preconditions, attributes);
-    listener.decided(attributes, decision, false, () -> referenced);
-    return decision;
+    PolicyEngine engine = store.acquire();
+    try {
+      ReferencedAttributes referenced = new ReferencedAttributes();
+      Decision preconditions =
+          engine.checkPreconditions(new TrackingAttributes(attributes, referenced));
+      Decision decision = engine.allocateQuotas(preconditions, attributes);
+      listener.decided(attributes, decision, false, () -> referenced);
+      return decision;
+    } finally {
+      engine.release();
+    }
   }
 
   @Override

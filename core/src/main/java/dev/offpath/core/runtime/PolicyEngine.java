@@ -15,15 +15,19 @@ import dev.offpath.core.adapter.StatusCode;
 import dev.offpath.core.attribute.AttributeValues;
 import dev.offpath.core.attribute.Attributes;
 import dev.offpath.core.config.Action;
+import dev.offpath.core.config.ConfigError;
+import dev.offpath.core.config.ConfigException;
 import dev.offpath.core.config.HandlerConfig;
 import dev.offpath.core.config.HeaderOperation;
 import dev.offpath.core.config.InstanceConfig;
 import dev.offpath.core.config.PolicyConfig;
 import dev.offpath.core.config.RuleConfig;
+import dev.offpath.core.config.Variety;
 import dev.offpath.core.expr.EvaluationException;
 import dev.offpath.core.expr.Expression;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -57,11 +61,11 @@ import org.slf4j.LoggerFactory;
  * as usual, but into a combiner of their own; a failure there becomes a {@link DryRunDenial} on the
  * decision instead of changing its status, and their header operations are not applied. Their
  * answers' validity still bounds the decision's, so a cached decision re-reports its dry-run
- * denials no longer than an enforcing rule's denial would be cached. Their quota instances go to
+ * denials no longer than an enforcing denial would be cached. Their quota instances go to
  * <i>shadow</i> handlers: a second handler of the same adapter and params per handler they use,
  * created with {@link HandlerEnvironment#dryRun()}, so the would-be denials count the rule's own
- * traffic and no real token is spent. See {@link DecisionTrace} for the hook {@code offpath
- * explain} uses.
+ * traffic and no real token is spent. {@link DecisionTrace} is the hook {@code offpath explain}
+ * uses; the serving path passes {@link DecisionTrace#NONE}.
  *
  * <p>Thread-safety: immutable after construction; {@link #check} is called concurrently from request
  * threads and never blocks (handlers must not block).
@@ -69,12 +73,6 @@ import org.slf4j.LoggerFactory;
 public final class PolicyEngine implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(PolicyEngine.class);
-
-  /** Templates answered by {@link CheckHandler}. */
-  public static final Set<String> CHECK_TEMPLATES =
-      Set.of("checknothing", "listentry", "authorization", "apikey");
-
-  public static final String QUOTA_TEMPLATE = "quota";
 
   /**
    * Every check asks one unit, without a deduplication id: ids only help a client that retries the
@@ -90,13 +88,17 @@ public final class PolicyEngine implements AutoCloseable {
   private final Map<String, OwnedHandler> handlers;
   private final Map<String, OwnedHandler> shadows;
   private final boolean hasQuotas;
+  private final LongAdder acquired = new LongAdder();
+  private final LongAdder released = new LongAdder();
+  private final AtomicBoolean closed = new AtomicBoolean();
 
   private PolicyEngine(
       long version,
       PolicyConfig config,
       RuntimeServices services,
       Map<String, OwnedHandler> handlers,
-      Map<String, OwnedHandler> shadows) {
+      Map<String, OwnedHandler> shadows)
+      throws ConfigException {
     this.version = version;
     this.config = config;
     this.services = services;
@@ -104,19 +106,20 @@ public final class PolicyEngine implements AutoCloseable {
     this.shadows = shadows;
     List<BoundRule> bound = new ArrayList<>(config.rules().size());
     for (RuleConfig rule : config.rules()) {
-      List<BoundAction> checks = new ArrayList<>();
-      List<BoundAction> quotas = new ArrayList<>();
+      List<CheckAction> checks = new ArrayList<>();
+      List<QuotaAction> quotas = new ArrayList<>();
       for (Action action : rule.actions()) {
-        OwnedHandler handler = handlers.get(action.handler().name());
-        OwnedHandler shadow = rule.dryRun() ? shadows.get(action.handler().name()) : null;
-        if (handler == null) {
+        OwnedHandler owned = handlers.get(action.handler().name());
+        if (owned == null) {
           throw new IllegalStateException("handler not built: " + action.handler().name());
         }
+        // A dry-run rule's quota goes to the handler's shadow (see the class comment).
+        OwnedHandler quotaOwner = rule.dryRun() ? shadows.get(action.handler().name()) : owned;
         for (InstanceConfig instance : action.instances()) {
-          if (CHECK_TEMPLATES.contains(instance.template())) {
-            checks.add(new BoundAction(handler, instance));
-          } else if (QUOTA_TEMPLATE.equals(instance.template())) {
-            quotas.add(new BoundAction(shadow != null ? shadow : handler, instance));
+          switch (instance.variety()) {
+            case CHECK -> checks.add(new CheckAction(owned, typed(owned, CheckHandler.class, instance), instance));
+            case QUOTA -> quotas.add(new QuotaAction(quotaOwner, typed(quotaOwner, QuotaHandler.class, instance), instance));
+            case REPORT -> {} // the telemetry pipeline's
           }
         }
       }
@@ -127,26 +130,100 @@ public final class PolicyEngine implements AutoCloseable {
   }
 
   /**
+   * The handler as the type its instance's variety needs. The loader checked that the adapter
+   * declares the template, so a mismatch is the adapter's bug, refused like a handler that cannot
+   * start.
+   */
+  private static <T> T typed(OwnedHandler owned, Class<T> type, InstanceConfig instance)
+      throws ConfigException {
+    if (type.isInstance(owned.handler)) {
+      return type.cast(owned.handler);
+    }
+    throw startFailure(
+        owned.config,
+        "adapter '"
+            + owned.config.adapter().name()
+            + "' declares template "
+            + instance.template()
+            + " but its handler is not a "
+            + type.getSimpleName());
+  }
+
+  /**
    * Builds the engine for {@code config}, creating its handlers or taking over equal ones from {@code
-   * previous} (which then will not close them).
+   * previous}. All or nothing: when a handler cannot be created, the handlers this call created are
+   * closed again and {@code previous} keeps every handler it has, untouched; only a successful build
+   * takes handlers over (and {@code previous} will then not close them).
+   *
+   * @throws ConfigException naming the handler that could not start, at its source line
    */
   public static PolicyEngine create(
-      long version, PolicyConfig config, RuntimeServices services, @Nullable PolicyEngine previous) {
+      long version, PolicyConfig config, RuntimeServices services, @Nullable PolicyEngine previous)
+      throws ConfigException {
     requireNonNull(config, "config");
     requireNonNull(services, "services");
     Map<String, OwnedHandler> handlers = new LinkedHashMap<>();
     Map<String, OwnedHandler> shadows = new LinkedHashMap<>();
-    for (HandlerConfig hc : config.handlers().values()) {
-      handlers.put(hc.name(), handler(hc, services, previous == null ? null : previous.handlers, false));
+    List<OwnedHandler> created = new ArrayList<>();
+    List<OwnedHandler> takenOver = new ArrayList<>();
+    PolicyEngine engine;
+    try {
+      build(config.handlers().values(), false, services, previous, handlers, created, takenOver);
+      build(shadowed(config), true, services, previous, shadows, created, takenOver);
+      engine = new PolicyEngine(version, config, services, handlers, shadows);
+    } catch (ConfigException | RuntimeException e) {
+      for (OwnedHandler h : created) {
+        h.closeQuietly();
+      }
+      throw e;
     }
-    for (HandlerConfig hc : shadowed(config)) {
-      shadows.put(hc.name(), handler(hc, services, previous == null ? null : previous.shadows, true));
+    for (OwnedHandler h : takenOver) {
+      h.transferred.set(true);
     }
-    return new PolicyEngine(version, config, services, handlers, shadows);
+    return engine;
   }
 
-  /** The handlers that quota instances of dry-run rules are dispatched to, each once. */
-  private static List<HandlerConfig> shadowed(PolicyConfig config) {
+  /**
+   * Creates the handlers {@code configs} (shadows when {@code dryRun}) into {@code into}, or takes
+   * them over from {@code previous}; records which in {@code created} / {@code takenOver}.
+   */
+  private static void build(
+      Collection<HandlerConfig> configs,
+      boolean dryRun,
+      RuntimeServices services,
+      @Nullable PolicyEngine previous,
+      Map<String, OwnedHandler> into,
+      List<OwnedHandler> created,
+      List<OwnedHandler> takenOver)
+      throws ConfigException {
+    for (HandlerConfig hc : configs) {
+      OwnedHandler reusable =
+          previous == null ? null : reusable(dryRun ? previous.shadows : previous.handlers, hc);
+      if (reusable != null) {
+        into.put(hc.name(), new OwnedHandler(hc, reusable.handler));
+        takenOver.add(reusable);
+        continue;
+      }
+      Handler handler;
+      try {
+        handler =
+            AdapterRegistry.create(
+                hc.adapter(),
+                hc.adapterConfig(),
+                new HandlerEnvironment(
+                    services.ticker(), services.clock(), services.scheduler(), hc.name(), dryRun));
+      } catch (RuntimeException e) {
+        log.warn("handler '{}' cannot start", hc.name(), e);
+        throw startFailure(hc, describe(e));
+      }
+      OwnedHandler owned = new OwnedHandler(hc, handler);
+      created.add(owned);
+      into.put(hc.name(), owned);
+    }
+  }
+
+  /** The handlers that quota instances of dry-run rules are dispatched to (shadowed), each once. */
+  private static Collection<HandlerConfig> shadowed(PolicyConfig config) {
     Map<String, HandlerConfig> out = new LinkedHashMap<>();
     for (RuleConfig rule : config.rules()) {
       if (!rule.dryRun()) {
@@ -154,40 +231,38 @@ public final class PolicyEngine implements AutoCloseable {
       }
       for (Action action : rule.actions()) {
         for (InstanceConfig instance : action.instances()) {
-          if (QUOTA_TEMPLATE.equals(instance.template())) {
+          if (instance.variety() == Variety.QUOTA) {
             out.putIfAbsent(action.handler().name(), action.handler());
           }
         }
       }
     }
-    return List.copyOf(out.values());
+    return out.values();
   }
 
-  private static OwnedHandler handler(
-      HandlerConfig hc,
-      RuntimeServices services,
-      @Nullable Map<String, OwnedHandler> previous,
-      boolean dryRun) {
-    OwnedHandler reused = previous == null ? null : takeOver(previous, hc);
-    if (reused != null) {
-      return reused;
-    }
-    Handler handler =
-        AdapterRegistry.create(
-            hc.adapter(),
-            hc.adapterConfig(),
-            new HandlerEnvironment(
-                services.ticker(), services.clock(), services.scheduler(), hc.name(), dryRun));
-    return new OwnedHandler(hc, handler);
+  private static ConfigException startFailure(HandlerConfig hc, String reason) {
+    return new ConfigException(
+        List.of(
+            new ConfigError(
+                hc.source(),
+                ConfigError.Category.HANDLER,
+                "handler '" + hc.name() + "': cannot start: " + reason)));
   }
 
-  private static @Nullable OwnedHandler takeOver(Map<String, OwnedHandler> handlers, HandlerConfig next) {
+  /** An exception's own words, without its class name unless it has none. */
+  private static String describe(Throwable e) {
+    String message = e.getMessage();
+    return message == null || message.isBlank() ? e.getClass().getSimpleName() : message;
+  }
+
+  /** The handler of {@code handlers} for {@code next}, when {@code next} configures it the same way. */
+  private static @Nullable OwnedHandler reusable(Map<String, OwnedHandler> handlers, HandlerConfig next) {
     OwnedHandler h = handlers.get(next.name());
     if (h != null
+        && !h.transferred.get()
         && h.config.adapter().name().equals(next.adapter().name())
-        && h.config.adapterConfig().equals(next.adapterConfig())
-        && h.transferred.compareAndSet(false, true)) {
-      return new OwnedHandler(next, h.handler);
+        && h.config.adapterConfig().equals(next.adapterConfig())) {
+      return h;
     }
     return null;
   }
@@ -249,16 +324,22 @@ public final class PolicyEngine implements AutoCloseable {
     List<HeaderMutation> responseMutations = List.of();
     List<DryRunDenial> dryRun = List.of();
     for (BoundRule rule : rules) {
-      if (!matches(rule.rule, attributes, trace)) {
+      if (!matches(rule.rule, attributes, result, trace)) {
         continue;
       }
       rule.hits.increment();
       if (rule.rule.dryRun()) {
-        dryRun = dryRun(rule, rule.checks, attributes, result, dryRun, false, trace);
+        if (!rule.checks.isEmpty()) {
+          Combiner own = new Combiner(services.failOpen());
+          for (CheckAction action : rule.checks) {
+            check(rule.rule, action, attributes, own, trace);
+          }
+          dryRun = result.absorbDryRun(own, rule.rule, dryRun, false);
+        }
         continue;
       }
-      for (BoundAction action : rule.checks) {
-        dispatch(rule.rule, action, attributes, result, trace);
+      for (CheckAction action : rule.checks) {
+        check(rule.rule, action, attributes, result, trace);
       }
       if (!rule.rule.requestHeaderOperations().isEmpty()) {
         requestMutations =
@@ -270,40 +351,6 @@ public final class PolicyEngine implements AutoCloseable {
       }
     }
     return result.toDecision(requestMutations, responseMutations, dryRun);
-  }
-
-  /**
-   * Dispatches a dry-run rule's {@code actions} into a combiner of its own; folds its validity and
-   * errors (never its status) into {@code result}, and returns {@code dryRun} plus its denial, if any.
-   */
-  private List<DryRunDenial> dryRun(
-      BoundRule rule,
-      List<BoundAction> actions,
-      Attributes attributes,
-      Combiner result,
-      List<DryRunDenial> dryRun,
-      boolean quota,
-      DecisionTrace trace) {
-    if (actions.isEmpty()) {
-      return dryRun;
-    }
-    Combiner own = new Combiner(services.failOpen());
-    for (BoundAction action : actions) {
-      dispatch(rule.rule, action, attributes, own, trace);
-    }
-    result.absorbValidity(own);
-    PolicyStatus failure = own.firstFailure;
-    if (failure == null) {
-      return dryRun;
-    }
-    List<DryRunDenial> out = new ArrayList<>(dryRun);
-    out.add(
-        new DryRunDenial(
-            rule.rule.name(),
-            requireNonNull(own.handler, "handler"),
-            own.toDecision(List.of(), List.of(), List.of()).status(),
-            quota));
-    return out;
   }
 
   /**
@@ -327,15 +374,15 @@ public final class PolicyEngine implements AutoCloseable {
     Combiner result = new Combiner(services.failOpen());
     List<DryRunDenial> dryRun = preconditions.dryRunDenials();
     for (BoundRule rule : rules) {
-      if (rule.quotas.isEmpty() || !matches(rule.rule, attributes, trace)) {
+      if (rule.quotas.isEmpty() || !matches(rule.rule, attributes, result, trace)) {
         continue;
+      }
+      Combiner into = rule.rule.dryRun() ? new Combiner(services.failOpen()) : result;
+      for (QuotaAction action : rule.quotas) {
+        allocate(rule.rule, action, attributes, into, trace);
       }
       if (rule.rule.dryRun()) {
-        dryRun = dryRun(rule, rule.quotas, attributes, result, dryRun, true, trace);
-        continue;
-      }
-      for (BoundAction action : rule.quotas) {
-        dispatch(rule.rule, action, attributes, result, trace);
+        dryRun = result.absorbDryRun(into, rule.rule, dryRun, true);
       }
     }
     if (!result.usedQuota && !result.error && dryRun == preconditions.dryRunDenials()) {
@@ -358,7 +405,14 @@ public final class PolicyEngine implements AutoCloseable {
         dryRun);
   }
 
-  private boolean matches(RuleConfig rule, Attributes attributes, DecisionTrace trace) {
+  /**
+   * Whether the rule's match holds. An evaluation error (a missing attribute is the common case) is
+   * logged and the rule does not match, as in Mixer. Anything else thrown is a bug: it fails the
+   * decision as an error (INTERNAL, or ignored when failing open) rather than quietly skipping what
+   * may be a deny rule.
+   */
+  private boolean matches(
+      RuleConfig rule, Attributes attributes, Combiner result, DecisionTrace trace) {
     Expression match = rule.match();
     if (match == null) {
       trace.matched(rule, true, null);
@@ -370,60 +424,83 @@ public final class PolicyEngine implements AutoCloseable {
       return matched;
     } catch (EvaluationException e) {
       trace.matched(rule, false, e.getMessage());
-      // Mixer logs and treats the rule as not matching; a missing attribute is the common case.
       services.metrics().matchError(rule.name());
       if (log.isDebugEnabled()) {
         log.debug("rule '{}': match failed: {}", rule.name(), e.getMessage());
       }
       return false;
+    } catch (RuntimeException e) {
+      services.metrics().matchError(rule.name());
+      log.error("rule '{}': match threw", rule.name(), e);
+      trace.matched(rule, false, "match threw " + e);
+      result.error(rule, "", "rule '" + rule.name() + "' failed");
+      return false;
     }
   }
 
-  private void dispatch(
-      RuleConfig rule,
-      BoundAction action,
-      Attributes attributes,
-      Combiner result,
-      DecisionTrace trace) {
-    OwnedHandler owned = action.handler;
-    String template = action.instance.template();
-    String handlerName = owned.config.name();
-    String adapter = owned.config.adapter().name();
+  private void check(
+      RuleConfig rule, CheckAction action, Attributes attributes, Combiner result, DecisionTrace trace) {
     long start = services.ticker().nanoTime();
-    boolean error = false;
+    boolean error = true;
+    String handler = action.owned.config.name();
     try {
       Instance instance = build(action.instance, attributes);
-      trace.built(rule, handlerName, instance);
-      if (QUOTA_TEMPLATE.equals(template)) {
-        if (!(owned.handler instanceof QuotaHandler quota)) {
-          throw new IllegalStateException("handler does not serve template 'quota'");
-        }
-        QuotaResult q =
-            quota.allocate(instance, ONE_UNIT);
-        trace.quotaAnswered(rule, handlerName, instance.name(), q);
-        result.quota(rule, handlerName, instance.name(), q);
-      } else {
-        if (!(owned.handler instanceof CheckHandler check)) {
-          throw new IllegalStateException("handler does not serve template '" + template + "'");
-        }
-        CheckResult answer = check.check(instance);
-        trace.checkAnswered(rule, handlerName, instance.name(), answer);
-        result.check(rule, handlerName, answer);
-      }
+      trace.built(rule, handler, instance);
+      CheckResult answer = action.handler.check(instance);
+      trace.checkAnswered(rule, handler, instance.name(), answer);
+      result.check(rule, handler, answer);
+      error = false;
     } catch (EvaluationException e) {
-      error = true;
       String message = "instance '" + action.instance.name() + "': " + e.getMessage();
-      trace.failed(rule, handlerName, action.instance.name(), message);
-      result.error(rule, handlerName, message);
+      trace.failed(rule, handler, action.instance.name(), message);
+      result.error(rule, handler, message);
     } catch (RuntimeException e) {
-      error = true;
-      log.warn("handler '{}' failed on instance '{}'", handlerName, action.instance.name(), e);
-      trace.failed(rule, handlerName, action.instance.name(), "handler failed: " + e);
-      result.error(rule, handlerName, "handler failed: " + e);
+      trace.failed(rule, handler, action.instance.name(), "handler failed: " + e);
+      handlerFailed(rule, action.owned, action.instance, e, result);
     } finally {
-      services.metrics().dispatched(
-          adapter, handlerName, template, error, services.ticker().nanoTime() - start);
+      dispatched(action.owned, action.instance, error, start);
     }
+  }
+
+  private void allocate(
+      RuleConfig rule, QuotaAction action, Attributes attributes, Combiner result, DecisionTrace trace) {
+    long start = services.ticker().nanoTime();
+    boolean error = true;
+    String handler = action.owned.config.name();
+    try {
+      Instance instance = build(action.instance, attributes);
+      trace.built(rule, handler, instance);
+      QuotaResult q = action.handler.allocate(instance, ONE_UNIT);
+      trace.quotaAnswered(rule, handler, instance.name(), q);
+      result.quota(rule, handler, instance.name(), q);
+      error = false;
+    } catch (EvaluationException e) {
+      String message = "instance '" + action.instance.name() + "': " + e.getMessage();
+      trace.failed(rule, handler, action.instance.name(), message);
+      result.error(rule, handler, message);
+    } catch (RuntimeException e) {
+      trace.failed(rule, handler, action.instance.name(), "handler failed: " + e);
+      handlerFailed(rule, action.owned, action.instance, e, result);
+    } finally {
+      dispatched(action.owned, action.instance, error, start);
+    }
+  }
+
+  private static void handlerFailed(
+      RuleConfig rule, OwnedHandler owned, InstanceConfig instance, RuntimeException e, Combiner result) {
+    log.warn("handler '{}' failed on instance '{}'", owned.config.name(), instance.name(), e);
+    result.error(rule, owned.config.name(), "handler '" + owned.config.name() + "' failed");
+  }
+
+  private void dispatched(OwnedHandler owned, InstanceConfig instance, boolean error, long start) {
+    services
+        .metrics()
+        .dispatched(
+            owned.config.adapter().name(),
+            owned.config.name(),
+            instance.template(),
+            error,
+            services.ticker().nanoTime() - start);
   }
 
   private static Instance build(InstanceConfig config, Attributes attributes)
@@ -462,29 +539,53 @@ public final class PolicyEngine implements AutoCloseable {
     return out;
   }
 
-  /** Closes the handlers this engine still owns (those not taken over by a successor). */
-  @Override
-  public void close() {
-    closeOwned(handlers);
-    closeOwned(shadows);
+  /** One more unit of work holds this engine; see {@link PolicyStore#acquire()}. */
+  void retain() {
+    acquired.increment();
   }
 
-  private static void closeOwned(Map<String, OwnedHandler> handlers) {
-    for (OwnedHandler h : handlers.values()) {
-      if (!h.transferred.get()) {
-        try {
-          h.handler.close();
-        } catch (Exception e) {
-          log.warn("closing handler '{}' failed", h.config.name(), e);
+  /** Ends a unit of work begun by {@link EngineSource#acquire()}; every acquire is released once. */
+  public void release() {
+    released.increment();
+  }
+
+  /**
+   * Whether no unit of work holds this engine. Releases are read before acquires: both only grow and
+   * each release follows its acquire, so equal sums mean that, at the moment the releases were
+   * read, every acquire had been released. Meaningful once the engine is no longer live (no new
+   * holder can then begin: {@link PolicyStore#acquire()} backs out of an engine that was swapped).
+   */
+  boolean idle() {
+    long r = released.sum();
+    return acquired.sum() == r;
+  }
+
+  /**
+   * Closes the handlers this engine still owns (those not taken over by a successor), once. The
+   * store calls it when the engine is retired and {@link #idle()}.
+   */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    for (Map<String, OwnedHandler> owned : List.of(handlers, shadows)) {
+      for (OwnedHandler h : owned.values()) {
+        if (!h.transferred.get()) {
+          h.closeQuietly();
         }
       }
     }
   }
 
   private record BoundRule(
-      RuleConfig rule, List<BoundAction> checks, List<BoundAction> quotas, LongAdder hits) {}
+      RuleConfig rule, List<CheckAction> checks, List<QuotaAction> quotas, LongAdder hits) {}
 
-  private record BoundAction(OwnedHandler handler, InstanceConfig instance) {}
+  /** A check instance bound to its handler, typed once at build. */
+  private record CheckAction(OwnedHandler owned, CheckHandler handler, InstanceConfig instance) {}
+
+  /** A quota instance bound to its handler, typed once at build. */
+  private record QuotaAction(OwnedHandler owned, QuotaHandler handler, InstanceConfig instance) {}
 
   private static final class OwnedHandler {
     final HandlerConfig config;
@@ -494,6 +595,14 @@ public final class PolicyEngine implements AutoCloseable {
     OwnedHandler(HandlerConfig config, Handler handler) {
       this.config = config;
       this.handler = handler;
+    }
+
+    void closeQuietly() {
+      try {
+        handler.close();
+      } catch (Exception e) {
+        log.warn("closing handler '{}' failed", config.name(), e);
+      }
     }
   }
 
@@ -530,21 +639,36 @@ public final class PolicyEngine implements AutoCloseable {
       }
     }
 
-    /** Takes the validity of {@code other}'s answers (a dry-run rule's) and its error flag. */
-    void absorbValidity(Combiner other) {
-      if (other.anyCheckAnswered) {
+    /**
+     * Folds in {@code dryRun}'s answers (one dry-run rule's): their validity and error flag, never
+     * their status, which instead becomes a {@link DryRunDenial} appended to {@code denials}.
+     */
+    List<DryRunDenial> absorbDryRun(
+        Combiner dryRun, RuleConfig rule, List<DryRunDenial> denials, boolean quota) {
+      if (dryRun.anyCheckAnswered) {
         if (!anyCheckAnswered) {
           anyCheckAnswered = true;
-          validDuration = other.validDuration;
-          validUseCount = other.validUseCount;
+          validDuration = dryRun.validDuration;
+          validUseCount = dryRun.validUseCount;
         } else {
-          if (other.validDuration.compareTo(validDuration) < 0) {
-            validDuration = other.validDuration;
+          if (dryRun.validDuration.compareTo(validDuration) < 0) {
+            validDuration = dryRun.validDuration;
           }
-          validUseCount = minUseCount(validUseCount, other.validUseCount);
+          validUseCount = minUseCount(validUseCount, dryRun.validUseCount);
         }
       }
-      error |= other.error;
+      error |= dryRun.error;
+      if (dryRun.firstFailure == null) {
+        return denials;
+      }
+      List<DryRunDenial> out = new ArrayList<>(denials);
+      out.add(
+          new DryRunDenial(
+              rule.name(),
+              requireNonNull(dryRun.handler, "handler"),
+              PolicyStatus.of(dryRun.firstFailure.code(), String.valueOf(dryRun.messages)),
+              quota));
+      return out;
     }
 
     /** Negative counts mean unlimited, so they lose to any non-negative count. */
