@@ -85,55 +85,76 @@ public final class MatchExplainer {
     }
   }
 
-  /** {@code e} in Mixer's source syntax (operators infix, parenthesised when nested). */
+  /** Go's binary precedence, which Mixer's parser uses: higher binds tighter. */
+  private static final Map<String, Integer> PRECEDENCE =
+      Map.ofEntries(
+          Map.entry("LOR", 1),
+          Map.entry("LAND", 2),
+          Map.entry("EQ", 3),
+          Map.entry("NEQ", 3),
+          Map.entry("LT", 3),
+          Map.entry("LEQ", 3),
+          Map.entry("GT", 3),
+          Map.entry("GEQ", 3),
+          Map.entry("ADD", 4),
+          Map.entry("SUB", 4),
+          Map.entry("OR", 4));
+
+  /** Binds tighter than any binary operator: operands of unary operators, targets, indexing. */
+  private static final int PRIMARY = 10;
+
+  /** {@code e} in Mixer's source syntax, parenthesised only where precedence needs it. */
   static String print(Ast e) {
     StringBuilder sb = new StringBuilder();
-    print(e, sb, false);
+    print(e, sb, 0);
     return sb.toString();
   }
 
-  private static void print(Ast e, StringBuilder sb, boolean nested) {
+  /** Prints {@code e} where an operand must bind at least as tightly as {@code context}. */
+  private static void print(Ast e, StringBuilder sb, int context) {
     switch (e) {
       case Ast.Const c -> sb.append(c.source());
       case Ast.Var v -> sb.append(v.name());
-      case Ast.Call c -> printCall(c, sb, nested);
+      case Ast.Call c -> printCall(c, sb, context);
     }
   }
 
-  private static void printCall(Ast.Call c, StringBuilder sb, boolean nested) {
+  private static void printCall(Ast.Call c, StringBuilder sb, int context) {
     List<Ast> args = c.args();
     String op = BINARY.get(c.name());
     if (c.target() == null && op != null && args.size() == 2) {
-      if (nested) {
+      int own = PRECEDENCE.get(c.name());
+      boolean parens = own < context;
+      if (parens) {
         sb.append('(');
       }
-      print(args.get(0), sb, true);
+      print(args.get(0), sb, own);
       sb.append(' ').append(op).append(' ');
-      print(args.get(1), sb, true);
-      if (nested) {
+      print(args.get(1), sb, own + 1); // left-associative
+      if (parens) {
         sb.append(')');
       }
       return;
     }
     if (c.target() == null && c.name().equals("INDEX") && args.size() == 2) {
-      print(args.get(0), sb, true);
+      print(args.get(0), sb, PRIMARY);
       sb.append('[');
-      print(args.get(1), sb, false);
+      print(args.get(1), sb, 0);
       sb.append(']');
       return;
     }
     if (c.target() == null && c.name().equals("NOT") && args.size() == 1) {
       sb.append('!');
-      print(args.get(0), sb, true);
+      print(args.get(0), sb, PRIMARY);
       return;
     }
     if (c.target() == null && c.name().equals("SUB") && args.size() == 1) {
       sb.append('-');
-      print(args.get(0), sb, true);
+      print(args.get(0), sb, PRIMARY);
       return;
     }
     if (c.target() != null) {
-      print(c.target(), sb, true);
+      print(c.target(), sb, PRIMARY);
       sb.append('.');
     }
     sb.append(c.name()).append('(');
@@ -141,7 +162,7 @@ public final class MatchExplainer {
       if (i > 0) {
         sb.append(", ");
       }
-      print(args.get(i), sb, false);
+      print(args.get(i), sb, 0);
     }
     sb.append(')');
   }

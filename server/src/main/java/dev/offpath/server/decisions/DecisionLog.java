@@ -134,10 +134,23 @@ public final class DecisionLog implements DecisionListener, AutoCloseable {
     requireNonNull(clock, "clock");
     requireNonNull(random, "random");
     DecisionLog d = new DecisionLog(options, registry, clock, random);
-    if (d.writer != null) {
-      d.writer.start();
-    }
+    d.startWriter();
     return d;
+  }
+
+  /** A log whose writer is not started yet, so that tests can fill its queue. */
+  static DecisionLog unstarted(
+      DecisionLogOptions options,
+      PrometheusRegistry registry,
+      InstantSource clock,
+      DoubleSupplier random) {
+    return new DecisionLog(options, registry, clock, random);
+  }
+
+  void startWriter() {
+    if (writer != null) {
+      writer.start();
+    }
   }
 
   private static StdioConfig sinkConfig(String target) {
