@@ -4,6 +4,7 @@ import dev.offpath.core.adapter.Params;
 import dev.offpath.core.config.ConfigException;
 import dev.offpath.server.decisions.DecisionLogOptions;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -117,6 +118,11 @@ final class ServeCommand implements Callable<Integer> {
       return 1;
     } catch (IOException e) {
       err.println("offpath serve: " + e);
+      err.flush();
+      return 1;
+    } catch (UncheckedIOException e) {
+      // the decision log's file cannot be opened
+      err.println("offpath serve: " + e.getMessage() + ": " + e.getCause());
       err.flush();
       return 1;
     }

@@ -193,4 +193,19 @@ class DecisionLogEndToEndTest {
     assertThat(lines.get(1).get("requestId").asText()).isEqualTo("r-shop");
     assertThat(lines).allSatisfy(l -> assertThat(l.get("cached").asBoolean()).isFalse());
   }
+
+  @Test
+  void badDecisionLogFlagsAreRefusedBeforeServing() {
+    CliTest.Result rate =
+        CliTest.run("serve", "--decision-log", "stdout", "--decision-log-sample", "2", "--grpc-port", "0");
+    assertThat(rate.exit()).isEqualTo(2);
+    assertThat(rate.err()).contains("offpath serve: decision-log-sample: 2.0 (expected: 0..1)");
+
+    CliTest.Result file =
+        CliTest.run(
+            "serve", "--decision-log", "/proc/offpath-no-such-dir/decisions.log", "--grpc-port", "0",
+            "--admin-port", "0", "--telemetry-port", "0", "--no-watch");
+    assertThat(file.exit()).isEqualTo(1);
+    assertThat(file.err()).contains("cannot open log file /proc/offpath-no-such-dir/decisions.log");
+  }
 }
