@@ -27,6 +27,7 @@ final class CacheEntry {
   }
 
   final Decision decision;
+  final Shape shape;
   final Object[] values;
   final long createdNanos;
   final long lifetimeNanos;
@@ -35,8 +36,15 @@ final class CacheEntry {
   @SuppressWarnings("unused") // accessed through REMAINING
   private volatile int remaining;
 
-  CacheEntry(Decision decision, Object[] values, long createdNanos, long lifetimeNanos, int uses) {
+  CacheEntry(
+      Decision decision,
+      Shape shape,
+      Object[] values,
+      long createdNanos,
+      long lifetimeNanos,
+      int uses) {
     this.decision = decision;
+    this.shape = shape;
     this.values = values;
     this.createdNanos = createdNanos;
     this.lifetimeNanos = lifetimeNanos;

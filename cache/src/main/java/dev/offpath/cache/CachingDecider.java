@@ -7,6 +7,7 @@ import dev.offpath.core.attribute.Attributes;
 import dev.offpath.core.attribute.ReferencedAttributes;
 import dev.offpath.core.attribute.TrackingAttributes;
 import dev.offpath.core.runtime.Decider;
+import dev.offpath.core.runtime.DecisionListener;
 import dev.offpath.core.runtime.Decision;
 import dev.offpath.core.runtime.PolicyEngine;
 import dev.offpath.core.runtime.EngineSource;
@@ -21,6 +22,9 @@ import org.jspecify.annotations.Nullable;
  * the engine's config version. The quota phase ({@link PolicyEngine#allocateQuotas}) runs for every
  * request, so quota is spent per request and never served from the cache.
  *
+ * <p>Every decision is handed to a {@link DecisionListener} with its reads: on a miss the
+ * recording made for the cache, on a hit the stored entry's values under its shape (the same record).
+ *
  * <p>An evaluation that enumerates the bag ({@link Attributes#names()}) depends on all of it, which
  * the reads do not describe; its decision is not stored.
  *
@@ -30,19 +34,31 @@ public final class CachingDecider implements Decider {
 
   private final EngineSource engines;
   private final CheckCache cache;
+  private final DecisionListener listener;
 
   /**
    * Decides with whatever engine {@code engines} hands out, held for the check; its versions must
    * never decrease.
    */
   public CachingDecider(EngineSource engines, CheckCache cache) {
+    this(engines, cache, DecisionListener.NONE);
+  }
+
+  /** {@link #CachingDecider(EngineSource, CheckCache)}, telling {@code listener} of every decision. */
+  public CachingDecider(EngineSource engines, CheckCache cache, DecisionListener listener) {
     this.engines = requireNonNull(engines, "engines");
     this.cache = requireNonNull(cache, "cache");
+    this.listener = requireNonNull(listener, "listener");
   }
 
   /** Decides with the live engine of {@code store}. */
   public static CachingDecider of(PolicyStore store, CheckCache cache) {
     return new CachingDecider((EngineSource) requireNonNull(store, "store"), cache);
+  }
+
+  /** Decides with the live engine of {@code store}, telling {@code listener} of every decision. */
+  public static CachingDecider of(PolicyStore store, CheckCache cache, DecisionListener listener) {
+    return new CachingDecider((EngineSource) requireNonNull(store, "store"), cache, listener);
   }
 
   public CheckCache cache() {
@@ -55,16 +71,25 @@ public final class CachingDecider implements Decider {
     PolicyEngine engine = engines.acquire();
     try {
       long version = engine.version();
-      Decision preconditions = cache.lookup(version, attributes);
-      if (preconditions == null) {
-        ReferencedAttributes referenced = new ReferencedAttributes();
-        Recording recording = new Recording(new TrackingAttributes(attributes, referenced));
-        preconditions = engine.checkPreconditions(recording);
-        if (!recording.enumerated) {
-          cache.store(version, attributes, referenced, preconditions);
+      CacheEntry hit = cache.lookupEntry(version, attributes);
+      if (hit != null) {
+        Decision decision = engine.allocateQuotas(hit.decision, attributes);
+        if (listener != DecisionListener.NONE) {
+          listener.decided(attributes, decision, true, () -> hit.shape.reads(hit.values));
         }
+        return decision;
       }
-      return engine.allocateQuotas(preconditions, attributes);
+      ReferencedAttributes referenced = new ReferencedAttributes();
+      Recording recording = new Recording(new TrackingAttributes(attributes, referenced));
+      Decision preconditions = engine.checkPreconditions(recording);
+      if (!recording.enumerated) {
+        cache.store(version, attributes, referenced, preconditions);
+      }
+      Decision decision = engine.allocateQuotas(preconditions, attributes);
+      if (listener != DecisionListener.NONE) {
+        listener.decided(attributes, decision, false, () -> referenced);
+      }
+      return decision;
     } finally {
       engine.release();
     }

@@ -103,20 +103,29 @@ public final class CheckCache {
    * a miss. A hit spends one use of the entry.
    */
   public @Nullable Decision lookup(long configVersion, Attributes attributes) {
+    CacheEntry entry = lookupEntry(configVersion, attributes);
+    return entry == null ? null : entry.decision;
+  }
+
+  /**
+   * {@link #lookup}, answering the entry served: its decision and the exact values it was stored
+   * with, under its shape (for the decision log of a hit).
+   */
+  @Nullable CacheEntry lookupEntry(long configVersion, Attributes attributes) {
     requireNonNull(attributes, "attributes");
     Generation g = generation(configVersion);
     if (g != null) {
-      Decision d = lookup(g, attributes);
-      if (d != null) {
+      CacheEntry e = lookup(g, attributes);
+      if (e != null) {
         hits.increment();
-        return d;
+        return e;
       }
     }
     misses.increment();
     return null;
   }
 
-  private @Nullable Decision lookup(Generation g, Attributes attributes) {
+  private @Nullable CacheEntry lookup(Generation g, Attributes attributes) {
     Shape[] shapes = g.shapes;
     if (shapes.length == 0) {
       return null;
@@ -140,10 +149,10 @@ public final class CheckCache {
       // No expiry check here: Caffeine returns no entry past its expiry on this same ticker.
       switch (entry.use()) {
         case CacheEntry.SERVED:
-          return entry.decision;
+          return entry;
         case CacheEntry.SERVED_LAST:
           remove(g, new EntryKey(shape.id(), signature), entry);
-          return entry.decision;
+          return entry;
         default:
           remove(g, new EntryKey(shape.id(), signature), entry);
       }
@@ -194,6 +203,7 @@ public final class CheckCache {
     CacheEntry entry =
         new CacheEntry(
             decision,
+            shape,
             shape.values(scratch),
             now,
             lifetimeNanos(decision.validDuration()),

@@ -136,6 +136,31 @@ final class Shape {
     return -1;
   }
 
+  /**
+   * The reads of a request with exact {@code values} (as {@link #values} made them) under this shape,
+   * rebuilt as the evaluation recorded them: for the decision log of a cache hit.
+   */
+  ReferencedAttributes reads(Object[] values) {
+    ReferencedAttributes out = new ReferencedAttributes();
+    for (String name : absent) {
+      out.attribute(name, null);
+    }
+    int v = 0;
+    for (String name : exact) {
+      out.attribute(name, values[v++]);
+    }
+    for (int m = 0; m < mapNames.length; m++) {
+      out.mapPresent(mapNames[m]);
+      for (String key : mapExactKeys[m]) {
+        out.mapKey(mapNames[m], key, String.valueOf(values[v++]));
+      }
+      for (String key : mapAbsentKeys[m]) {
+        out.mapKey(mapNames[m], key, null);
+      }
+    }
+    return out;
+  }
+
   /** How many exact values a request has under this shape: the scratch size it needs. */
   int valueCount() {
     return valueCount;

@@ -14,6 +14,8 @@ import picocli.CommandLine.Command;
       ValidateCommand.class,
       EvalCommand.class,
       CheckCommand.class,
+      ExplainCommand.class,
+      VerifyCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

@@ -21,7 +21,9 @@ import dev.offpath.core.config.PolicyConfig;
 import dev.offpath.core.config.RuleConfig;
 import dev.offpath.core.runtime.Decider;
 import dev.offpath.core.runtime.PolicyEngine;
+import dev.offpath.core.runtime.ListeningDecider;
 import dev.offpath.core.runtime.PolicyStore;
+import dev.offpath.server.decisions.DecisionLog;
 import dev.offpath.core.runtime.RuntimeServices;
 import dev.offpath.core.telemetry.ReportPipeline;
 import dev.offpath.core.telemetry.ReportSink;
@@ -58,6 +60,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
@@ -117,6 +120,7 @@ public final class OffpathServer implements AutoCloseable {
   private @Nullable AdminServer telemetry;
   private @Nullable ConfigWatcher watcher;
   private @Nullable ServerTls tls;
+  private @Nullable DecisionLog decisionLog;
 
   private OffpathServer(ServerOptions options) {
     this.options = requireNonNull(options, "options");
@@ -257,15 +261,22 @@ public final class OffpathServer implements AutoCloseable {
         telemetryPort());
   }
 
-  /** The live policy, behind the check cache unless it is turned off. */
+  /**
+   * The live policy, behind the check cache unless it is turned off, with the decision log (and the
+   * dry-run counters) listening to every decision.
+   */
   private Decider decider() {
+    DecisionLog listener =
+        DecisionLog.start(
+            options.decisionLog(), registry, Clock.systemUTC(), () -> ThreadLocalRandom.current().nextDouble());
+    decisionLog = listener;
     if (options.checkCacheSize() == 0) {
-      return store;
+      return new ListeningDecider(store, listener);
     }
     CheckCache cache =
         CheckCache.builder(Ticker.system()).maximumEntries(options.checkCacheSize()).build();
     CheckCacheMetrics.register(cache, registry);
-    return CachingDecider.of(store, cache);
+    return CachingDecider.of(store, cache, listener);
   }
 
   /**
@@ -456,6 +467,9 @@ public final class OffpathServer implements AutoCloseable {
       }
     }
     accessLog.drain();
+    if (decisionLog != null) {
+      decisionLog.close();
+    }
     if (transport != null) {
       transport.close();
     }

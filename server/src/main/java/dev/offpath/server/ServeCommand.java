@@ -3,7 +3,9 @@ package dev.offpath.server;
 import dev.offpath.core.adapter.Params;
 import dev.offpath.core.config.ConfigException;
 import dev.offpath.server.tls.TlsOptions;
+import dev.offpath.server.decisions.DecisionLogOptions;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -142,6 +144,17 @@ final class ServeCommand implements Callable<Integer> {
       context.stop();
     }
   }
+  @Option(names = "--decision-log", paramLabel = "stdout|stderr|PATH", description = "Write one JSON line per decision (ext_authz and ext_proc) to stdout, stderr or a file (rotated at 100 MB, as the stdio adapter's). Default: no decision log.")
+  @Nullable String decisionLog;
+
+  @Option(names = "--decision-log-sample", paramLabel = "RATE", defaultValue = "1", description = "Share of allowed decisions logged, 0..1; denials and dry-run denials are always logged (default: ${DEFAULT-VALUE}).")
+  double decisionLogSample;
+
+  @Option(names = "--decision-log-redact", paramLabel = "NAME", description = "Attribute whose values the decision log replaces with [redacted] (repeatable): a whole attribute (request.headers) or one map key (request.headers[authorization]).")
+  List<String> decisionLogRedact = new ArrayList<>();
+
+  @Option(names = "--decision-log-queue", defaultValue = "" + DecisionLogOptions.DEFAULT_QUEUE_CAPACITY, description = "Decisions waiting for the decision log's writer, at most; beyond it they are dropped and counted, never waited for (default: ${DEFAULT-VALUE}).")
+  int decisionLogQueue;
 
   @Override
   public Integer call() throws InterruptedException {
@@ -164,7 +177,9 @@ final class ServeCommand implements Callable<Integer> {
               eventLoopThreads,
               reportWorkers,
               reportQueue,
-              security());
+              security(),
+              new DecisionLogOptions(
+                  decisionLog, decisionLogSample, decisionLogRedact, decisionLogQueue));
       server = OffpathServer.start(options);
     } catch (IllegalArgumentException e) {
       err.println("offpath serve: " + e.getMessage());
@@ -177,6 +192,11 @@ final class ServeCommand implements Callable<Integer> {
       return 1;
     } catch (IOException e) {
       err.println("offpath serve: " + e);
+      err.flush();
+      return 1;
+    } catch (UncheckedIOException e) {
+      // the decision log's file cannot be opened
+      err.println("offpath serve: " + e.getMessage() + ": " + e.getCause());
       err.flush();
       return 1;
     }

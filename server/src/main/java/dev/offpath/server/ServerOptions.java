@@ -2,6 +2,7 @@ package dev.offpath.server;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.offpath.server.decisions.DecisionLogOptions;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -10,7 +11,8 @@ import java.util.List;
  * Everything {@code offpath serve} is told. An empty {@code configPaths} means the embedded default
  * config. Port 0 picks a free port. {@code checkCacheSize} 0 turns the check cache off. {@code
  * eventLoopThreads} 0 means one per core; {@code reportWorkers} and {@code reportQueue} size the
- * telemetry pipeline. {@code security}: TLS, admin token, telemetry address, connection limits.
+ * telemetry pipeline. {@code security}: TLS, admin token, telemetry address, connection limits;
+ * {@code decisionLog} configures the decision log.
  */
 public record ServerOptions(
     List<Path> configPaths,
@@ -27,7 +29,8 @@ public record ServerOptions(
     int eventLoopThreads,
     int reportWorkers,
     int reportQueue,
-    SecurityOptions security) {
+    SecurityOptions security,
+    DecisionLogOptions decisionLog) {
 
   /** The telemetry pipeline's defaults: 2 workers, 10,000 queued entries. */
   public static final int DEFAULT_REPORT_WORKERS = 2;
@@ -40,6 +43,7 @@ public record ServerOptions(
     requireNonNull(adminAddress, "adminAddress");
     requireNonNull(shutdownGrace, "shutdownGrace");
     requireNonNull(security, "security");
+    requireNonNull(decisionLog, "decisionLog");
     checkPort("grpcPort", grpcPort);
     checkPort("adminPort", adminPort);
     checkPort("telemetryPort", telemetryPort);

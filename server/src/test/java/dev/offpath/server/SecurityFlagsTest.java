@@ -1,5 +1,6 @@
 package dev.offpath.server;
 
+import dev.offpath.server.decisions.DecisionLogOptions;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.offpath.server.CliTest.Result;
@@ -167,6 +168,7 @@ class SecurityFlagsTest {
     ServerOptions b = ServerHarness.options(DENY, false);
     return new ServerOptions(
         b.configPaths(), b.grpcAddress(), 0, b.adminAddress(), 0, 0, b.maxMessageBytes(), false,
-        b.checkCacheSize(), b.shutdownGrace(), false, 0, b.reportWorkers(), b.reportQueue(), security);
+        b.checkCacheSize(), b.shutdownGrace(), false, 0, b.reportWorkers(), b.reportQueue(), security,
+        DecisionLogOptions.OFF);
   }
 }

@@ -1,5 +1,6 @@
 package dev.offpath.server;
 
+import dev.offpath.server.decisions.DecisionLogOptions;
 import dev.offpath.extauthz.CheckRequests;
 import io.envoyproxy.envoy.service.accesslog.v3.AccessLogServiceGrpc;
 import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
@@ -22,7 +23,6 @@ import java.util.concurrent.TimeUnit;
  * A real Offpath server on loopback (picked ports) with a real Netty channel to it, for end-to-end
  * tests. Close it after each test.
  */
-@SuppressWarnings("try") // close() waits for the channel, so it may be interrupted
 final class ServerHarness implements AutoCloseable {
 
   final OffpathServer server;
@@ -44,7 +44,7 @@ final class ServerHarness implements AutoCloseable {
     return new ServerOptions(
         config, "127.0.0.1", 0, "127.0.0.1", 0, 0, 1 << 20, false, 10_000, Duration.ofSeconds(5),
         watch, 0, ServerOptions.DEFAULT_REPORT_WORKERS, ServerOptions.DEFAULT_REPORT_QUEUE,
-        SecurityOptions.DEFAULTS);
+        SecurityOptions.DEFAULTS, DecisionLogOptions.OFF);
   }
 
   static ServerHarness start(List<Path> config) throws Exception {
@@ -105,8 +105,12 @@ final class ServerHarness implements AutoCloseable {
   }
 
   @Override
-  public void close() throws InterruptedException {
-    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+  public void close() {
+    try {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     server.close();
   }
 }

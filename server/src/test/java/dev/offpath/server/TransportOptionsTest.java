@@ -1,5 +1,6 @@
 package dev.offpath.server;
 
+import dev.offpath.server.decisions.DecisionLogOptions;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -21,7 +22,7 @@ class TransportOptionsTest {
     ServerOptions options =
         new ServerOptions(
             DENY, "127.0.0.1", 0, "127.0.0.1", 0, 0, 1 << 20, false, 10_000,
-            Duration.ofSeconds(5), false, 1, 1, 100, SecurityOptions.DEFAULTS);
+            Duration.ofSeconds(5), false, 1, 1, 100, SecurityOptions.DEFAULTS, DecisionLogOptions.OFF);
     try (ServerHarness h = ServerHarness.start(options)) {
       CheckResponse allowed = h.check("request.path", "/shop");
       CheckResponse denied = h.check("request.path", "/admin");
@@ -56,7 +57,7 @@ class TransportOptionsTest {
             () ->
                 new ServerOptions(
                     DENY, "127.0.0.1", 0, "127.0.0.1", 0, 0, 1 << 20, false, 10_000,
-                    Duration.ofSeconds(5), false, -1, 1, 1, SecurityOptions.DEFAULTS))
+                    Duration.ofSeconds(5), false, -1, 1, 1, SecurityOptions.DEFAULTS, DecisionLogOptions.OFF))
         .hasMessage("eventLoopThreads: -1 (expected: >= 0, 0 for one per core)");
     Result workers = CliTest.run("serve", "--report-workers", "0", "--grpc-port", "0");
     assertThat(workers.exit()).isEqualTo(2);

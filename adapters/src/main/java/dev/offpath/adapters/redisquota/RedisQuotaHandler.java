@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
  * <p><b>Keys.</b> The instance name picks the quota, its dimensions the first matching override
  * (else the quota's own {@code maxAmount}) and the Redis key: {@code
  * offpath:quota:{name}:{algorithm}:{dimensions}}, the same in every Offpath instance, so they
- * share one global limit. Each key has its own {@link dev.offpath.cache.quota.QuotaPool}
+ * share one global limit. A dry-run rule's shadow handler ({@code AdapterEnvironment.dryRun()})
+ * counts under {@code offpath:dry-run:quota:...} instead, never spending the real keys. Each key has its own {@link dev.offpath.cache.quota.QuotaPool}
  * (mixerclient's prefetch: see there), so a check
  * takes a token locally and never waits for Redis; the pool asks Redis for a batch ahead of demand,
  * and one script call serves many checks.
@@ -86,7 +87,7 @@ final class RedisQuotaHandler implements QuotaHandler, MeteredHandler {
     this.handlerName = environment.handlerName();
     Map<String, CompiledQuota> byName = new HashMap<>();
     for (Quota q : config.quotas()) {
-      byName.put(q.name(), new CompiledQuota(q));
+      byName.put(q.name(), new CompiledQuota(q, environment.dryRun()));
     }
     this.quotas = Map.copyOf(byName);
     this.breaker =
@@ -308,7 +309,7 @@ final class RedisQuotaHandler implements QuotaHandler, MeteredHandler {
     final String sha;
     final String keyPrefix;
 
-    CompiledQuota(Quota quota) {
+    CompiledQuota(Quota quota, boolean dryRun) {
       this.quota = quota;
       this.script =
           quota.algorithm() == Algorithm.FIXED_WINDOW
@@ -316,7 +317,7 @@ final class RedisQuotaHandler implements QuotaHandler, MeteredHandler {
               : RedisScripts.ROLLING_WINDOW;
       this.sha = RedisScripts.sha1(script);
       this.keyPrefix =
-          "offpath:quota:"
+          (dryRun ? "offpath:dry-run:quota:" : "offpath:quota:")
               + quota.name()
               + (quota.algorithm() == Algorithm.FIXED_WINDOW ? ":fixed:" : ":rolling:");
     }

@@ -36,9 +36,11 @@ import org.slf4j.LoggerFactory;
  * logged, and the next attempt waits {@link #RETRY_AFTER} so that a persistent failure does not
  * cost a reopen per line.
  *
- * <p>Not thread-safe; the handler serialises writes.
+ * <p>Public for the server's decision log, which writes its lines with the same rotation.
+ *
+ * <p>Not thread-safe; the handler (or the decision log's writer thread) serialises writes.
  */
-final class LogSink implements AutoCloseable {
+public final class LogSink implements AutoCloseable {
 
   private static final DateTimeFormatter ROTATED =
       DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH-mm-ss.SSS").withZone(ZoneOffset.UTC);
@@ -64,7 +66,13 @@ final class LogSink implements AutoCloseable {
   private long rotationFailures;
   private boolean reopen; // the file could not be opened again after a rotation
 
-  LogSink(StdioConfig config, InstantSource clock) {
+  /**
+   * Opens the stream or file {@code config} names ({@code logStream}, {@code outputPath} and the
+   * rotation bounds; the other fields are not used here).
+   *
+   * @throws java.io.UncheckedIOException when the file cannot be opened
+   */
+  public LogSink(StdioConfig config, InstantSource clock) {
     this(config, clock, (from, to) -> Files.move(from, to));
   }
 
@@ -113,7 +121,7 @@ final class LogSink implements AutoCloseable {
   }
 
   /** Writes one line (with its newline), rotating first when it is due. */
-  void writeLine(byte[] buf, int len) throws IOException {
+  public void writeLine(byte[] buf, int len) throws IOException {
     if (reopen && path != null) {
       out = open(path); // throws (the line is counted as failed) until the file can be opened
       reopen = false;
@@ -191,7 +199,7 @@ final class LogSink implements AutoCloseable {
     } catch (UncheckedIOException e) {
       rotationFailures++;
       reopen = true;
-      log.warn("stdio: cannot open {} after rotation: {}; retrying on the next line", p, e.getCause().toString());
+      log.warn("stdio: cannot open {} after rotation: {}; retrying on the next line", p, String.valueOf(e.getCause()));
     }
   }
 
@@ -226,7 +234,7 @@ final class LogSink implements AutoCloseable {
     }
   }
 
-  void flush() throws IOException {
+  public void flush() throws IOException {
     out.flush();
   }
 

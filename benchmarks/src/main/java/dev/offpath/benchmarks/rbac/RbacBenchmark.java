@@ -53,6 +53,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
 @Fork(1)
+@SuppressWarnings("NullAway.Init") // JMH fills the state in @Setup
 public class RbacBenchmark {
 
   static final int MISS_REQUESTS = 1 << 16;
@@ -70,6 +71,7 @@ public class RbacBenchmark {
   private Attributes[] missBags;
 
   @State(Scope.Thread)
+  @SuppressWarnings("NullAway.Init") // JMH fills the state in @Setup
   public static class Keys {
     Zipf zipf;
     int next;

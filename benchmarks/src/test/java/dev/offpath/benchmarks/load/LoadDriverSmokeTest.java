@@ -1,5 +1,6 @@
 package dev.offpath.benchmarks.load;
 
+import dev.offpath.server.decisions.DecisionLogOptions;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.offpath.server.OffpathServer;
@@ -43,7 +44,7 @@ class LoadDriverSmokeTest {
             new ServerOptions(
                 config, "127.0.0.1", 0, "127.0.0.1", 0, 0, 1 << 20, false, checkCacheSize,
                 Duration.ofSeconds(1), false, 0, ServerOptions.DEFAULT_REPORT_WORKERS,
-                ServerOptions.DEFAULT_REPORT_QUEUE, SecurityOptions.DEFAULTS));
+                ServerOptions.DEFAULT_REPORT_QUEUE, SecurityOptions.DEFAULTS, DecisionLogOptions.OFF));
     try (Target offpathTarget =
             Target.inProcess("offpath", offpath.grpcPort(), offpath.telemetryPort(), offpath);
         Progress progress = new Progress(new PrintStream(console, true, StandardCharsets.UTF_8))) {

@@ -22,4 +22,13 @@ public interface AdapterEnvironment {
 
   /** The handler's fully qualified name, for log lines. */
   String handlerName();
+
+  /**
+   * Whether this handler is the shadow of a real one, serving only dry-run rules: it must keep its
+   * accounting apart from the real handler's (its own counters, its own keys in a shared store), so
+   * that a dry-run rule never spends real quota.
+   */
+  default boolean dryRun() {
+    return false;
+  }
 }

@@ -362,7 +362,7 @@ final class RbacCompiler implements KindCompiler {
         }
       }
     }
-    if (!valid) {
+    if (!valid || user == null || group == null) {
       return null;
     }
     if (user.isEmpty() && group.isEmpty() && properties.isEmpty()) {

@@ -144,6 +144,21 @@ final class RuleCompiler implements KindCompiler {
             what + ": sampling is not supported; every matching request is dispatched");
       }
 
+      // README "Operating Offpath": a dry-run rule is evaluated but never denies.
+      String dryRunText = o.annotations().get(RuleConfig.DRY_RUN_ANNOTATION);
+      boolean dryRun = "true".equals(dryRunText);
+      if (dryRunText != null && !dryRun && !"false".equals(dryRunText)) {
+        c.error(
+            o.source(),
+            Category.RULE,
+            what
+                + ": metadata.annotations."
+                + RuleConfig.DRY_RUN_ANNOTATION
+                + ": '"
+                + dryRunText
+                + "' (expected: \"true\" or \"false\")");
+      }
+
       boolean hasHeaderOperations = !request.isEmpty() || !response.isEmpty();
       if (written == 0 && !hasHeaderOperations && c.errorCount() == errorsBefore) {
         c.error(
@@ -159,7 +174,7 @@ final class RuleCompiler implements KindCompiler {
         c.warning(o.source(), what + ": no action left to dispatch; rule skipped");
         return null;
       }
-      return new RuleConfig(key.fqn(), match, actions, request, response, o.source());
+      return new RuleConfig(key.fqn(), match, actions, request, response, o.source(), dryRun);
     }
 
     private @Nullable Action action(ConfigObject o, String what, String path, Node node) {

@@ -21,6 +21,9 @@ import org.jspecify.annotations.Nullable;
  *       handler that threw), not from a handler's verdict; such a decision is never cached.
  *   <li>{@code usedQuota}: a quota was allocated; the quota part must never be served from a cache.
  *   <li>header mutations: from every matched rule, applied when the request is allowed.
+ *   <li>{@code dryRunDenials}: what the matching dry-run rules would have denied (see {@link
+ *       DryRunDenial}); they never change the status. Part of the cached answer, so a decision
+ *       served from the check cache reports them again.
  * </ul>
  */
 public record Decision(
@@ -32,7 +35,8 @@ public record Decision(
     boolean error,
     boolean usedQuota,
     List<HeaderMutation> requestHeaderMutations,
-    List<HeaderMutation> responseHeaderMutations) {
+    List<HeaderMutation> responseHeaderMutations,
+    List<DryRunDenial> dryRunDenials) {
 
   /** Validity when no check handler answered (Mixer's defaults). */
   public static final Duration DEFAULT_VALID_DURATION = Duration.ofMinutes(1);
@@ -44,6 +48,31 @@ public record Decision(
     requireNonNull(validDuration, "validDuration");
     requestHeaderMutations = List.copyOf(requestHeaderMutations);
     responseHeaderMutations = List.copyOf(responseHeaderMutations);
+    dryRunDenials = List.copyOf(dryRunDenials);
+  }
+
+  /** A decision without dry-run denials. */
+  public Decision(
+      PolicyStatus status,
+      Duration validDuration,
+      int validUseCount,
+      @Nullable String decidingRule,
+      @Nullable String decidingHandler,
+      boolean error,
+      boolean usedQuota,
+      List<HeaderMutation> requestHeaderMutations,
+      List<HeaderMutation> responseHeaderMutations) {
+    this(
+        status,
+        validDuration,
+        validUseCount,
+        decidingRule,
+        decidingHandler,
+        error,
+        usedQuota,
+        requestHeaderMutations,
+        responseHeaderMutations,
+        List.of());
   }
 
   public boolean allowed() {

@@ -9,8 +9,18 @@ import java.util.concurrent.ScheduledExecutorService;
 
 /** The {@link AdapterEnvironment} the runtime lends each handler it creates. */
 public record HandlerEnvironment(
-    Ticker ticker, InstantSource clock, ScheduledExecutorService scheduler, String handlerName)
+    Ticker ticker,
+    InstantSource clock,
+    ScheduledExecutorService scheduler,
+    String handlerName,
+    boolean dryRun)
     implements AdapterEnvironment {
+
+  /** The environment of an ordinary (not dry-run) handler. */
+  public HandlerEnvironment(
+      Ticker ticker, InstantSource clock, ScheduledExecutorService scheduler, String handlerName) {
+    this(ticker, clock, scheduler, handlerName, false);
+  }
 
   public HandlerEnvironment {
     requireNonNull(ticker, "ticker");

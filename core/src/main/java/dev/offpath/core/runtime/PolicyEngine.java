@@ -24,10 +24,12 @@ import dev.offpath.core.config.HeaderOperation;
 import dev.offpath.core.config.InstanceConfig;
 import dev.offpath.core.config.PolicyConfig;
 import dev.offpath.core.config.RuleConfig;
+import dev.offpath.core.config.Variety;
 import dev.offpath.core.expr.EvaluationException;
 import dev.offpath.core.expr.Expression;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -58,6 +60,16 @@ import org.slf4j.LoggerFactory;
  * one of the previous engine's is taken over instead of re-created, so a reload that does not touch a
  * memquota handler keeps its counters. {@link #close()} closes the handlers this engine still owns.
  *
+ * <p>Dry-run rules ({@link RuleConfig#dryRun()}, README "Operating Offpath"): matched and dispatched
+ * as usual, but into a combiner of their own; a failure there becomes a {@link DryRunDenial} on the
+ * decision instead of changing its status, and their header operations are not applied. Their
+ * answers' validity still bounds the decision's, so a cached decision re-reports its dry-run
+ * denials no longer than an enforcing denial would be cached. Their quota instances go to
+ * <i>shadow</i> handlers: a second handler of the same adapter and params per handler they use,
+ * created with {@link HandlerEnvironment#dryRun()}, so the would-be denials count the rule's own
+ * traffic and no real token is spent. {@link DecisionTrace} is the hook {@code offpath explain}
+ * uses; the serving path passes {@link DecisionTrace#NONE}.
+ *
  * <p>Thread-safety: immutable after construction; {@link #check} is called concurrently from request
  * threads and never blocks (handlers must not block).
  */
@@ -80,6 +92,7 @@ public final class PolicyEngine implements AutoCloseable {
   private final RuntimeServices services;
   private final List<BoundRule> rules;
   private final Map<String, OwnedHandler> handlers;
+  private final Map<String, OwnedHandler> shadows;
   private final boolean hasQuotas;
   private final LongAdder acquired = new LongAdder();
   private final LongAdder released = new LongAdder();
@@ -89,12 +102,14 @@ public final class PolicyEngine implements AutoCloseable {
       long version,
       PolicyConfig config,
       RuntimeServices services,
-      Map<String, OwnedHandler> handlers)
+      Map<String, OwnedHandler> handlers,
+      Map<String, OwnedHandler> shadows)
       throws ConfigException {
     this.version = version;
     this.config = config;
     this.services = services;
     this.handlers = handlers;
+    this.shadows = shadows;
     List<BoundRule> bound = new ArrayList<>(config.rules().size());
     for (RuleConfig rule : config.rules()) {
       List<CheckAction> checks = new ArrayList<>();
@@ -104,10 +119,19 @@ public final class PolicyEngine implements AutoCloseable {
         if (owned == null) {
           throw new IllegalStateException("handler not built: " + action.handler().name());
         }
+        // A dry-run rule's quota goes to the handler's shadow (see the class comment).
+        OwnedHandler quotaOwner = owned;
+        if (rule.dryRun()) {
+          OwnedHandler shadow = shadows.get(action.handler().name());
+          if (shadow == null) {
+            throw new IllegalStateException("shadow handler not built: " + action.handler().name());
+          }
+          quotaOwner = shadow;
+        }
         for (InstanceConfig instance : action.instances()) {
           switch (instance.variety()) {
             case CHECK -> checks.add(new CheckAction(owned, typed(owned, CheckHandler.class, instance), instance));
-            case QUOTA -> quotas.add(new QuotaAction(owned, typed(owned, QuotaHandler.class, instance), instance));
+            case QUOTA -> quotas.add(new QuotaAction(quotaOwner, typed(quotaOwner, QuotaHandler.class, instance), instance));
             case REPORT -> {} // the telemetry pipeline's
           }
         }
@@ -152,34 +176,14 @@ public final class PolicyEngine implements AutoCloseable {
     requireNonNull(config, "config");
     requireNonNull(services, "services");
     Map<String, OwnedHandler> handlers = new LinkedHashMap<>();
+    Map<String, OwnedHandler> shadows = new LinkedHashMap<>();
     List<OwnedHandler> created = new ArrayList<>();
     List<OwnedHandler> takenOver = new ArrayList<>();
     PolicyEngine engine;
     try {
-      for (HandlerConfig hc : config.handlers().values()) {
-        OwnedHandler reusable = previous == null ? null : previous.reusable(hc);
-        if (reusable != null) {
-          handlers.put(hc.name(), new OwnedHandler(hc, reusable.handler));
-          takenOver.add(reusable);
-          continue;
-        }
-        Handler handler;
-        try {
-          handler =
-              AdapterRegistry.create(
-                  hc.adapter(),
-                  hc.adapterConfig(),
-                  new HandlerEnvironment(
-                      services.ticker(), services.clock(), services.scheduler(), hc.name()));
-        } catch (RuntimeException e) {
-          log.warn("handler '{}' cannot start", hc.name(), e);
-          throw startFailure(hc, describe(e));
-        }
-        OwnedHandler owned = new OwnedHandler(hc, handler);
-        created.add(owned);
-        handlers.put(hc.name(), owned);
-      }
-      engine = new PolicyEngine(version, config, services, handlers);
+      build(config.handlers().values(), false, services, previous, handlers, created, takenOver);
+      build(shadowed(config), true, services, previous, shadows, created, takenOver);
+      engine = new PolicyEngine(version, config, services, handlers, shadows);
     } catch (ConfigException | RuntimeException e) {
       for (OwnedHandler h : created) {
         h.closeQuietly();
@@ -190,6 +194,63 @@ public final class PolicyEngine implements AutoCloseable {
       h.transferred.set(true);
     }
     return engine;
+  }
+
+  /**
+   * Creates the handlers {@code configs} (shadows when {@code dryRun}) into {@code into}, or takes
+   * them over from {@code previous}; records which in {@code created} / {@code takenOver}.
+   */
+  private static void build(
+      Collection<HandlerConfig> configs,
+      boolean dryRun,
+      RuntimeServices services,
+      @Nullable PolicyEngine previous,
+      Map<String, OwnedHandler> into,
+      List<OwnedHandler> created,
+      List<OwnedHandler> takenOver)
+      throws ConfigException {
+    for (HandlerConfig hc : configs) {
+      OwnedHandler reusable =
+          previous == null ? null : reusable(dryRun ? previous.shadows : previous.handlers, hc);
+      if (reusable != null) {
+        into.put(hc.name(), new OwnedHandler(hc, reusable.handler));
+        takenOver.add(reusable);
+        continue;
+      }
+      Handler handler;
+      try {
+        handler =
+            AdapterRegistry.create(
+                hc.adapter(),
+                hc.adapterConfig(),
+                new HandlerEnvironment(
+                    services.ticker(), services.clock(), services.scheduler(), hc.name(), dryRun));
+      } catch (RuntimeException e) {
+        log.warn("handler '{}' cannot start", hc.name(), e);
+        throw startFailure(hc, describe(e));
+      }
+      OwnedHandler owned = new OwnedHandler(hc, handler);
+      created.add(owned);
+      into.put(hc.name(), owned);
+    }
+  }
+
+  /** The handlers that quota instances of dry-run rules are dispatched to (shadowed), each once. */
+  private static Collection<HandlerConfig> shadowed(PolicyConfig config) {
+    Map<String, HandlerConfig> out = new LinkedHashMap<>();
+    for (RuleConfig rule : config.rules()) {
+      if (!rule.dryRun()) {
+        continue;
+      }
+      for (Action action : rule.actions()) {
+        for (InstanceConfig instance : action.instances()) {
+          if (instance.variety() == Variety.QUOTA) {
+            out.putIfAbsent(action.handler().name(), action.handler());
+          }
+        }
+      }
+    }
+    return out.values();
   }
 
   private static ConfigException startFailure(HandlerConfig hc, String reason) {
@@ -207,8 +268,8 @@ public final class PolicyEngine implements AutoCloseable {
     return message == null || message.isBlank() ? e.getClass().getSimpleName() : message;
   }
 
-  /** This engine's handler for {@code next}, when {@code next} configures it the same way. */
-  private @Nullable OwnedHandler reusable(HandlerConfig next) {
+  /** The handler of {@code handlers} for {@code next}, when {@code next} configures it the same way. */
+  private static @Nullable OwnedHandler reusable(Map<String, OwnedHandler> handlers, HandlerConfig next) {
     OwnedHandler h = handlers.get(next.name());
     if (h != null
         && !h.transferred.get()
@@ -265,17 +326,33 @@ public final class PolicyEngine implements AutoCloseable {
    * depends only on the attributes read, so it may be cached by them ({@code usedQuota} is false).
    */
   public Decision checkPreconditions(Attributes attributes) {
+    return checkPreconditions(attributes, DecisionTrace.NONE);
+  }
+
+  /** {@link #checkPreconditions(Attributes)}, reporting each step to {@code trace}. */
+  Decision checkPreconditions(Attributes attributes, DecisionTrace trace) {
     requireNonNull(attributes, "attributes");
     Combiner result = new Combiner(services.failOpen());
     List<HeaderMutation> requestMutations = List.of();
     List<HeaderMutation> responseMutations = List.of();
+    List<DryRunDenial> dryRun = List.of();
     for (BoundRule rule : rules) {
-      if (!matches(rule.rule, attributes, result)) {
+      if (!matches(rule.rule, attributes, result, trace)) {
         continue;
       }
       rule.hits.increment();
+      if (rule.rule.dryRun()) {
+        if (!rule.checks.isEmpty()) {
+          Combiner own = new Combiner(services.failOpen());
+          for (CheckAction action : rule.checks) {
+            check(rule.rule, action, attributes, own, trace);
+          }
+          dryRun = result.absorbDryRun(own, rule.rule, dryRun, false);
+        }
+        continue;
+      }
       for (CheckAction action : rule.checks) {
-        check(rule.rule, action, attributes, result);
+        check(rule.rule, action, attributes, result, trace);
       }
       if (!rule.rule.requestHeaderOperations().isEmpty()) {
         requestMutations =
@@ -286,34 +363,45 @@ public final class PolicyEngine implements AutoCloseable {
             append(responseMutations, rule.rule, rule.rule.responseHeaderOperations(), attributes);
       }
     }
-    return result.toDecision(requestMutations, responseMutations);
+    return result.toDecision(requestMutations, responseMutations, dryRun);
   }
 
   /**
    * The quota phase, for a request whose {@code preconditions} came from {@link
    * #checkPreconditions} (possibly from a cache): allocates one unit of every quota instance of the
    * matching rules. A denied precondition is returned as is (no quota is spent on a denied request,
-   * as in Mixer); a quota denial replaces an allowed precondition.
+   * as in Mixer); a quota denial replaces an allowed precondition. Dry-run quota rules allocate from
+   * their shadow handlers and add their would-be denials to the decision's.
    */
   public Decision allocateQuotas(Decision preconditions, Attributes attributes) {
+    return allocateQuotas(preconditions, attributes, DecisionTrace.NONE);
+  }
+
+  /** {@link #allocateQuotas(Decision, Attributes)}, reporting each step to {@code trace}. */
+  Decision allocateQuotas(Decision preconditions, Attributes attributes, DecisionTrace trace) {
     requireNonNull(preconditions, "preconditions");
     requireNonNull(attributes, "attributes");
     if (!hasQuotas || !preconditions.allowed()) {
       return preconditions;
     }
     Combiner result = new Combiner(services.failOpen());
+    List<DryRunDenial> dryRun = preconditions.dryRunDenials();
     for (BoundRule rule : rules) {
-      if (rule.quotas.isEmpty() || !matches(rule.rule, attributes, result)) {
+      if (rule.quotas.isEmpty() || !matches(rule.rule, attributes, result, trace)) {
         continue;
       }
+      Combiner into = rule.rule.dryRun() ? new Combiner(services.failOpen()) : result;
       for (QuotaAction action : rule.quotas) {
-        allocate(rule.rule, action, attributes, result);
+        allocate(rule.rule, action, attributes, into, trace);
+      }
+      if (rule.rule.dryRun()) {
+        dryRun = result.absorbDryRun(into, rule.rule, dryRun, true);
       }
     }
-    if (!result.usedQuota && !result.error) {
+    if (!result.usedQuota && !result.error && dryRun == preconditions.dryRunDenials()) {
       return preconditions;
     }
-    Decision quota = result.toDecision(List.of(), List.of());
+    Decision quota = result.toDecision(List.of(), List.of(), dryRun);
     if (!quota.allowed()) {
       return quota;
     }
@@ -324,9 +412,10 @@ public final class PolicyEngine implements AutoCloseable {
         null,
         null,
         preconditions.error() || quota.error(),
-        true,
+        preconditions.usedQuota() || result.usedQuota || result.error,
         preconditions.requestHeaderMutations(),
-        preconditions.responseHeaderMutations());
+        preconditions.responseHeaderMutations(),
+        dryRun);
   }
 
   /**
@@ -335,14 +424,19 @@ public final class PolicyEngine implements AutoCloseable {
    * decision as an error (INTERNAL, or ignored when failing open) rather than quietly skipping what
    * may be a deny rule.
    */
-  private boolean matches(RuleConfig rule, Attributes attributes, Combiner result) {
+  private boolean matches(
+      RuleConfig rule, Attributes attributes, Combiner result, DecisionTrace trace) {
     Expression match = rule.match();
     if (match == null) {
+      trace.matched(rule, true, null);
       return true;
     }
     try {
-      return match.evaluateBoolean(attributes);
+      boolean matched = match.evaluateBoolean(attributes);
+      trace.matched(rule, matched, null);
+      return matched;
     } catch (EvaluationException e) {
+      trace.matched(rule, false, e.getMessage());
       services.metrics().matchError(rule.name());
       if (log.isDebugEnabled()) {
         log.debug("rule '{}': match failed: {}", rule.name(), e.getMessage());
@@ -351,49 +445,57 @@ public final class PolicyEngine implements AutoCloseable {
     } catch (RuntimeException e) {
       services.metrics().matchError(rule.name());
       handlerErrors.error("match-" + rule.name(), "rule '{}': match threw", rule.name(), e);
+      trace.matched(rule, false, "match threw " + e);
       result.error(rule, "", "rule '" + rule.name() + "' failed");
       return false;
     }
   }
 
-  private void check(RuleConfig rule, CheckAction action, Attributes attributes, Combiner result) {
+  private void check(
+      RuleConfig rule, CheckAction action, Attributes attributes, Combiner result, DecisionTrace trace) {
     long start = services.ticker().nanoTime();
     boolean error = true;
+    String handler = action.owned.config.name();
     try {
       Instance instance = build(action.instance, attributes);
-      CheckHandler handler = action.handler;
+      trace.built(rule, handler, instance);
       CheckResult answer =
-          handler instanceof AttributeCheckHandler reading
+          action.handler instanceof AttributeCheckHandler reading
               ? reading.check(instance, attributes)
-              : handler.check(instance);
-      result.check(rule, action.owned.config.name(), answer);
+              : action.handler.check(instance);
+      trace.checkAnswered(rule, handler, instance.name(), answer);
+      result.check(rule, handler, answer);
       error = false;
     } catch (EvaluationException e) {
-      result.error(
-          rule,
-          action.owned.config.name(),
-          "instance '" + action.instance.name() + "': " + e.getMessage());
+      String message = "instance '" + action.instance.name() + "': " + e.getMessage();
+      trace.failed(rule, handler, action.instance.name(), message);
+      result.error(rule, handler, message);
     } catch (RuntimeException e) {
+      trace.failed(rule, handler, action.instance.name(), "handler failed: " + e);
       handlerFailed(rule, action.owned, action.instance, e, result);
     } finally {
       dispatched(action.owned, action.instance, error, start);
     }
   }
 
-  private void allocate(RuleConfig rule, QuotaAction action, Attributes attributes, Combiner result) {
+  private void allocate(
+      RuleConfig rule, QuotaAction action, Attributes attributes, Combiner result, DecisionTrace trace) {
     long start = services.ticker().nanoTime();
     boolean error = true;
+    String handler = action.owned.config.name();
     try {
       Instance instance = build(action.instance, attributes);
+      trace.built(rule, handler, instance);
       QuotaResult q = action.handler.allocate(instance, ONE_UNIT);
-      result.quota(rule, action.owned.config.name(), instance.name(), q);
+      trace.quotaAnswered(rule, handler, instance.name(), q);
+      result.quota(rule, handler, instance.name(), q);
       error = false;
     } catch (EvaluationException e) {
-      result.error(
-          rule,
-          action.owned.config.name(),
-          "instance '" + action.instance.name() + "': " + e.getMessage());
+      String message = "instance '" + action.instance.name() + "': " + e.getMessage();
+      trace.failed(rule, handler, action.instance.name(), message);
+      result.error(rule, handler, message);
     } catch (RuntimeException e) {
+      trace.failed(rule, handler, action.instance.name(), "handler failed: " + e);
       handlerFailed(rule, action.owned, action.instance, e, result);
     } finally {
       dispatched(action.owned, action.instance, error, start);
@@ -484,9 +586,11 @@ public final class PolicyEngine implements AutoCloseable {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
-    for (OwnedHandler h : handlers.values()) {
-      if (!h.transferred.get()) {
-        h.closeQuietly();
+    for (Map<String, OwnedHandler> owned : List.of(handlers, shadows)) {
+      for (OwnedHandler h : owned.values()) {
+        if (!h.transferred.get()) {
+          h.closeQuietly();
+        }
       }
     }
   }
@@ -552,6 +656,38 @@ public final class PolicyEngine implements AutoCloseable {
       }
     }
 
+    /**
+     * Folds in {@code dryRun}'s answers (one dry-run rule's): their validity and error flag, never
+     * their status, which instead becomes a {@link DryRunDenial} appended to {@code denials}.
+     */
+    List<DryRunDenial> absorbDryRun(
+        Combiner dryRun, RuleConfig rule, List<DryRunDenial> denials, boolean quota) {
+      if (dryRun.anyCheckAnswered) {
+        if (!anyCheckAnswered) {
+          anyCheckAnswered = true;
+          validDuration = dryRun.validDuration;
+          validUseCount = dryRun.validUseCount;
+        } else {
+          if (dryRun.validDuration.compareTo(validDuration) < 0) {
+            validDuration = dryRun.validDuration;
+          }
+          validUseCount = minUseCount(validUseCount, dryRun.validUseCount);
+        }
+      }
+      error |= dryRun.error;
+      if (dryRun.firstFailure == null) {
+        return denials;
+      }
+      List<DryRunDenial> out = new ArrayList<>(denials);
+      out.add(
+          new DryRunDenial(
+              rule.name(),
+              requireNonNull(dryRun.handler, "handler"),
+              PolicyStatus.of(dryRun.firstFailure.code(), String.valueOf(dryRun.messages)),
+              quota));
+      return out;
+    }
+
     /** Negative counts mean unlimited, so they lose to any non-negative count. */
     private static int minUseCount(int a, int b) {
       if (a < 0) {
@@ -595,11 +731,12 @@ public final class PolicyEngine implements AutoCloseable {
       Objects.requireNonNull(messages).append(handlerName).append(':').append(status.message());
     }
 
-    Decision toDecision(List<HeaderMutation> request, List<HeaderMutation> response) {
+    Decision toDecision(
+        List<HeaderMutation> request, List<HeaderMutation> response, List<DryRunDenial> dryRun) {
       if (firstFailure == null) {
         return new Decision(
             PolicyStatus.OK, validDuration, validUseCount, null, null, error, usedQuota, request,
-            response);
+            response, dryRun);
       }
       return new Decision(
           PolicyStatus.of(firstFailure.code(), String.valueOf(messages)),
@@ -610,7 +747,8 @@ public final class PolicyEngine implements AutoCloseable {
           error,
           usedQuota,
           List.of(),
-          List.of());
+          List.of(),
+          dryRun);
     }
   }
 }
