@@ -19,7 +19,8 @@ import org.jspecify.annotations.Nullable;
  * PolicyEngine#checkPreconditions}) is answered from the cache when it can be; on a miss it is
  * evaluated on a recording view of the attributes and offered to the cache with its reads, keyed by
  * the engine's config version. The quota phase ({@link PolicyEngine#allocateQuotas}) runs for every
- * request, so quota is spent per request and never served from the cache.
+ * request, so quota is spent per request and never served from the cache. A hit still counts its
+ * rules' hits ({@link PolicyEngine#recordHits}), as if they had run.
  *
  * <p>An evaluation that enumerates the bag ({@link Attributes#names()}) depends on all of it, which
  * the reads do not describe; its decision is not stored.
@@ -60,6 +61,8 @@ public final class CachingDecider implements Decider {
       if (!recording.enumerated) {
         cache.store(version, attributes, referenced, preconditions);
       }
+    } else {
+      engine.recordHits(preconditions);
     }
     return engine.allocateQuotas(preconditions, attributes);
   }

@@ -21,6 +21,8 @@ import org.jspecify.annotations.Nullable;
  *       handler that threw), not from a handler's verdict; such a decision is never cached.
  *   <li>{@code usedQuota}: a quota was allocated; the quota part must never be served from a cache.
  *   <li>header mutations: from every matched rule, applied when the request is allowed.
+ *   <li>{@code matchedRules}: the rules whose match held in the precondition phase, so that a
+ *       decision served from the check cache still counts its rules' hits.
  * </ul>
  */
 public record Decision(
@@ -32,7 +34,8 @@ public record Decision(
     boolean error,
     boolean usedQuota,
     List<HeaderMutation> requestHeaderMutations,
-    List<HeaderMutation> responseHeaderMutations) {
+    List<HeaderMutation> responseHeaderMutations,
+    MatchedRules matchedRules) {
 
   /** Validity when no check handler answered (Mixer's defaults). */
   public static final Duration DEFAULT_VALID_DURATION = Duration.ofMinutes(1);
@@ -44,6 +47,31 @@ public record Decision(
     requireNonNull(validDuration, "validDuration");
     requestHeaderMutations = List.copyOf(requestHeaderMutations);
     responseHeaderMutations = List.copyOf(responseHeaderMutations);
+    requireNonNull(matchedRules, "matchedRules");
+  }
+
+  /** A decision that names no matched rules (built outside the engine's rule loop). */
+  public Decision(
+      PolicyStatus status,
+      Duration validDuration,
+      int validUseCount,
+      @Nullable String decidingRule,
+      @Nullable String decidingHandler,
+      boolean error,
+      boolean usedQuota,
+      List<HeaderMutation> requestHeaderMutations,
+      List<HeaderMutation> responseHeaderMutations) {
+    this(
+        status,
+        validDuration,
+        validUseCount,
+        decidingRule,
+        decidingHandler,
+        error,
+        usedQuota,
+        requestHeaderMutations,
+        responseHeaderMutations,
+        MatchedRules.NONE);
   }
 
   public boolean allowed() {

@@ -24,6 +24,7 @@ import dev.offpath.core.expr.EvaluationException;
 import dev.offpath.core.expr.Expression;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -173,7 +174,10 @@ public final class PolicyEngine implements AutoCloseable {
     return h == null ? null : h.handler;
   }
 
-  /** How many requests each rule matched, by rule name, since this engine was built. */
+  /**
+   * How many requests each rule matched, by rule name, since this engine was built: evaluated ones
+   * and, through {@link #recordHits}, those answered from the check cache.
+   */
   public Map<String, Long> ruleHits() {
     Map<String, Long> out = new LinkedHashMap<>();
     for (BoundRule r : rules) {
@@ -199,11 +203,20 @@ public final class PolicyEngine implements AutoCloseable {
     Combiner result = new Combiner(services.failOpen());
     List<HeaderMutation> requestMutations = List.of();
     List<HeaderMutation> responseMutations = List.of();
-    for (BoundRule rule : rules) {
+    int[] matched = null;
+    int matchedCount = 0;
+    for (int position = 0; position < rules.size(); position++) {
+      BoundRule rule = rules.get(position);
       if (!matches(rule.rule, attributes)) {
         continue;
       }
       rule.hits.increment();
+      if (matched == null) {
+        matched = new int[Math.min(rules.size(), 8)];
+      } else if (matchedCount == matched.length) {
+        matched = Arrays.copyOf(matched, Math.min(rules.size(), matchedCount * 2));
+      }
+      matched[matchedCount++] = position;
       for (BoundAction action : rule.checks) {
         dispatch(rule.rule, action, attributes, result);
       }
@@ -216,7 +229,31 @@ public final class PolicyEngine implements AutoCloseable {
             append(responseMutations, rule.rule, rule.rule.responseHeaderOperations(), attributes);
       }
     }
-    return result.toDecision(requestMutations, responseMutations);
+    return result.toDecision(
+        requestMutations,
+        responseMutations,
+        matched == null ? MatchedRules.NONE : MatchedRules.of(matched, matchedCount));
+  }
+
+  /**
+   * Counts a hit for every rule {@code preconditions} matched: for a precondition answer served from
+   * the check cache, whose rules did not run. {@code preconditions} must come from an engine of this
+   * config version.
+   */
+  public void recordHits(Decision preconditions) {
+    MatchedRules matched = preconditions.matchedRules();
+    for (int i = 0; i < matched.size(); i++) {
+      rules.get(matched.position(i)).hits.increment();
+    }
+  }
+
+  /** The names of the rules in {@code matched}, which came from this engine's config version. */
+  public List<String> ruleNames(MatchedRules matched) {
+    List<String> names = new ArrayList<>(matched.size());
+    for (int i = 0; i < matched.size(); i++) {
+      names.add(rules.get(matched.position(i)).rule.name());
+    }
+    return names;
   }
 
   /**
@@ -243,7 +280,7 @@ public final class PolicyEngine implements AutoCloseable {
     if (!result.usedQuota && !result.error) {
       return preconditions;
     }
-    Decision quota = result.toDecision(List.of(), List.of());
+    Decision quota = result.toDecision(List.of(), List.of(), preconditions.matchedRules());
     if (!quota.allowed()) {
       return quota;
     }
@@ -256,7 +293,8 @@ public final class PolicyEngine implements AutoCloseable {
         preconditions.error() || quota.error(),
         true,
         preconditions.requestHeaderMutations(),
-        preconditions.responseHeaderMutations());
+        preconditions.responseHeaderMutations(),
+        preconditions.matchedRules());
   }
 
   private boolean matches(RuleConfig rule, Attributes attributes) {
@@ -453,11 +491,12 @@ public final class PolicyEngine implements AutoCloseable {
       messages.append(handlerName).append(':').append(status.message());
     }
 
-    Decision toDecision(List<HeaderMutation> request, List<HeaderMutation> response) {
+    Decision toDecision(
+        List<HeaderMutation> request, List<HeaderMutation> response, MatchedRules matched) {
       if (firstFailure == null) {
         return new Decision(
             PolicyStatus.OK, validDuration, validUseCount, null, null, error, usedQuota, request,
-            response);
+            response, matched);
       }
       return new Decision(
           PolicyStatus.of(firstFailure.code(), messages.toString()),
@@ -468,7 +507,8 @@ public final class PolicyEngine implements AutoCloseable {
           error,
           usedQuota,
           List.of(),
-          List.of());
+          List.of(),
+          matched);
     }
   }
 }
