@@ -33,6 +33,13 @@ import dev.offpath.envoy.attributes.RequestLimits;
 import dev.offpath.extauthz.AuthorizationService;
 import dev.offpath.extproc.ExternalProcessorService;
 import dev.offpath.server.admin.AdminServer;
+import dev.offpath.server.admin.CheckLatency;
+import dev.offpath.server.admin.ConfigLoads;
+import dev.offpath.server.admin.DebugEndpoints;
+import dev.offpath.server.admin.DecisionCounts;
+import dev.offpath.server.admin.Introspection;
+import dev.offpath.server.admin.IntrospectionPage;
+import dev.offpath.server.admin.LiveStats;
 import dev.offpath.server.metrics.CheckCacheMetrics;
 import dev.offpath.server.metrics.FrontDoorMetrics;
 import dev.offpath.server.metrics.GrpcServerMetrics;
@@ -55,7 +62,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -110,6 +119,9 @@ public final class OffpathServer implements AutoCloseable {
   private final ObjectMapper json = new ObjectMapper();
   private final ProxySpecLoader proxySpecs = new ProxySpecLoader();
   private final ControlPlane controlPlane = new ControlPlane();
+  private final ConfigLoads loads = new ConfigLoads(Clock.systemUTC());
+  private @Nullable CheckCache checkCache;
+  private @Nullable DecisionCounts decisions;
   private @Nullable GrpcTransport transport;
   private @Nullable Server grpc;
   private @Nullable AdminServer admin;
@@ -160,6 +172,7 @@ public final class OffpathServer implements AutoCloseable {
       config = load();
     } catch (ConfigException e) {
       mixerMetrics.configRejected(e.errors());
+      loads.rejected(0, e.errors().stream().map(ConfigError::toString).toList());
       throw e;
     }
     install(config);
@@ -167,7 +180,9 @@ public final class OffpathServer implements AutoCloseable {
     registry.register(new HandlerMetrics(store::current));
 
     GrpcServerMetrics grpcMetrics = new GrpcServerMetrics(registry);
-    Decider decider = decider();
+    DecisionCounts counted = new DecisionCounts(decider());
+    decisions = counted;
+    Decider decider = counted;
     AuthorizationService authz = new AuthorizationService(decider, RequestLimits.DEFAULT);
     ExternalProcessorService extProc =
         new ExternalProcessorService(
@@ -197,14 +212,17 @@ public final class OffpathServer implements AutoCloseable {
         "envoy.service.discovery.v3.AggregatedDiscoveryService", ServingStatus.SERVING);
     health.setStatus("envoy.service.accesslog.v3.AccessLogService", ServingStatus.SERVING);
 
-    admin =
+    LiveStats live = liveStats(counted);
+    AdminServer.Builder adminBuilder =
         AdminServer.builder()
             .address(options.adminAddress(), options.adminPort())
             .registry(registry)
             .readiness(() -> !closed.get() && store.hasConfig())
             .config(this::configJson)
-            .debugVars(this::debugVarsJson)
-            .start();
+            .debugVars(this::debugVarsJson);
+    new IntrospectionPage(introspection(live)).register(adminBuilder);
+    DebugEndpoints.register(adminBuilder);
+    admin = adminBuilder.start();
     telemetry =
         AdminServer.builder()
             .address(options.grpcAddress(), options.telemetryPort())
@@ -225,6 +243,71 @@ public final class OffpathServer implements AutoCloseable {
         telemetryPort());
   }
 
+  /** The page's live series, sampled once a second on the scheduler thread. */
+  private LiveStats liveStats(DecisionCounts counted) {
+    CheckLatency latency = new CheckLatency(registry);
+    LiveStats live =
+        new LiveStats(
+            new LiveStats.Source() {
+              @Override
+              public long checks() {
+                return counted.checks();
+              }
+
+              @Override
+              public long denials() {
+                return counted.denials();
+              }
+
+              @Override
+              public long reportEntries() {
+                return reports.received();
+              }
+
+              @Override
+              public LiveStats.Histogram checkLatency() {
+                return latency.get();
+              }
+            });
+    Ticker ticker = Ticker.system();
+    scheduler.scheduleAtFixedRate(
+        () -> live.sample(ticker.nanoTime(), System.currentTimeMillis()), 0, 1, TimeUnit.SECONDS);
+    return live;
+  }
+
+  private Introspection introspection(LiveStats live) {
+    return new Introspection(
+        new Introspection.Parts(
+            store,
+            checkCache,
+            options.checkCacheSize(),
+            reports,
+            registry,
+            loads,
+            live,
+            source.describe(),
+            startedAt,
+            Clock.systemUTC(),
+            this::processFacts));
+  }
+
+  /** The facts the introspection page shows beside the JVM's. */
+  private Map<String, Object> processFacts() {
+    Map<String, Object> facts = new LinkedHashMap<>();
+    facts.put("version", version());
+    facts.put("grpcAddress", options.grpcAddress() + ":" + (grpc == null ? -1 : grpc.getPort()));
+    facts.put("grpcTransport", transport == null ? "" : transport.toString());
+    facts.put("adminAddress", options.adminAddress() + ":" + (admin == null ? options.adminPort() : admin.port()));
+    facts.put("reportWorkers", options.reportWorkers());
+    return facts;
+  }
+
+  /** The jar's version ({@code Implementation-Version}), or {@code dev} when run from classes. */
+  public static String version() {
+    String v = OffpathServer.class.getPackage().getImplementationVersion();
+    return v == null ? "dev" : v;
+  }
+
   /** The live policy, behind the check cache unless it is turned off. */
   private Decider decider() {
     if (options.checkCacheSize() == 0) {
@@ -233,6 +316,7 @@ public final class OffpathServer implements AutoCloseable {
     CheckCache cache =
         CheckCache.builder(Ticker.system()).maximumEntries(options.checkCacheSize()).build();
     CheckCacheMetrics.register(cache, registry);
+    checkCache = cache;
     return CachingDecider.of(store, cache);
   }
 
@@ -267,6 +351,7 @@ public final class OffpathServer implements AutoCloseable {
       config = load();
     } catch (ConfigException e) {
       mixerMetrics.configRejected(e.errors());
+      loads.rejected(store.current().version(), e.errors().stream().map(ConfigError::toString).toList());
       log.error(
           "config reload rejected ({} error(s)); still serving version {}:\n{}",
           e.errors().size(),
@@ -275,6 +360,7 @@ public final class OffpathServer implements AutoCloseable {
       return false;
     } catch (IOException | UncheckedIOException e) {
       mixerMetrics.configRejected(List.of());
+      loads.rejected(store.current().version(), List.of(e.toString()));
       log.error("config reload failed; still serving version {}: {}", store.current().version(), e.toString());
       return false;
     }
@@ -290,6 +376,7 @@ public final class OffpathServer implements AutoCloseable {
     PolicyEngine engine = store.install(config);
     controlPlane.publish(loaded.proxy());
     mixerMetrics.configLoaded(config, engine.version());
+    loads.accepted(engine.version());
     log.info(
         "config version {} live: {} rules, {} handlers, {} instances",
         engine.version(),
