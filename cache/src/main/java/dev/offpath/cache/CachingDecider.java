@@ -10,6 +10,7 @@ import dev.offpath.core.runtime.Decider;
 import dev.offpath.core.runtime.Decision;
 import dev.offpath.core.runtime.PolicyEngine;
 import dev.offpath.core.runtime.PolicyStore;
+import dev.offpath.core.trace.Tracer;
 import java.util.Set;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
@@ -31,17 +32,32 @@ public final class CachingDecider implements Decider {
 
   private final Supplier<PolicyEngine> engines;
   private final CheckCache cache;
+  private final Tracer tracer;
 
   /** Decides with whatever engine {@code engines} returns; its versions must never decrease. */
   public CachingDecider(Supplier<PolicyEngine> engines, CheckCache cache) {
+    this(engines, cache, Tracer.NOOP);
+  }
+
+  /**
+   * As above; each lookup's result is noted on the span current in {@code tracer} as {@code
+   * offpath.cache} = {@code hit} / {@code miss}.
+   */
+  public CachingDecider(Supplier<PolicyEngine> engines, CheckCache cache, Tracer tracer) {
     this.engines = requireNonNull(engines, "engines");
     this.cache = requireNonNull(cache, "cache");
+    this.tracer = requireNonNull(tracer, "tracer");
   }
 
   /** Decides with the live engine of {@code store}. */
   public static CachingDecider of(PolicyStore store, CheckCache cache) {
+    return of(store, cache, Tracer.NOOP);
+  }
+
+  /** Decides with the live engine of {@code store}, noting hits and misses on {@code tracer}. */
+  public static CachingDecider of(PolicyStore store, CheckCache cache, Tracer tracer) {
     requireNonNull(store, "store");
-    return new CachingDecider(store::current, cache);
+    return new CachingDecider(store::current, cache, tracer);
   }
 
   public CheckCache cache() {
@@ -61,8 +77,10 @@ public final class CachingDecider implements Decider {
       if (!recording.enumerated) {
         cache.store(version, attributes, referenced, preconditions);
       }
+      tracer.current().attribute("offpath.cache", "miss");
     } else {
       engine.recordHits(preconditions);
+      tracer.current().attribute("offpath.cache", "hit");
     }
     return engine.allocateQuotas(preconditions, attributes);
   }

@@ -46,6 +46,9 @@ import dev.offpath.server.metrics.GrpcServerMetrics;
 import dev.offpath.server.metrics.HandlerMetrics;
 import dev.offpath.server.metrics.MixerMetrics;
 import dev.offpath.server.metrics.TelemetryMetrics;
+import dev.offpath.server.tracing.OtelTracing;
+import dev.offpath.server.tracing.TracingDecider;
+import dev.offpath.server.tracing.TracingRuntimeMetrics;
 import dev.offpath.server.watch.ConfigWatcher;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
@@ -110,6 +113,8 @@ public final class OffpathServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
           });
+  private final @Nullable OtelTracing tracing;
+  private final dev.offpath.core.trace.Tracer tracer;
   private final PolicyStore store;
   private final ReportPipeline reports;
   private final AccessLogService accessLog;
@@ -121,7 +126,6 @@ public final class OffpathServer implements AutoCloseable {
   private final ControlPlane controlPlane = new ControlPlane();
   private final ConfigLoads loads = new ConfigLoads(Clock.systemUTC());
   private @Nullable CheckCache checkCache;
-  private @Nullable DecisionCounts decisions;
   private @Nullable GrpcTransport transport;
   private @Nullable Server grpc;
   private @Nullable AdminServer admin;
@@ -132,10 +136,19 @@ public final class OffpathServer implements AutoCloseable {
     this.options = requireNonNull(options, "options");
     AdapterRegistry adapters = AdapterRegistry.installed();
     this.source = new ConfigSource(new ConfigLoader(adapters), options.configPaths());
+    // Tracing off: no tracing objects anywhere on the request path (the SPI's NOOP, no wrappers).
+    this.tracing = options.tracing().enabled() ? OtelTracing.start(options.tracing()) : null;
+    this.tracer = tracing == null ? dev.offpath.core.trace.Tracer.NOOP : tracing.spi();
     this.store =
         new PolicyStore(
             new RuntimeServices(
-                adapters, Ticker.system(), Clock.systemUTC(), scheduler, mixerMetrics, options.failOpen()));
+                adapters,
+                Ticker.system(),
+                Clock.systemUTC(),
+                scheduler,
+                tracing == null ? mixerMetrics : new TracingRuntimeMetrics(mixerMetrics, tracing),
+                options.failOpen(),
+                tracer));
     this.telemetryRegistry =
         adapters.find("prometheus") instanceof PrometheusFactory prometheus
             ? prometheus.registry()
@@ -145,6 +158,7 @@ public final class OffpathServer implements AutoCloseable {
             .metrics(mixerMetrics)
             .workers(options.reportWorkers())
             .capacity(options.reportQueue())
+            .tracer(tracer)
             .start();
     this.accessLog = new AccessLogService(reports);
   }
@@ -181,8 +195,8 @@ public final class OffpathServer implements AutoCloseable {
 
     GrpcServerMetrics grpcMetrics = new GrpcServerMetrics(registry);
     DecisionCounts counted = new DecisionCounts(decider());
-    decisions = counted;
-    Decider decider = counted;
+    Decider decider =
+        tracing == null ? counted : new TracingDecider(counted, store::current, tracing);
     AuthorizationService authz = new AuthorizationService(decider, RequestLimits.DEFAULT);
     ExternalProcessorService extProc =
         new ExternalProcessorService(
@@ -299,6 +313,7 @@ public final class OffpathServer implements AutoCloseable {
     facts.put("grpcTransport", transport == null ? "" : transport.toString());
     facts.put("adminAddress", options.adminAddress() + ":" + (admin == null ? options.adminPort() : admin.port()));
     facts.put("reportWorkers", options.reportWorkers());
+    facts.put("tracing", options.tracing().toString());
     return facts;
   }
 
@@ -317,7 +332,7 @@ public final class OffpathServer implements AutoCloseable {
         CheckCache.builder(Ticker.system()).maximumEntries(options.checkCacheSize()).build();
     CheckCacheMetrics.register(cache, registry);
     checkCache = cache;
-    return CachingDecider.of(store, cache);
+    return CachingDecider.of(store, cache, tracer);
   }
 
   /** The policy and the Envoy declaration of one load. */
@@ -535,6 +550,9 @@ public final class OffpathServer implements AutoCloseable {
     }
     store.close();
     scheduler.shutdownNow();
+    if (tracing != null) {
+      tracing.close();
+    }
     log.info("offpath stopped");
   }
 }

@@ -2,6 +2,7 @@ package dev.offpath.server;
 
 import dev.offpath.core.adapter.Params;
 import dev.offpath.core.config.ConfigException;
+import dev.offpath.server.tracing.TracingOptions;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -68,6 +69,15 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--report-queue", defaultValue = "" + ServerOptions.DEFAULT_REPORT_QUEUE, description = "Access-log entries queued for dispatch, at most; a full queue slows the streams down (default: ${DEFAULT-VALUE}).")
   int reportQueue;
 
+  @Option(names = "--trace-zipkin-url", paramLabel = "URL", description = "Send trace spans to this Zipkin v2 endpoint, e.g. http://zipkin:9411/api/v2/spans (default: not sent).")
+  String traceZipkinUrl;
+
+  @Option(names = "--trace-sample-rate", paramLabel = "RATE", defaultValue = "0", description = "Share of Checks and report batches traced when the request carries no sampling decision, 0..1 (default: ${DEFAULT-VALUE}: only requests Envoy sampled).")
+  double traceSampleRate;
+
+  @Option(names = "--trace-log-spans", description = "Log every finished span (logger dev.offpath.trace).")
+  boolean traceLogSpans;
+
   @Override
   public Integer call() throws InterruptedException {
     PrintWriter err = spec.commandLine().getErr();
@@ -88,7 +98,8 @@ final class ServeCommand implements Callable<Integer> {
               !noWatch,
               eventLoopThreads,
               reportWorkers,
-              reportQueue);
+              reportQueue,
+              TracingOptions.of(traceZipkinUrl, traceSampleRate, traceLogSpans));
       server = OffpathServer.start(options);
     } catch (IllegalArgumentException e) {
       err.println("offpath serve: " + e.getMessage());

@@ -2,6 +2,7 @@ package dev.offpath.server;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.offpath.server.tracing.TracingOptions;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -10,7 +11,7 @@ import java.util.List;
  * Everything {@code offpath serve} is told. An empty {@code configPaths} means the embedded default
  * config. Port 0 picks a free port. {@code checkCacheSize} 0 turns the check cache off. {@code
  * eventLoopThreads} 0 means one per core; {@code reportWorkers} and {@code reportQueue} size the
- * telemetry pipeline.
+ * telemetry pipeline. {@code tracing} is {@link TracingOptions#OFF} unless spans are exported.
  */
 public record ServerOptions(
     List<Path> configPaths,
@@ -26,7 +27,8 @@ public record ServerOptions(
     boolean watchConfig,
     int eventLoopThreads,
     int reportWorkers,
-    int reportQueue) {
+    int reportQueue,
+    TracingOptions tracing) {
 
   /** The telemetry pipeline's defaults: 2 workers, 10,000 queued entries. */
   public static final int DEFAULT_REPORT_WORKERS = 2;
@@ -38,6 +40,7 @@ public record ServerOptions(
     requireNonNull(grpcAddress, "grpcAddress");
     requireNonNull(adminAddress, "adminAddress");
     requireNonNull(shutdownGrace, "shutdownGrace");
+    requireNonNull(tracing, "tracing");
     checkPort("grpcPort", grpcPort);
     checkPort("adminPort", adminPort);
     checkPort("telemetryPort", telemetryPort);

@@ -3,6 +3,7 @@ package dev.offpath.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.offpath.server.tracing.TracingOptions;
 import dev.offpath.server.CliTest.Result;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
 import java.nio.file.Path;
@@ -20,7 +21,7 @@ class TransportOptionsTest {
     ServerOptions options =
         new ServerOptions(
             DENY, "127.0.0.1", 0, "127.0.0.1", 0, 0, 1 << 20, false, 10_000,
-            Duration.ofSeconds(5), false, 1, 1, 100);
+            Duration.ofSeconds(5), false, 1, 1, 100, TracingOptions.OFF);
     try (ServerHarness h = ServerHarness.start(options)) {
       CheckResponse allowed = h.check("request.path", "/shop");
       CheckResponse denied = h.check("request.path", "/admin");
@@ -54,7 +55,7 @@ class TransportOptionsTest {
             () ->
                 new ServerOptions(
                     DENY, "127.0.0.1", 0, "127.0.0.1", 0, 0, 1 << 20, false, 10_000,
-                    Duration.ofSeconds(5), false, -1, 1, 1))
+                    Duration.ofSeconds(5), false, -1, 1, 1, TracingOptions.OFF))
         .hasMessage("eventLoopThreads: -1 (expected: >= 0, 0 for one per core)");
     Result workers = CliTest.run("serve", "--report-workers", "0", "--grpc-port", "0");
     assertThat(workers.exit()).isEqualTo(2);

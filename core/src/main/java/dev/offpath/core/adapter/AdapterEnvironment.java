@@ -1,6 +1,7 @@
 package dev.offpath.core.adapter;
 
 import dev.offpath.core.time.Ticker;
+import dev.offpath.core.trace.Tracer;
 import java.time.InstantSource;
 import java.util.concurrent.ScheduledExecutorService;
 
@@ -22,4 +23,9 @@ public interface AdapterEnvironment {
 
   /** The handler's fully qualified name, for log lines. */
   String handlerName();
+
+  /** Where to open spans for calls to backends (a Redis prefetch); {@link Tracer#NOOP} when off. */
+  default Tracer tracer() {
+    return Tracer.NOOP;
+  }
 }

@@ -4,18 +4,30 @@ import static java.util.Objects.requireNonNull;
 
 import dev.offpath.core.adapter.AdapterEnvironment;
 import dev.offpath.core.time.Ticker;
+import dev.offpath.core.trace.Tracer;
 import java.time.InstantSource;
 import java.util.concurrent.ScheduledExecutorService;
 
 /** The {@link AdapterEnvironment} the runtime lends each handler it creates. */
 public record HandlerEnvironment(
-    Ticker ticker, InstantSource clock, ScheduledExecutorService scheduler, String handlerName)
+    Ticker ticker,
+    InstantSource clock,
+    ScheduledExecutorService scheduler,
+    String handlerName,
+    Tracer tracer)
     implements AdapterEnvironment {
+
+  /** Tracing off. */
+  public HandlerEnvironment(
+      Ticker ticker, InstantSource clock, ScheduledExecutorService scheduler, String handlerName) {
+    this(ticker, clock, scheduler, handlerName, Tracer.NOOP);
+  }
 
   public HandlerEnvironment {
     requireNonNull(ticker, "ticker");
     requireNonNull(clock, "clock");
     requireNonNull(scheduler, "scheduler");
     requireNonNull(handlerName, "handlerName");
+    requireNonNull(tracer, "tracer");
   }
 }

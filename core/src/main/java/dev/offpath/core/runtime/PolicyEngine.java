@@ -133,7 +133,11 @@ public final class PolicyEngine implements AutoCloseable {
               hc.adapter(),
               hc.adapterConfig(),
               new HandlerEnvironment(
-                  services.ticker(), services.clock(), services.scheduler(), hc.name()));
+                  services.ticker(),
+                  services.clock(),
+                  services.scheduler(),
+                  hc.name(),
+                  services.tracer()));
       handlers.put(hc.name(), new OwnedHandler(hc, handler));
     }
     return new PolicyEngine(version, config, services, handlers);
@@ -247,11 +251,17 @@ public final class PolicyEngine implements AutoCloseable {
     }
   }
 
-  /** The names of the rules in {@code matched}, which came from this engine's config version. */
+  /**
+   * The names of the rules in {@code matched}, which should come from this engine's config version
+   * (positions beyond this config's rules, from another version, are skipped).
+   */
   public List<String> ruleNames(MatchedRules matched) {
     List<String> names = new ArrayList<>(matched.size());
     for (int i = 0; i < matched.size(); i++) {
-      names.add(rules.get(matched.position(i)).rule.name());
+      int position = matched.position(i);
+      if (position < rules.size()) {
+        names.add(rules.get(position).rule.name());
+      }
     }
     return names;
   }

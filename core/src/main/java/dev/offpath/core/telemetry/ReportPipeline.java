@@ -7,6 +7,8 @@ import dev.offpath.core.runtime.PolicyEngine;
 import dev.offpath.core.runtime.PolicyStore;
 import dev.offpath.core.runtime.RuntimeMetrics;
 import dev.offpath.core.time.Ticker;
+import dev.offpath.core.trace.TraceSpan;
+import dev.offpath.core.trace.Tracer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -65,6 +67,7 @@ public final class ReportPipeline implements ReportSink, AutoCloseable {
   private final PolicyStore store;
   private final RuntimeMetrics metrics;
   private final Ticker ticker;
+  private final Tracer tracer;
   private final int capacity;
   private final int lowWatermark;
   private final int batchSize;
@@ -88,6 +91,7 @@ public final class ReportPipeline implements ReportSink, AutoCloseable {
     this.store = b.store;
     this.metrics = b.metrics;
     this.ticker = b.ticker;
+    this.tracer = b.tracer;
     this.capacity = b.capacity;
     this.lowWatermark = b.capacity / 2;
     this.batchSize = b.batchSize;
@@ -230,14 +234,20 @@ public final class ReportPipeline implements ReportSink, AutoCloseable {
     if (abandon) {
       dropped.get(DropReason.SHUTDOWN_TIMEOUT).add(n);
     } else {
-      try {
+      TraceSpan span = tracer.start("offpath.report.batch");
+      try (TraceSpan.Scope scope = span.makeCurrent()) {
+        span.attribute("offpath.batch.size", n);
         int failures = currentPlan().dispatch(batch);
         if (failures > 0) {
           instanceErrors.add(failures);
+          span.attribute("offpath.instance_errors", failures);
         }
       } catch (RuntimeException e) {
         // ReportPlan isolates handler failures; this is a bug, and the batch still counts as seen.
         log.error("report batch of {} failed", n, e);
+        span.error(e.toString());
+      } finally {
+        span.end();
       }
       dispatched.add(n);
     }
@@ -376,6 +386,7 @@ public final class ReportPipeline implements ReportSink, AutoCloseable {
     private final PolicyStore store;
     private RuntimeMetrics metrics = RuntimeMetrics.NOOP;
     private Ticker ticker = Ticker.system();
+    private Tracer tracer = Tracer.NOOP;
     private int capacity = 10_000;
     private int batchSize = 256;
     private int workers = 2;
@@ -402,6 +413,12 @@ public final class ReportPipeline implements ReportSink, AutoCloseable {
     }
 
     /** Times dispatches. */
+    /** Where each dispatched batch opens a span ({@code offpath.report.batch}). Default: off. */
+    public Builder tracer(Tracer tracer) {
+      this.tracer = requireNonNull(tracer, "tracer");
+      return this;
+    }
+
     public Builder ticker(Ticker ticker) {
       this.ticker = requireNonNull(ticker, "ticker");
       return this;
