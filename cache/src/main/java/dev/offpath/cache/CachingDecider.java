@@ -8,11 +8,11 @@ import dev.offpath.core.attribute.ReferencedAttributes;
 import dev.offpath.core.attribute.TrackingAttributes;
 import dev.offpath.core.runtime.Decider;
 import dev.offpath.core.runtime.Decision;
+import dev.offpath.core.runtime.EngineSource;
 import dev.offpath.core.runtime.PolicyEngine;
 import dev.offpath.core.runtime.PolicyStore;
 import dev.offpath.core.trace.Tracer;
 import java.util.Set;
-import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -30,12 +30,15 @@ import org.jspecify.annotations.Nullable;
  */
 public final class CachingDecider implements Decider {
 
-  private final Supplier<PolicyEngine> engines;
+  private final EngineSource engines;
   private final CheckCache cache;
   private final Tracer tracer;
 
-  /** Decides with whatever engine {@code engines} returns; its versions must never decrease. */
-  public CachingDecider(Supplier<PolicyEngine> engines, CheckCache cache) {
+  /**
+   * Decides with whatever engine {@code engines} hands out, held for the check; its versions must
+   * never decrease.
+   */
+  public CachingDecider(EngineSource engines, CheckCache cache) {
     this(engines, cache, Tracer.NOOP);
   }
 
@@ -43,7 +46,7 @@ public final class CachingDecider implements Decider {
    * As above; each lookup's result is noted on the span current in {@code tracer} as {@code
    * offpath.cache} = {@code hit} / {@code miss}.
    */
-  public CachingDecider(Supplier<PolicyEngine> engines, CheckCache cache, Tracer tracer) {
+  public CachingDecider(EngineSource engines, CheckCache cache, Tracer tracer) {
     this.engines = requireNonNull(engines, "engines");
     this.cache = requireNonNull(cache, "cache");
     this.tracer = requireNonNull(tracer, "tracer");
@@ -56,8 +59,7 @@ public final class CachingDecider implements Decider {
 
   /** Decides with the live engine of {@code store}, noting hits and misses on {@code tracer}. */
   public static CachingDecider of(PolicyStore store, CheckCache cache, Tracer tracer) {
-    requireNonNull(store, "store");
-    return new CachingDecider(store::current, cache, tracer);
+    return new CachingDecider((EngineSource) requireNonNull(store, "store"), cache, tracer);
   }
 
   public CheckCache cache() {
@@ -67,27 +69,36 @@ public final class CachingDecider implements Decider {
   @Override
   public Decision check(Attributes attributes) {
     requireNonNull(attributes, "attributes");
-    PolicyEngine engine = engines.get();
-    long version = engine.version();
-    Decision preconditions = cache.lookup(version, attributes);
-    if (preconditions == null) {
-      ReferencedAttributes referenced = new ReferencedAttributes();
-      Recording recording = new Recording(new TrackingAttributes(attributes, referenced));
-      preconditions = engine.checkPreconditions(recording);
-      if (!recording.enumerated) {
-        cache.store(version, attributes, referenced, preconditions);
+    PolicyEngine engine = engines.acquire();
+    try {
+      long version = engine.version();
+      Decision preconditions = cache.lookup(version, attributes);
+      if (preconditions == null) {
+        ReferencedAttributes referenced = new ReferencedAttributes();
+        Recording recording = new Recording(new TrackingAttributes(attributes, referenced));
+        preconditions = engine.checkPreconditions(recording);
+        if (!recording.enumerated) {
+          cache.store(version, attributes, referenced, preconditions);
+        }
+        tracer.current().attribute("offpath.cache", "miss");
+      } else {
+        engine.recordHits(preconditions);
+        tracer.current().attribute("offpath.cache", "hit");
       }
-      tracer.current().attribute("offpath.cache", "miss");
-    } else {
-      engine.recordHits(preconditions);
-      tracer.current().attribute("offpath.cache", "hit");
+      return engine.allocateQuotas(preconditions, attributes);
+    } finally {
+      engine.release();
     }
-    return engine.allocateQuotas(preconditions, attributes);
   }
 
   @Override
   public AttributeManifest manifest() {
-    return engines.get().config().manifest();
+    PolicyEngine engine = engines.acquire();
+    try {
+      return engine.config().manifest();
+    } finally {
+      engine.release();
+    }
   }
 
   /** Notes whether the evaluation listed the bag's names. Confined to one evaluation. */
