@@ -185,6 +185,14 @@ class TracingEndToEndTest {
         .isEqualTo("quota");
     // Spans are exported in order and the later trace is in: the unsampled one made none.
     assertThat(zipkin.trace(unsampled)).isEmpty();
+
+    // B3 ids without x-b3-sampled defer the decision to Offpath: sampled at the rate (1 here).
+    String deferred = "9bf92f3577b34da6a3ce929d0e0e4736";
+    h.check("request.path", "/shop", "request.headers[x-user]", "bob",
+        "request.headers[x-b3-traceid]", deferred, "request.headers[x-b3-spanid]", "20f067aa0ba902b7");
+    assertThat(named(awaitTrace(deferred, has("offpath.check", 1)), "offpath.check").get(0)
+            .path("parentId").asText())
+        .isEqualTo("20f067aa0ba902b7");
   }
 
   @Test

@@ -22,9 +22,10 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The OpenTelemetry SDK as Offpath uses it: a tracer provider sampling {@code parentBased(
- * traceIdRatioBased(rate))} (a request whose headers carry a sampling decision keeps it; others are
- * sampled at the rate), batch processors to the Zipkin and/or log exporters, propagation from W3C
+ * The OpenTelemetry SDK as Offpath uses it: a tracer provider sampling parent-based with {@code
+ * traceIdRatioBased(rate)} for roots and for remote parents without a decision (a request whose
+ * headers say "sampled" is traced; {@link TracingDecider} never starts a span for one that says
+ * "not sampled"), batch processors to the Zipkin and/or log exporters, propagation from W3C
  * {@code traceparent} and B3 ({@code x-b3-*} or {@code b3}) headers; and core's tracing SPI ({@link
  * #spi()}) on top of it.
  *
@@ -62,7 +63,12 @@ public final class OtelTracing implements AutoCloseable {
             .setResource(
                 Resource.create(
                     Attributes.of(AttributeKey.stringKey("service.name"), SERVICE_NAME)))
-            .setSampler(Sampler.parentBased(Sampler.traceIdRatioBased(options.sampleRate())));
+            // A remote parent that is "not sampled" here deferred the decision (TracingDecider skips
+            // requests that said "not sampled"): it gets the rate, as a new trace would.
+            .setSampler(
+                Sampler.parentBasedBuilder(Sampler.traceIdRatioBased(options.sampleRate()))
+                    .setRemoteParentNotSampled(Sampler.traceIdRatioBased(options.sampleRate()))
+                    .build());
     if (options.zipkinUrl() != null) {
       b.addSpanProcessor(batch(new ZipkinSpanExporter(options.zipkinUrl(), SERVICE_NAME)));
     }

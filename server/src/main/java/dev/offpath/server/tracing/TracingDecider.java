@@ -9,6 +9,7 @@ import dev.offpath.core.runtime.Decider;
 import dev.offpath.core.runtime.Decision;
 import dev.offpath.core.runtime.PolicyEngine;
 import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.context.Context;
@@ -23,7 +24,9 @@ import org.jspecify.annotations.Nullable;
  * The Check span ({@code offpath.check}, kind SERVER): wraps the decider every front door uses, so
  * ext_authz and ext_proc Checks alike are traced. The span joins the request's own trace: its parent
  * is read from the request's {@code traceparent} / {@code tracestate} or {@code x-b3-*} / {@code b3}
- * headers (Envoy forwards them in the {@code CheckRequest}), and a sampling decision there is kept.
+ * headers (Envoy forwards them in the {@code CheckRequest}), and a sampling decision there is kept:
+ * a sampled request is traced, an unsampled one is not (no span is started); B3 ids without a
+ * decision, and requests without trace headers, are sampled at the configured rate.
  *
  * <p>While the span is current, the check cache notes {@code offpath.cache} (hit/miss), handler
  * dispatches become child spans ({@link TracingRuntimeMetrics}), and a Redis prefetch a quota
@@ -65,6 +68,9 @@ public final class TracingDecider implements Decider {
     Context parent = Context.root();
     if (attributes.get("request.headers") instanceof StringMap headers) {
       parent = tracing.propagator().extract(parent, headers, HEADERS);
+      if (explicitlyUnsampled(parent, headers)) {
+        return delegate.check(attributes);
+      }
     }
     Span span =
         tracing.tracer().spanBuilder("offpath.check").setParent(parent).setSpanKind(SpanKind.SERVER).startSpan();
@@ -95,6 +101,26 @@ public final class TracingDecider implements Decider {
     } finally {
       span.end();
     }
+  }
+
+  /**
+   * Whether the request said "not sampled": traceparent's flags, {@code x-b3-sampled: 0} or a
+   * {@code b3} header's sampling field. B3 ids without a sampling decision defer it to the receiver
+   * (B3's rule; OpenTelemetry's extractor reads them as "not sampled"), so such a request is sampled
+   * at Offpath's rate (see {@link OtelTracing}'s sampler).
+   */
+  static boolean explicitlyUnsampled(Context parent, StringMap headers) {
+    SpanContext remote = Span.fromContext(parent).getSpanContext();
+    if (!remote.isValid() || remote.isSampled()) {
+      return false;
+    }
+    if (headers.get("traceparent") != null
+        || headers.get("x-b3-sampled") != null
+        || headers.get("x-b3-flags") != null) {
+      return true;
+    }
+    String b3 = headers.get("b3");
+    return b3 != null && (b3.equals("0") || b3.split("-", -1).length >= 3);
   }
 
   @Override
