@@ -9,9 +9,10 @@ import dev.offpath.core.attribute.TrackingAttributes;
 import dev.offpath.core.runtime.Decider;
 import dev.offpath.core.runtime.DecisionListener;
 import dev.offpath.core.runtime.Decision;
-import dev.offpath.core.runtime.PolicyEngine;
 import dev.offpath.core.runtime.EngineSource;
+import dev.offpath.core.runtime.PolicyEngine;
 import dev.offpath.core.runtime.PolicyStore;
+import dev.offpath.core.trace.Tracer;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
@@ -20,7 +21,8 @@ import org.jspecify.annotations.Nullable;
  * PolicyEngine#checkPreconditions}) is answered from the cache when it can be; on a miss it is
  * evaluated on a recording view of the attributes and offered to the cache with its reads, keyed by
  * the engine's config version. The quota phase ({@link PolicyEngine#allocateQuotas}) runs for every
- * request, so quota is spent per request and never served from the cache.
+ * request, so quota is spent per request and never served from the cache. A hit still counts its
+ * rules' hits ({@link PolicyEngine#recordHits}), as if they had run.
  *
  * <p>Every decision is handed to a {@link DecisionListener} with its reads: on a miss the
  * recording made for the cache, on a hit the stored entry's values under its shape (the same record).
@@ -35,25 +37,42 @@ public final class CachingDecider implements Decider {
   private final EngineSource engines;
   private final CheckCache cache;
   private final DecisionListener listener;
+  private final Tracer tracer;
 
   /**
    * Decides with whatever engine {@code engines} hands out, held for the check; its versions must
    * never decrease.
    */
   public CachingDecider(EngineSource engines, CheckCache cache) {
-    this(engines, cache, DecisionListener.NONE);
+    this(engines, cache, DecisionListener.NONE, Tracer.NOOP);
   }
 
   /** {@link #CachingDecider(EngineSource, CheckCache)}, telling {@code listener} of every decision. */
   public CachingDecider(EngineSource engines, CheckCache cache, DecisionListener listener) {
+    this(engines, cache, listener, Tracer.NOOP);
+  }
+
+  /**
+   * As above; each lookup's result is also noted on the span current in {@code tracer} as {@code
+   * offpath.cache} = {@code hit} / {@code miss}.
+   */
+  public CachingDecider(
+      EngineSource engines, CheckCache cache, DecisionListener listener, Tracer tracer) {
     this.engines = requireNonNull(engines, "engines");
     this.cache = requireNonNull(cache, "cache");
     this.listener = requireNonNull(listener, "listener");
+    this.tracer = requireNonNull(tracer, "tracer");
   }
 
   /** Decides with the live engine of {@code store}. */
   public static CachingDecider of(PolicyStore store, CheckCache cache) {
-    return new CachingDecider((EngineSource) requireNonNull(store, "store"), cache);
+    return of(store, cache, Tracer.NOOP);
+  }
+
+  /** Decides with the live engine of {@code store}, noting hits and misses on {@code tracer}. */
+  public static CachingDecider of(PolicyStore store, CheckCache cache, Tracer tracer) {
+    return new CachingDecider(
+        (EngineSource) requireNonNull(store, "store"), cache, DecisionListener.NONE, tracer);
   }
 
   /** Decides with the live engine of {@code store}, telling {@code listener} of every decision. */
@@ -73,12 +92,15 @@ public final class CachingDecider implements Decider {
       long version = engine.version();
       CacheEntry hit = cache.lookupEntry(version, attributes);
       if (hit != null) {
+        engine.recordHits(hit.decision);
+        tracer.current().attribute("offpath.cache", "hit");
         Decision decision = engine.allocateQuotas(hit.decision, attributes);
         if (listener != DecisionListener.NONE) {
           listener.decided(attributes, decision, true, () -> hit.shape.reads(hit.values));
         }
         return decision;
       }
+      tracer.current().attribute("offpath.cache", "miss");
       ReferencedAttributes referenced = new ReferencedAttributes();
       Recording recording = new Recording(new TrackingAttributes(attributes, referenced));
       Decision preconditions = engine.checkPreconditions(recording);

@@ -88,6 +88,29 @@ class CachingDeciderTest {
   }
 
   @Test
+  void ruleHitsCountCacheHitsOfTheRulesTheCachedDecisionMatched() {
+    HandlerConfig h = handler("h", verdict, Verdict.allow(Duration.ofMinutes(1), -1));
+    install(
+        config(
+            rule("alice", "request.headers[\"x-user\"] == \"alice\"", h, instance("i", "checknothing", null)),
+            rule("bob", "request.headers[\"x-user\"] == \"bob\"", h, instance("j", "checknothing", null)),
+            rule("all", (String) null, h, instance("k", "checknothing", null))));
+
+    for (int i = 0; i < 5; i++) {
+      decider.check(user("alice", "x"));
+    }
+    decider.check(user("bob", "x"));
+    decider.check(user("bob", "y"));
+
+    assertThat(cache.stats().hits()).isEqualTo(5);
+    assertThat(store.current().ruleHits())
+        .containsExactly(
+            java.util.Map.entry("alice", 5L),
+            java.util.Map.entry("bob", 2L),
+            java.util.Map.entry("all", 7L));
+  }
+
+  @Test
   void validDurationTenMillisHitsAtOneMissesAtEleven() {
     HandlerConfig h = handler("h", verdict, Verdict.allow(Duration.ofMillis(10), -1));
     install(config(rule("r", (String) null, h, instance("i", "checknothing", null))));

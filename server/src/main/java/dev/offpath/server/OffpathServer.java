@@ -12,6 +12,7 @@ import dev.offpath.cache.CheckCache;
 import dev.offpath.core.adapter.AdapterRegistry;
 import dev.offpath.core.config.Action;
 import dev.offpath.controlplane.ControlPlane;
+import dev.offpath.core.config.ConfigError;
 import dev.offpath.core.config.ConfigException;
 import dev.offpath.core.config.ConfigLoader;
 import dev.offpath.core.config.ConfigWarning;
@@ -33,6 +34,13 @@ import dev.offpath.extauthz.AuthorizationService;
 import dev.offpath.extproc.ExternalProcessorService;
 import dev.offpath.server.admin.AdminAuth;
 import dev.offpath.server.admin.AdminServer;
+import dev.offpath.server.admin.CheckLatency;
+import dev.offpath.server.admin.ConfigLoads;
+import dev.offpath.server.admin.DebugEndpoints;
+import dev.offpath.server.admin.DecisionCounts;
+import dev.offpath.server.admin.Introspection;
+import dev.offpath.server.admin.IntrospectionPage;
+import dev.offpath.server.admin.LiveStats;
 import dev.offpath.server.metrics.CheckCacheMetrics;
 import dev.offpath.server.metrics.FrontDoorMetrics;
 import dev.offpath.server.metrics.GrpcServerMetrics;
@@ -41,6 +49,9 @@ import dev.offpath.server.metrics.MixerMetrics;
 import dev.offpath.server.metrics.TelemetryMetrics;
 import dev.offpath.server.tls.ServerTls;
 import dev.offpath.server.tls.TlsMaterialException;
+import dev.offpath.server.tracing.OtelTracing;
+import dev.offpath.server.tracing.TracingDecider;
+import dev.offpath.server.tracing.TracingRuntimeMetrics;
 import dev.offpath.server.watch.ConfigWatcher;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
@@ -57,7 +68,9 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
@@ -104,6 +117,8 @@ public final class OffpathServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
           });
+  private final @Nullable OtelTracing tracing;
+  private final dev.offpath.core.trace.Tracer tracer;
   private final PolicyStore store;
   private final ReportPipeline reports;
   private final AccessLogService accessLog;
@@ -114,6 +129,8 @@ public final class OffpathServer implements AutoCloseable {
   /** Serialises the first load and every reload (a reload waits for the first install). */
   private final Object reloadLock = new Object();
   private final ControlPlane controlPlane = new ControlPlane();
+  private final ConfigLoads loads = new ConfigLoads(Clock.systemUTC());
+  private @Nullable CheckCache checkCache;
   private @Nullable GrpcTransport transport;
   private @Nullable Server grpc;
   private @Nullable AdminServer admin;
@@ -126,10 +143,19 @@ public final class OffpathServer implements AutoCloseable {
     this.options = requireNonNull(options, "options");
     AdapterRegistry adapters = AdapterRegistry.installed();
     this.source = new ConfigSource(new ConfigLoader(adapters), options.configPaths());
+    // Tracing off: no tracing objects anywhere on the request path (the SPI's NOOP, no wrappers).
+    this.tracing = options.tracing().enabled() ? OtelTracing.start(options.tracing()) : null;
+    this.tracer = tracing == null ? dev.offpath.core.trace.Tracer.NOOP : tracing.spi();
     this.store =
         new PolicyStore(
             new RuntimeServices(
-                adapters, Ticker.system(), Clock.systemUTC(), scheduler, mixerMetrics, options.failOpen()));
+                adapters,
+                Ticker.system(),
+                Clock.systemUTC(),
+                scheduler,
+                tracing == null ? mixerMetrics : new TracingRuntimeMetrics(mixerMetrics, tracing),
+                options.failOpen(),
+                tracer));
     this.telemetryRegistry =
         adapters.find("prometheus") instanceof PrometheusFactory prometheus
             ? prometheus.registry()
@@ -139,6 +165,7 @@ public final class OffpathServer implements AutoCloseable {
             .metrics(mixerMetrics)
             .workers(options.reportWorkers())
             .capacity(options.reportQueue())
+            .tracer(tracer)
             .start();
     this.accessLog = new AccessLogService(reports);
   }
@@ -171,6 +198,7 @@ public final class OffpathServer implements AutoCloseable {
         install(source.load());
       } catch (ConfigException e) {
         mixerMetrics.configRejected(e.errors());
+        loads.rejected(0, e.errors().stream().map(ConfigError::toString).toList());
         throw e;
       }
     }
@@ -178,7 +206,9 @@ public final class OffpathServer implements AutoCloseable {
     registry.register(new HandlerMetrics(store::current));
 
     GrpcServerMetrics grpcMetrics = new GrpcServerMetrics(registry);
-    Decider decider = decider();
+    DecisionCounts counted = new DecisionCounts(decider());
+    Decider decider =
+        tracing == null ? counted : new TracingDecider(counted, store::current, tracing);
     AuthorizationService authz = new AuthorizationService(decider, RequestLimits.DEFAULT);
     ExternalProcessorService extProc =
         new ExternalProcessorService(
@@ -221,6 +251,7 @@ public final class OffpathServer implements AutoCloseable {
         "envoy.service.discovery.v3.AggregatedDiscoveryService", ServingStatus.SERVING);
     health.setStatus("envoy.service.accesslog.v3.AccessLogService", ServingStatus.SERVING);
 
+    LiveStats live = liveStats(counted);
     AdminServer.Builder adminBuilder = AdminServer.builder();
     if (adminAuth != null) {
       adminBuilder.filter(adminAuth);
@@ -233,14 +264,17 @@ public final class OffpathServer implements AutoCloseable {
     if (tls != null && !AdminAccess.isLoopback(options.adminAddress())) {
       adminBuilder.tls(tls.adminContext());
     }
-    admin =
-        adminBuilder
+    // The debug endpoints answer other hosts only when the admin port is secured (TLS + token).
+    adminBuilder.secured(adminAuth != null && tls != null);
+    adminBuilder
             .address(options.adminAddress(), options.adminPort())
             .registry(registry)
             .readiness(() -> !closed.get() && store.hasConfig())
             .config(this::configJson)
-            .debugVars(this::debugVarsJson)
-            .start();
+            .debugVars(this::debugVarsJson);
+    new IntrospectionPage(introspection(live)).register(adminBuilder);
+    DebugEndpoints.register(adminBuilder);
+    admin = adminBuilder.start();
     telemetry =
         AdminServer.builder()
             .address(
@@ -261,6 +295,72 @@ public final class OffpathServer implements AutoCloseable {
         telemetryPort());
   }
 
+  /** The page's live series, sampled once a second on the scheduler thread. */
+  private LiveStats liveStats(DecisionCounts counted) {
+    CheckLatency latency = new CheckLatency(registry);
+    LiveStats live =
+        new LiveStats(
+            new LiveStats.Source() {
+              @Override
+              public long checks() {
+                return counted.checks();
+              }
+
+              @Override
+              public long denials() {
+                return counted.denials();
+              }
+
+              @Override
+              public long reportEntries() {
+                return reports.received();
+              }
+
+              @Override
+              public LiveStats.Histogram checkLatency() {
+                return latency.get();
+              }
+            });
+    Ticker ticker = Ticker.system();
+    scheduler.scheduleAtFixedRate(
+        () -> live.sample(ticker.nanoTime(), System.currentTimeMillis()), 0, 1, TimeUnit.SECONDS);
+    return live;
+  }
+
+  private Introspection introspection(LiveStats live) {
+    return new Introspection(
+        new Introspection.Parts(
+            store,
+            checkCache,
+            options.checkCacheSize(),
+            reports,
+            registry,
+            loads,
+            live,
+            source.describe(),
+            startedAt,
+            Clock.systemUTC(),
+            this::processFacts));
+  }
+
+  /** The facts the introspection page shows beside the JVM's. */
+  private Map<String, Object> processFacts() {
+    Map<String, Object> facts = new LinkedHashMap<>();
+    facts.put("version", version());
+    facts.put("grpcAddress", options.grpcAddress() + ":" + (grpc == null ? -1 : grpc.getPort()));
+    facts.put("grpcTransport", transport == null ? "" : transport.toString());
+    facts.put("adminAddress", options.adminAddress() + ":" + (admin == null ? options.adminPort() : admin.port()));
+    facts.put("reportWorkers", options.reportWorkers());
+    facts.put("tracing", options.tracing().toString());
+    return facts;
+  }
+
+  /** The jar's version ({@code Implementation-Version}), or {@code dev} when run from classes. */
+  public static String version() {
+    String v = OffpathServer.class.getPackage().getImplementationVersion();
+    return v == null ? "dev" : v;
+  }
+
   /**
    * The live policy, behind the check cache unless it is turned off, with the decision log (and the
    * dry-run counters) listening to every decision.
@@ -276,7 +376,8 @@ public final class OffpathServer implements AutoCloseable {
     CheckCache cache =
         CheckCache.builder(Ticker.system()).maximumEntries(options.checkCacheSize()).build();
     CheckCacheMetrics.register(cache, registry);
-    return CachingDecider.of(store, cache, listener);
+    checkCache = cache;
+    return new CachingDecider(store, cache, listener, tracer);
   }
 
   /**
@@ -295,6 +396,7 @@ public final class OffpathServer implements AutoCloseable {
         return true;
       } catch (ConfigException e) {
         mixerMetrics.configRejected(e.errors());
+        loads.rejected(serving, e.errors().stream().map(ConfigError::toString).toList());
         log.error(
             "config reload rejected ({} error(s)); still serving version {}:\n{}",
             e.errors().size(),
@@ -302,6 +404,7 @@ public final class OffpathServer implements AutoCloseable {
             e.getMessage());
       } catch (IOException | UncheckedIOException e) {
         mixerMetrics.configRejected(List.of());
+        loads.rejected(serving, List.of(e.toString()));
         log.error("config reload failed; still serving version {}: {}", serving, e.toString());
       }
       return false;
@@ -317,6 +420,7 @@ public final class OffpathServer implements AutoCloseable {
     }
     controlPlane.publish(loaded.proxy());
     mixerMetrics.configLoaded(config, engine.version());
+    loads.accepted(engine.version());
     log.info(
         "config version {} live: {} rules, {} handlers, {} instances",
         engine.version(),
@@ -487,6 +591,9 @@ public final class OffpathServer implements AutoCloseable {
     }
     store.close();
     scheduler.shutdownNow();
+    if (tracing != null) {
+      tracing.close();
+    }
     log.info("offpath stopped");
   }
 }

@@ -4,6 +4,7 @@ import dev.offpath.core.adapter.Params;
 import dev.offpath.core.config.ConfigException;
 import dev.offpath.server.tls.TlsOptions;
 import dev.offpath.server.decisions.DecisionLogOptions;
+import dev.offpath.server.tracing.TracingOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.io.PrintWriter;
@@ -144,6 +145,7 @@ final class ServeCommand implements Callable<Integer> {
       context.stop();
     }
   }
+
   @Option(names = "--decision-log", paramLabel = "stdout|stderr|PATH", description = "Write one JSON line per decision (ext_authz and ext_proc) to stdout, stderr or a file (rotated at 100 MB, as the stdio adapter's). Default: no decision log.")
   @Nullable String decisionLog;
 
@@ -155,6 +157,15 @@ final class ServeCommand implements Callable<Integer> {
 
   @Option(names = "--decision-log-queue", defaultValue = "" + DecisionLogOptions.DEFAULT_QUEUE_CAPACITY, description = "Decisions waiting for the decision log's writer, at most; beyond it they are dropped and counted, never waited for (default: ${DEFAULT-VALUE}).")
   int decisionLogQueue;
+
+  @Option(names = "--trace-zipkin-url", paramLabel = "URL", description = "Send trace spans to this Zipkin v2 endpoint, e.g. http://zipkin:9411/api/v2/spans (default: not sent).")
+  String traceZipkinUrl;
+
+  @Option(names = "--trace-sample-rate", paramLabel = "RATE", defaultValue = "0", description = "Share of Checks and report batches traced when the request carries no sampling decision, 0..1 (default: ${DEFAULT-VALUE}: only requests Envoy sampled).")
+  double traceSampleRate;
+
+  @Option(names = "--trace-log-spans", description = "Log every finished span (logger dev.offpath.trace).")
+  boolean traceLogSpans;
 
   @Override
   public Integer call() throws InterruptedException {
@@ -179,7 +190,9 @@ final class ServeCommand implements Callable<Integer> {
               reportQueue,
               security(),
               new DecisionLogOptions(
-                  decisionLog, decisionLogSample, decisionLogRedact, decisionLogQueue));
+                  decisionLog, decisionLogSample, decisionLogRedact, decisionLogQueue),
+
+              TracingOptions.of(traceZipkinUrl, traceSampleRate, traceLogSpans));
       server = OffpathServer.start(options);
     } catch (IllegalArgumentException e) {
       err.println("offpath serve: " + e.getMessage());

@@ -3,6 +3,7 @@ package dev.offpath.server;
 import static java.util.Objects.requireNonNull;
 
 import dev.offpath.server.decisions.DecisionLogOptions;
+import dev.offpath.server.tracing.TracingOptions;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -13,6 +14,7 @@ import java.util.List;
  * eventLoopThreads} 0 means one per core; {@code reportWorkers} and {@code reportQueue} size the
  * telemetry pipeline. {@code security}: TLS, admin token, telemetry address, connection limits;
  * {@code decisionLog} configures the decision log.
+ * {@code tracing} is {@link TracingOptions#OFF} unless spans are exported.
  */
 public record ServerOptions(
     List<Path> configPaths,
@@ -30,7 +32,9 @@ public record ServerOptions(
     int reportWorkers,
     int reportQueue,
     SecurityOptions security,
-    DecisionLogOptions decisionLog) {
+    DecisionLogOptions decisionLog,
+
+    TracingOptions tracing) {
 
   /** The telemetry pipeline's defaults: 2 workers, 10,000 queued entries. */
   public static final int DEFAULT_REPORT_WORKERS = 2;
@@ -44,6 +48,7 @@ public record ServerOptions(
     requireNonNull(shutdownGrace, "shutdownGrace");
     requireNonNull(security, "security");
     requireNonNull(decisionLog, "decisionLog");
+    requireNonNull(tracing, "tracing");
     checkPort("grpcPort", grpcPort);
     checkPort("adminPort", adminPort);
     checkPort("telemetryPort", telemetryPort);

@@ -1,5 +1,6 @@
 package dev.offpath.server;
 
+import dev.offpath.server.tracing.TracingOptions;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -48,7 +49,7 @@ class DecisionLogEndToEndTest {
         new ServerOptions(
             List.of(policy()), "127.0.0.1", 0, "127.0.0.1", 0, 0, 1 << 20, false,
             checkCacheSize, Duration.ofSeconds(5), false, 1, ServerOptions.DEFAULT_REPORT_WORKERS,
-            ServerOptions.DEFAULT_REPORT_QUEUE, SecurityOptions.DEFAULTS, log));
+            ServerOptions.DEFAULT_REPORT_QUEUE, SecurityOptions.DEFAULTS, log, TracingOptions.OFF));
   }
 
   static Path policy() throws Exception {

@@ -1,5 +1,6 @@
 package dev.offpath.server;
 
+import dev.offpath.server.tracing.TracingOptions;
 import dev.offpath.server.decisions.DecisionLogOptions;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -169,6 +170,6 @@ class SecurityFlagsTest {
     return new ServerOptions(
         b.configPaths(), b.grpcAddress(), 0, b.adminAddress(), 0, 0, b.maxMessageBytes(), false,
         b.checkCacheSize(), b.shutdownGrace(), false, 0, b.reportWorkers(), b.reportQueue(), security,
-        DecisionLogOptions.OFF);
+        DecisionLogOptions.OFF, TracingOptions.OFF);
   }
 }

@@ -2,6 +2,7 @@ package dev.offpath.server;
 
 import dev.offpath.server.decisions.DecisionLogOptions;
 import dev.offpath.extauthz.CheckRequests;
+import dev.offpath.server.tracing.TracingOptions;
 import io.envoyproxy.envoy.service.accesslog.v3.AccessLogServiceGrpc;
 import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
@@ -44,7 +45,7 @@ final class ServerHarness implements AutoCloseable {
     return new ServerOptions(
         config, "127.0.0.1", 0, "127.0.0.1", 0, 0, 1 << 20, false, 10_000, Duration.ofSeconds(5),
         watch, 0, ServerOptions.DEFAULT_REPORT_WORKERS, ServerOptions.DEFAULT_REPORT_QUEUE,
-        SecurityOptions.DEFAULTS, DecisionLogOptions.OFF);
+        SecurityOptions.DEFAULTS, DecisionLogOptions.OFF, TracingOptions.OFF);
   }
 
   static ServerHarness start(List<Path> config) throws Exception {

@@ -1,5 +1,6 @@
 package dev.offpath.server;
 
+import dev.offpath.server.tracing.TracingOptions;
 import dev.offpath.server.decisions.DecisionLogOptions;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -75,7 +76,7 @@ class TlsEndToEndTest {
         new ServerOptions(
             base.configPaths(), base.grpcAddress(), 0, base.adminAddress(), 0, 0, base.maxMessageBytes(),
             false, base.checkCacheSize(), base.shutdownGrace(), false, 0, base.reportWorkers(),
-            base.reportQueue(), security, DecisionLogOptions.OFF));
+            base.reportQueue(), security, DecisionLogOptions.OFF, TracingOptions.OFF));
   }
 
   private ManagedChannel tlsChannel(int port, @Nullable Pair client) throws Exception {
@@ -177,7 +178,7 @@ class TlsEndToEndTest {
             new ServerOptions(
                 base.configPaths(), "127.0.0.1", 0, "127.0.0.1", 0, 0, base.maxMessageBytes(), false,
                 base.checkCacheSize(), base.shutdownGrace(), false, 0, base.reportWorkers(), base.reportQueue(),
-                security, DecisionLogOptions.OFF))) {
+                security, DecisionLogOptions.OFF, TracingOptions.OFF))) {
       int port = h.server.grpcPort();
       BigInteger first = serialServed(port);
       assertThat(first).isEqualTo(certificate(server.cert()).getSerialNumber());

@@ -4,6 +4,7 @@ import dev.offpath.server.decisions.DecisionLogOptions;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.offpath.server.tracing.TracingOptions;
 import dev.offpath.server.CliTest.Result;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
 import java.nio.file.Path;
@@ -22,7 +23,7 @@ class TransportOptionsTest {
     ServerOptions options =
         new ServerOptions(
             DENY, "127.0.0.1", 0, "127.0.0.1", 0, 0, 1 << 20, false, 10_000,
-            Duration.ofSeconds(5), false, 1, 1, 100, SecurityOptions.DEFAULTS, DecisionLogOptions.OFF);
+            Duration.ofSeconds(5), false, 1, 1, 100, SecurityOptions.DEFAULTS, DecisionLogOptions.OFF, TracingOptions.OFF);
     try (ServerHarness h = ServerHarness.start(options)) {
       CheckResponse allowed = h.check("request.path", "/shop");
       CheckResponse denied = h.check("request.path", "/admin");
@@ -57,7 +58,7 @@ class TransportOptionsTest {
             () ->
                 new ServerOptions(
                     DENY, "127.0.0.1", 0, "127.0.0.1", 0, 0, 1 << 20, false, 10_000,
-                    Duration.ofSeconds(5), false, -1, 1, 1, SecurityOptions.DEFAULTS, DecisionLogOptions.OFF))
+                    Duration.ofSeconds(5), false, -1, 1, 1, SecurityOptions.DEFAULTS, DecisionLogOptions.OFF, TracingOptions.OFF))
         .hasMessage("eventLoopThreads: -1 (expected: >= 0, 0 for one per core)");
     Result workers = CliTest.run("serve", "--report-workers", "0", "--grpc-port", "0");
     assertThat(workers.exit()).isEqualTo(2);

@@ -17,6 +17,8 @@ import dev.offpath.core.adapter.QuotaHandler;
 import dev.offpath.core.adapter.QuotaResult;
 import dev.offpath.core.adapter.StatusCode;
 import dev.offpath.core.attribute.AttributeValues;
+import dev.offpath.core.trace.TraceSpan;
+import dev.offpath.core.trace.Tracer;
 import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisConnectionException;
 import java.time.Duration;
@@ -72,6 +74,7 @@ final class RedisQuotaHandler implements QuotaHandler, MeteredHandler {
   private static final Logger log = LoggerFactory.getLogger(RedisQuotaHandler.class);
 
   private final String handlerName;
+  private final Tracer tracer;
   private final Map<String, CompiledQuota> quotas;
   private final RedisLink link;
   private final CircuitBreaker breaker;
@@ -85,6 +88,7 @@ final class RedisQuotaHandler implements QuotaHandler, MeteredHandler {
 
   RedisQuotaHandler(RedisQuotaConfig config, AdapterEnvironment environment) {
     this.handlerName = environment.handlerName();
+    this.tracer = environment.tracer();
     Map<String, CompiledQuota> byName = new HashMap<>();
     for (Quota q : config.quotas()) {
       byName.put(q.name(), new CompiledQuota(q, environment.dryRun()));
@@ -176,10 +180,20 @@ final class RedisQuotaHandler implements QuotaHandler, MeteredHandler {
         Duration.ZERO);
   }
 
-  /** One prefetch: a script call for {@code amount} tokens of {@code key}'s limit. */
+  /**
+   * One prefetch: a script call for {@code amount} tokens of {@code key}'s limit, traced as {@code
+   * redisquota.prefetch} (a child of the Check that triggered it, ended when Redis answers).
+   */
   private CompletableFuture<QuotaResult> fetch(PoolKey key, long amount) {
+    TraceSpan span = tracer.start("redisquota.prefetch");
+    if (span.recording()) {
+      span.attribute("offpath.handler", handlerName)
+          .attribute("offpath.quota", key.quota.quota.name())
+          .attribute("offpath.quota.asked", amount);
+    }
     if (!breaker.tryAcquire()) {
       callsRefused.increment();
+      span.error("circuit breaker open").end();
       return CompletableFuture.failedFuture(
           new RedisConnectionException("circuit breaker open for " + handlerName));
     }
@@ -202,10 +216,19 @@ final class RedisQuotaHandler implements QuotaHandler, MeteredHandler {
             } else {
               callErrors.increment();
             }
+            span.error(cause.toString()).end();
             throw new CompletionException(cause);
           }
           breaker.onSuccess();
-          return parse(result);
+          QuotaResult parsed;
+          try {
+            parsed = parse(result);
+          } catch (RuntimeException e) {
+            span.error(e.toString()).end();
+            throw e;
+          }
+          span.attribute("offpath.quota.granted", parsed.granted()).end();
+          return parsed;
         });
   }
 

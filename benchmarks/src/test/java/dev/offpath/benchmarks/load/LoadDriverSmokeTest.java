@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.offpath.server.OffpathServer;
 import dev.offpath.server.SecurityOptions;
 import dev.offpath.server.ServerOptions;
+import dev.offpath.server.tracing.TracingOptions;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -44,7 +45,7 @@ class LoadDriverSmokeTest {
             new ServerOptions(
                 config, "127.0.0.1", 0, "127.0.0.1", 0, 0, 1 << 20, false, checkCacheSize,
                 Duration.ofSeconds(1), false, 0, ServerOptions.DEFAULT_REPORT_WORKERS,
-                ServerOptions.DEFAULT_REPORT_QUEUE, SecurityOptions.DEFAULTS, DecisionLogOptions.OFF));
+                ServerOptions.DEFAULT_REPORT_QUEUE, SecurityOptions.DEFAULTS, DecisionLogOptions.OFF, TracingOptions.OFF));
     try (Target offpathTarget =
             Target.inProcess("offpath", offpath.grpcPort(), offpath.telemetryPort(), offpath);
         Progress progress = new Progress(new PrintStream(console, true, StandardCharsets.UTF_8))) {

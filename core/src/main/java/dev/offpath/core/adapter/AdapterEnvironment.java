@@ -1,6 +1,7 @@
 package dev.offpath.core.adapter;
 
 import dev.offpath.core.time.Ticker;
+import dev.offpath.core.trace.Tracer;
 import java.time.InstantSource;
 import java.util.concurrent.ScheduledExecutorService;
 
@@ -30,5 +31,10 @@ public interface AdapterEnvironment {
    */
   default boolean dryRun() {
     return false;
+  }
+
+  /** Where to open spans for calls to backends (a Redis prefetch); {@link Tracer#NOOP} when off. */
+  default Tracer tracer() {
+    return Tracer.NOOP;
   }
 }

@@ -24,6 +24,8 @@ import org.jspecify.annotations.Nullable;
  *   <li>{@code dryRunDenials}: what the matching dry-run rules would have denied (see {@link
  *       DryRunDenial}); they never change the status. Part of the cached answer, so a decision
  *       served from the check cache reports them again.
+ *   <li>{@code matchedRules}: the rules whose match held in the precondition phase, so that a
+ *       decision served from the check cache still counts its rules' hits.
  * </ul>
  */
 public record Decision(
@@ -36,7 +38,8 @@ public record Decision(
     boolean usedQuota,
     List<HeaderMutation> requestHeaderMutations,
     List<HeaderMutation> responseHeaderMutations,
-    List<DryRunDenial> dryRunDenials) {
+    List<DryRunDenial> dryRunDenials,
+    MatchedRules matchedRules) {
 
   /** Validity when no check handler answered (Mixer's defaults). */
   public static final Duration DEFAULT_VALID_DURATION = Duration.ofMinutes(1);
@@ -49,9 +52,62 @@ public record Decision(
     requestHeaderMutations = List.copyOf(requestHeaderMutations);
     responseHeaderMutations = List.copyOf(responseHeaderMutations);
     dryRunDenials = List.copyOf(dryRunDenials);
+    requireNonNull(matchedRules, "matchedRules");
   }
 
-  /** A decision without dry-run denials. */
+  /** A decision with dry-run denials that names no matched rules. */
+  public Decision(
+      PolicyStatus status,
+      Duration validDuration,
+      int validUseCount,
+      @Nullable String decidingRule,
+      @Nullable String decidingHandler,
+      boolean error,
+      boolean usedQuota,
+      List<HeaderMutation> requestHeaderMutations,
+      List<HeaderMutation> responseHeaderMutations,
+      List<DryRunDenial> dryRunDenials) {
+    this(
+        status,
+        validDuration,
+        validUseCount,
+        decidingRule,
+        decidingHandler,
+        error,
+        usedQuota,
+        requestHeaderMutations,
+        responseHeaderMutations,
+        dryRunDenials,
+        MatchedRules.NONE);
+  }
+
+  /** A decision naming its matched rules, without dry-run denials. */
+  public Decision(
+      PolicyStatus status,
+      Duration validDuration,
+      int validUseCount,
+      @Nullable String decidingRule,
+      @Nullable String decidingHandler,
+      boolean error,
+      boolean usedQuota,
+      List<HeaderMutation> requestHeaderMutations,
+      List<HeaderMutation> responseHeaderMutations,
+      MatchedRules matchedRules) {
+    this(
+        status,
+        validDuration,
+        validUseCount,
+        decidingRule,
+        decidingHandler,
+        error,
+        usedQuota,
+        requestHeaderMutations,
+        responseHeaderMutations,
+        List.of(),
+        matchedRules);
+  }
+
+  /** A decision without dry-run denials that names no matched rules. */
   public Decision(
       PolicyStatus status,
       Duration validDuration,
@@ -72,7 +128,8 @@ public record Decision(
         usedQuota,
         requestHeaderMutations,
         responseHeaderMutations,
-        List.of());
+        List.of(),
+        MatchedRules.NONE);
   }
 
   public boolean allowed() {

@@ -30,6 +30,7 @@ import dev.offpath.core.expr.Expression;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -224,7 +225,12 @@ public final class PolicyEngine implements AutoCloseable {
                 hc.adapter(),
                 hc.adapterConfig(),
                 new HandlerEnvironment(
-                    services.ticker(), services.clock(), services.scheduler(), hc.name(), dryRun));
+                    services.ticker(),
+                    services.clock(),
+                    services.scheduler(),
+                    hc.name(),
+                    dryRun,
+                    services.tracer()));
       } catch (RuntimeException e) {
         log.warn("handler '{}' cannot start", hc.name(), e);
         throw startFailure(hc, describe(e));
@@ -304,7 +310,10 @@ public final class PolicyEngine implements AutoCloseable {
     return h == null ? null : h.handler;
   }
 
-  /** How many requests each rule matched, by rule name, since this engine was built. */
+  /**
+   * How many requests each rule matched, by rule name, since this engine was built: evaluated ones
+   * and, through {@link #recordHits}, those answered from the check cache.
+   */
   public Map<String, Long> ruleHits() {
     Map<String, Long> out = new LinkedHashMap<>();
     for (BoundRule r : rules) {
@@ -336,11 +345,20 @@ public final class PolicyEngine implements AutoCloseable {
     List<HeaderMutation> requestMutations = List.of();
     List<HeaderMutation> responseMutations = List.of();
     List<DryRunDenial> dryRun = List.of();
-    for (BoundRule rule : rules) {
+    int[] matched = null;
+    int matchedCount = 0;
+    for (int position = 0; position < rules.size(); position++) {
+      BoundRule rule = rules.get(position);
       if (!matches(rule.rule, attributes, result, trace)) {
         continue;
       }
       rule.hits.increment();
+      if (matched == null) {
+        matched = new int[Math.min(rules.size(), 8)];
+      } else if (matchedCount == matched.length) {
+        matched = Arrays.copyOf(matched, Math.min(rules.size(), matchedCount * 2));
+      }
+      matched[matchedCount++] = position;
       if (rule.rule.dryRun()) {
         if (!rule.checks.isEmpty()) {
           Combiner own = new Combiner(services.failOpen());
@@ -363,7 +381,38 @@ public final class PolicyEngine implements AutoCloseable {
             append(responseMutations, rule.rule, rule.rule.responseHeaderOperations(), attributes);
       }
     }
-    return result.toDecision(requestMutations, responseMutations, dryRun);
+    return result.toDecision(
+        requestMutations,
+        responseMutations,
+        dryRun,
+        matched == null ? MatchedRules.NONE : MatchedRules.of(matched, matchedCount));
+  }
+
+  /**
+   * Counts a hit for every rule {@code preconditions} matched: for a precondition answer served from
+   * the check cache, whose rules did not run. {@code preconditions} must come from an engine of this
+   * config version.
+   */
+  public void recordHits(Decision preconditions) {
+    MatchedRules matched = preconditions.matchedRules();
+    for (int i = 0; i < matched.size(); i++) {
+      rules.get(matched.position(i)).hits.increment();
+    }
+  }
+
+  /**
+   * The names of the rules in {@code matched}, which should come from this engine's config version
+   * (positions beyond this config's rules, from another version, are skipped).
+   */
+  public List<String> ruleNames(MatchedRules matched) {
+    List<String> names = new ArrayList<>(matched.size());
+    for (int i = 0; i < matched.size(); i++) {
+      int position = matched.position(i);
+      if (position < rules.size()) {
+        names.add(rules.get(position).rule.name());
+      }
+    }
+    return names;
   }
 
   /**
@@ -401,7 +450,7 @@ public final class PolicyEngine implements AutoCloseable {
     if (!result.usedQuota && !result.error && dryRun == preconditions.dryRunDenials()) {
       return preconditions;
     }
-    Decision quota = result.toDecision(List.of(), List.of(), dryRun);
+    Decision quota = result.toDecision(List.of(), List.of(), dryRun, preconditions.matchedRules());
     if (!quota.allowed()) {
       return quota;
     }
@@ -415,7 +464,8 @@ public final class PolicyEngine implements AutoCloseable {
         preconditions.usedQuota() || result.usedQuota || result.error,
         preconditions.requestHeaderMutations(),
         preconditions.responseHeaderMutations(),
-        dryRun);
+        dryRun,
+        preconditions.matchedRules());
   }
 
   /**
@@ -732,11 +782,14 @@ public final class PolicyEngine implements AutoCloseable {
     }
 
     Decision toDecision(
-        List<HeaderMutation> request, List<HeaderMutation> response, List<DryRunDenial> dryRun) {
+        List<HeaderMutation> request,
+        List<HeaderMutation> response,
+        List<DryRunDenial> dryRun,
+        MatchedRules matched) {
       if (firstFailure == null) {
         return new Decision(
             PolicyStatus.OK, validDuration, validUseCount, null, null, error, usedQuota, request,
-            response, dryRun);
+            response, dryRun, matched);
       }
       return new Decision(
           PolicyStatus.of(firstFailure.code(), String.valueOf(messages)),
@@ -748,7 +801,8 @@ public final class PolicyEngine implements AutoCloseable {
           usedQuota,
           List.of(),
           List.of(),
-          dryRun);
+          dryRun,
+          matched);
     }
   }
 }

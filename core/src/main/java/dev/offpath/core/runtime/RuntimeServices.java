@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.offpath.core.adapter.AdapterRegistry;
 import dev.offpath.core.time.Ticker;
+import dev.offpath.core.trace.Tracer;
 import java.time.InstantSource;
 import java.util.concurrent.ScheduledExecutorService;
 
@@ -13,6 +14,7 @@ import java.util.concurrent.ScheduledExecutorService;
  *
  * @param failOpen when a decision fails (an instance cannot be built, a handler throws), allow the
  *     request instead of denying it with INTERNAL
+ * @param tracer where handlers open spans for their background calls ({@link Tracer#NOOP}: off)
  */
 public record RuntimeServices(
     AdapterRegistry adapters,
@@ -20,7 +22,19 @@ public record RuntimeServices(
     InstantSource clock,
     ScheduledExecutorService scheduler,
     RuntimeMetrics metrics,
-    boolean failOpen) {
+    boolean failOpen,
+    Tracer tracer) {
+
+  /** Tracing off. */
+  public RuntimeServices(
+      AdapterRegistry adapters,
+      Ticker ticker,
+      InstantSource clock,
+      ScheduledExecutorService scheduler,
+      RuntimeMetrics metrics,
+      boolean failOpen) {
+    this(adapters, ticker, clock, scheduler, metrics, failOpen, Tracer.NOOP);
+  }
 
   public RuntimeServices {
     requireNonNull(adapters, "adapters");
@@ -28,5 +42,6 @@ public record RuntimeServices(
     requireNonNull(clock, "clock");
     requireNonNull(scheduler, "scheduler");
     requireNonNull(metrics, "metrics");
+    requireNonNull(tracer, "tracer");
   }
 }

@@ -9,6 +9,8 @@ import dev.offpath.core.runtime.PolicyEngine;
 import dev.offpath.core.runtime.PolicyStore;
 import dev.offpath.core.runtime.RuntimeMetrics;
 import dev.offpath.core.time.Ticker;
+import dev.offpath.core.trace.TraceSpan;
+import dev.offpath.core.trace.Tracer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -67,6 +69,7 @@ public final class ReportPipeline implements ReportSink, AutoCloseable {
   private final PolicyStore store;
   private final RuntimeMetrics metrics;
   private final Ticker ticker;
+  private final Tracer tracer;
   private final int capacity;
   private final int lowWatermark;
   private final int batchSize;
@@ -90,6 +93,7 @@ public final class ReportPipeline implements ReportSink, AutoCloseable {
     this.store = b.store;
     this.metrics = b.metrics;
     this.ticker = b.ticker;
+    this.tracer = b.tracer;
     this.capacity = b.capacity;
     this.lowWatermark = b.capacity / 2;
     this.batchSize = b.batchSize;
@@ -227,21 +231,27 @@ public final class ReportPipeline implements ReportSink, AutoCloseable {
     }
   }
 
+  @SuppressWarnings("try") // the scope makes the span current for the handlers the plan calls
   private void dispatch(List<Attributes> batch) {
     int n = batch.size();
     if (abandon) {
       droppedCounter(DropReason.SHUTDOWN_TIMEOUT).add(n);
     } else {
+      TraceSpan span = tracer.start("offpath.report.batch");
       PolicyEngine engine = acquireEngine();
-      try {
+      try (TraceSpan.Scope scope = span.makeCurrent()) {
+        span.attribute("offpath.batch.size", n);
         int failures = plan(engine).dispatch(batch);
         if (failures > 0) {
           instanceErrors.add(failures);
+          span.attribute("offpath.instance_errors", failures);
         }
       } catch (RuntimeException e) {
         // ReportPlan isolates handler failures; this is a bug, and the batch still counts as seen.
         log.error("report batch of {} failed", n, e);
+        span.error(e.toString());
       } finally {
+        span.end();
         if (engine != null) {
           engine.release();
         }
@@ -402,6 +412,7 @@ public final class ReportPipeline implements ReportSink, AutoCloseable {
     private final PolicyStore store;
     private RuntimeMetrics metrics = RuntimeMetrics.NOOP;
     private Ticker ticker = Ticker.system();
+    private Tracer tracer = Tracer.NOOP;
     private int capacity = 10_000;
     private int batchSize = 256;
     private int workers = 2;
@@ -424,6 +435,12 @@ public final class ReportPipeline implements ReportSink, AutoCloseable {
     /** Where dispatches and match errors are counted (Mixer's runtime metrics). */
     public Builder metrics(RuntimeMetrics metrics) {
       this.metrics = requireNonNull(metrics, "metrics");
+      return this;
+    }
+
+    /** Where each dispatched batch opens a span ({@code offpath.report.batch}). Default: off. */
+    public Builder tracer(Tracer tracer) {
+      this.tracer = requireNonNull(tracer, "tracer");
       return this;
     }
 

@@ -15,6 +15,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -45,8 +46,12 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code /metrics}: the registry in Prometheus text format 0.0.4, or OpenMetrics / protobuf
  *       when the scraper's {@code Accept} header asks for it;
  *   <li>{@code /config}, {@code /debug/vars}: JSON from the given suppliers;
- *   <li>any path added with {@link Builder#page}.
+ *   <li>any path added with {@link Builder#page} or {@link Builder#endpoint}.
  * </ul>
+ *
+ * <p>An endpoint registered as loopback-only ({@code /debug/jfr}, {@code /debug/threads}: they
+ * expose the process's internals and cost CPU) answers 403 to a peer that is not on a loopback
+ * address, unless the builder was told the port is {@link Builder#secured secured}.
  *
  * <p>Paths match exactly; anything else is 404, and any method but GET is 405. Suppliers are called
  * per request on the server's own small thread pool (never on gRPC threads); one that throws yields a
@@ -63,6 +68,8 @@ public final class AdminServer implements AutoCloseable {
   private final ExecutorService executor;
   private final Duration drainTimeout;
   private final Map<String, Page> pages;
+  private final Map<String, Endpoint> endpoints;
+  private final boolean secured;
   private final PrometheusRegistry registry;
   private final ExpositionFormats formats = ExpositionFormats.init();
   private final BooleanSupplier ready;
@@ -73,6 +80,8 @@ public final class AdminServer implements AutoCloseable {
     ready = b.ready;
     drainTimeout = b.drainTimeout;
     pages = Map.copyOf(b.pages);
+    endpoints = Map.copyOf(b.endpoints);
+    secured = b.secured;
     if (b.tls == null) {
       server = HttpServer.create(b.address, 0);
     } else {
@@ -145,6 +154,11 @@ public final class AdminServer implements AutoCloseable {
       }
       case "/metrics" -> metrics(exchange);
       default -> {
+        Endpoint endpoint = endpoints.get(path);
+        if (endpoint != null) {
+          endpoint(exchange, endpoint);
+          return;
+        }
         Page page = pages.get(path);
         if (page == null) {
           respond(exchange, 404, TEXT, "not found: " + path + "\n");
@@ -153,6 +167,27 @@ public final class AdminServer implements AutoCloseable {
         }
       }
     }
+  }
+
+  private void endpoint(HttpExchange exchange, Endpoint endpoint) throws IOException {
+    InetAddress remote = exchange.getRemoteAddress().getAddress();
+    if (!permits(endpoint.loopbackOnly(), secured, remote)) {
+      respond(exchange, 403, TEXT, "forbidden: loopback only while the admin port is not secured\n");
+      return;
+    }
+    AdminEndpoint.Response r =
+        endpoint.endpoint().serve(new AdminEndpoint.Request(exchange.getRequestURI().getRawQuery(), remote));
+    r.headers().forEach((k, v) -> exchange.getResponseHeaders().set(k, v));
+    exchange.getResponseHeaders().set("Content-Type", r.contentType());
+    exchange.sendResponseHeaders(r.status(), r.body().length == 0 ? -1 : r.body().length);
+    try (OutputStream out = exchange.getResponseBody()) {
+      out.write(r.body());
+    }
+  }
+
+  /** Whether a peer at {@code remote} may use an endpoint. */
+  static boolean permits(boolean loopbackOnly, boolean secured, InetAddress remote) {
+    return !loopbackOnly || secured || remote.isLoopbackAddress();
   }
 
   private void metrics(HttpExchange exchange) throws IOException {
@@ -194,6 +229,8 @@ public final class AdminServer implements AutoCloseable {
     }
   }
 
+  private record Endpoint(AdminEndpoint endpoint, boolean loopbackOnly) {}
+
   private static final class AdminThreads implements ThreadFactory {
     private final AtomicInteger count = new AtomicInteger();
 
@@ -215,6 +252,8 @@ public final class AdminServer implements AutoCloseable {
     private final Map<String, Page> pages = new LinkedHashMap<>();
     private final List<Filter> filters = new ArrayList<>();
     private @Nullable SSLContext tls;
+    private final Map<String, Endpoint> endpoints = new LinkedHashMap<>();
+    private boolean secured;
 
     private Builder() {
       pages.put("/config", new Page(JSON, () -> "{}"));
@@ -254,16 +293,41 @@ public final class AdminServer implements AutoCloseable {
 
     /** Serves {@code body.get()} with {@code contentType} at exactly {@code path}. */
     public Builder page(String path, String contentType, Supplier<String> body) {
-      requireNonNull(path, "path");
       requireNonNull(contentType, "contentType");
       requireNonNull(body, "body");
+      pages.put(checkPath(path), new Page(contentType, body));
+      endpoints.remove(path);
+      return this;
+    }
+
+    private static String checkPath(String path) {
+      requireNonNull(path, "path");
       if (!path.startsWith("/")) {
         throw new IllegalArgumentException("path: " + path + " (expected: starts with /)");
       }
       if (path.equals("/healthz") || path.equals("/readyz") || path.equals("/metrics")) {
         throw new IllegalArgumentException("path: " + path + " (expected: not a built-in endpoint)");
       }
-      pages.put(path, new Page(contentType, body));
+      return path;
+    }
+
+    /**
+     * Serves {@code endpoint} at exactly {@code path}; when {@code loopbackOnly}, only to loopback
+     * peers unless the port is {@link #secured}.
+     */
+    public Builder endpoint(String path, AdminEndpoint endpoint, boolean loopbackOnly) {
+      requireNonNull(endpoint, "endpoint");
+      endpoints.put(checkPath(path), new Endpoint(endpoint, loopbackOnly));
+      pages.remove(path);
+      return this;
+    }
+
+    /**
+     * The port authenticates its clients (TLS and a bearer token): loopback-only endpoints answer
+     * any authenticated peer. Default false.
+     */
+    public Builder secured(boolean secured) {
+      this.secured = secured;
       return this;
     }
 
