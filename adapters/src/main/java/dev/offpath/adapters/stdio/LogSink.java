@@ -83,12 +83,12 @@ final class LogSink implements AutoCloseable {
     }
   }
 
-  /** Writes one line (with its newline), rotating first when it is due. */
-  void writeLine(byte[] buf, int len) throws IOException {
+  /** Writes one line (with its newline), {@code buf[off, off + len)}, rotating first when due. */
+  void writeLine(byte[] buf, int off, int len) throws IOException {
     if (config.logStream() == Stream.ROTATED_FILE && size > 0 && rotationDue(len)) {
       rotate();
     }
-    out.write(buf, 0, len);
+    out.write(buf, off, len);
     size += len;
   }
 
