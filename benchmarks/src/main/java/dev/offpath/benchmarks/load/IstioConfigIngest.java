@@ -4,11 +4,9 @@ import static java.util.Objects.requireNonNull;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -34,8 +32,8 @@ import org.jspecify.annotations.Nullable;
  * --ingest-entries} entries over {@code --ingest-streams} streams, as fast as flow control allows)
  * so that the machine's drift lands on all three. Every entry must be counted: {@code
  * istio_requests_total} grows by exactly the entries sent, and for {@code full→file} the file gains
- * exactly one JSON access-log line per entry (counted after each round, then the file is emptied so
- * that a long run does not fill the disk). The report gives the rates, each variant's ratio to
+ * exactly one JSON access-log line per entry (counted after each round, from where the previous
+ * round's lines ended; the file, about 1 KB per entry, is deleted at the end). The report gives the rates, each variant's ratio to
  * {@code metrics} in the same run, and the 300k entries/s target.
  *
  * <p>Run: {@code benchmarks/load.sh --istio-ingest [--ingest-entries N] [--rounds N] ...} or
@@ -83,6 +81,7 @@ public final class IstioConfigIngest {
         double[] sent = new double[variants.size()];
         double[] nanos = new double[variants.size()];
         boolean exact = true;
+        long[] fileOffset = {0};
         for (int round = 0; round <= options.rounds(); round++) {
           for (int v = 0; v < variants.size(); v++) {
             Variant variant = variants.get(v);
@@ -99,7 +98,7 @@ public final class IstioConfigIngest {
             boolean ok = r.exact();
             Path file = variant.lines;
             if (file != null) {
-              long counted = awaitLines(file, r.sent());
+              long counted = awaitLines(file, r.sent(), fileOffset);
               lines = String.format(Locale.ROOT, ", %,d JSON lines", counted);
               ok &= counted == r.sent();
             }
@@ -158,15 +157,19 @@ public final class IstioConfigIngest {
   }
 
   /**
-   * Waits (up to 30 s without progress) until {@code file} holds {@code expected} access-log lines,
-   * returns the count, and empties the file for the next round.
+   * Waits (up to 30 s without progress) until {@code file} holds {@code expected} more access-log
+   * lines after byte {@code from[0]}, returns their count and moves {@code from[0]} past them. The
+   * server's stdout is not opened for appending, so the file cannot be emptied between rounds; each
+   * round counts from where the previous one stopped.
    */
-  static long awaitLines(Path file, long expected) throws IOException, InterruptedException {
+  static long awaitLines(Path file, long expected, long[] from)
+      throws IOException, InterruptedException {
     requireNonNull(file, "file");
     long counted = 0;
     long lastChange = System.nanoTime();
+    long[] end = new long[1];
     while (true) {
-      long now = countLines(file);
+      long now = countLines(file, from[0], end);
       if (now != counted) {
         counted = now;
         lastChange = System.nanoTime();
@@ -178,27 +181,33 @@ public final class IstioConfigIngest {
       Thread.sleep(50);
     }
     Thread.sleep(200);
-    counted = countLines(file);
-    try (FileChannel c = FileChannel.open(file, StandardOpenOption.WRITE)) {
-      c.truncate(0);
-    }
+    counted = countLines(file, from[0], end);
+    from[0] = end[0];
     return counted;
   }
 
-  /** Complete lines of {@code file} that start as the stdio handler's JSON lines do. */
-  static long countLines(Path file) throws IOException {
+  /**
+   * Complete lines of {@code file} after byte {@code from} that start as the stdio handler's JSON
+   * lines do; {@code end[0]} is set to the byte after the last complete line.
+   */
+  static long countLines(Path file, long from, long[] end) throws IOException {
     long count = 0;
     byte[] buf = new byte[1 << 20];
     int matched = 0; // bytes of LINE_START matched at the start of the current line; -1: no match
+    long position = from;
+    end[0] = from;
     try (InputStream in = Files.newInputStream(file)) {
+      in.skipNBytes(from);
       for (int n = in.read(buf); n > 0; n = in.read(buf)) {
         for (int i = 0; i < n; i++) {
           byte b = buf[i];
+          position++;
           if (b == '\n') {
             if (matched == LINE_START.length) {
               count++;
             }
             matched = 0;
+            end[0] = position;
           } else if (matched >= 0 && matched < LINE_START.length) {
             matched = b == LINE_START[matched] ? matched + 1 : -1;
           }
