@@ -51,7 +51,7 @@ class RuleIndexCacheTest {
   }
 
   @Test
-  void cachedDecisionsEqualTheEnginesOverIndexedPolicies() {
+  void cachedDecisionsEqualTheEnginesOverIndexedPolicies() throws Exception {
     Random random = new Random(11);
     long checks = 0;
     for (int policy = 0; policy < 12; policy++) {
