@@ -43,6 +43,13 @@ fi
 if (($(offpath_java_major "$java_home/bin/java") >= 24)); then
   java_opts=(--enable-native-access=ALL-UNNAMED ${java_opts[@]+"${java_opts[@]}"})
 fi
+# --istio-ingest: the access-log ingest with Istio 1.0's whole default config (stdio access log to a
+# file and to /dev/null) against its metrics alone (dev.offpath.benchmarks.load.IstioConfigIngest).
+main=dev.offpath.benchmarks.load.LoadDriver
+if [[ ${1:-} == --istio-ingest ]]; then
+  main=dev.offpath.benchmarks.load.IstioConfigIngest
+  shift
+fi
 cd "$root"
 exec "$java_home/bin/java" ${java_opts[@]+"${java_opts[@]}"} -cp "$bench_jar" \
-  dev.offpath.benchmarks.load.LoadDriver --offpath-jar "$offpath_jar" "$@"
+  "$main" --offpath-jar "$offpath_jar" "$@"

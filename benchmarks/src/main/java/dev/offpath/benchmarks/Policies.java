@@ -109,6 +109,57 @@ public final class Policies {
     return yaml.toString();
   }
 
+  /**
+   * {@code rules} rules as generated policies look: {@code rules - 2} deniers, each on one service
+   * host and one user ({@code destination.service.host == "svc-i.default.svc.cluster.local" &&
+   * request.headers["x-user"] == "blocked-i"}; the first on {@code reviews}, the host of the
+   * benchmarks' requests), then the IP blacklist and user-agent whitelist of {@link #twentyRules()}.
+   * {@code hostFirst} false writes each denier's two conditions the other way round ({@code
+   * request.headers["x-user"] == … && destination.service.host == …}): the same decisions, but a
+   * match the rule index cannot file under the host, so every rule is evaluated (Mixer's cost).
+   */
+  public static String generatedRules(int rules, boolean hostFirst) {
+    if (rules < 3) {
+      throw new IllegalArgumentException("rules: " + rules + " (expected: >= 3)");
+    }
+    String twenty = twentyRules();
+    StringBuilder yaml = new StringBuilder();
+    for (int i = 0; i < rules - 2; i++) {
+      String host = (i == 0 ? "reviews" : "svc-" + i) + ".default.svc.cluster.local";
+      String hostTerm = "destination.service.host == \"" + host + "\"";
+      String userTerm = "request.headers[\"x-user\"] == \"blocked-" + i + "\"";
+      yaml.append(
+          """
+          apiVersion: config.istio.io/v1alpha2
+          kind: handler
+          metadata: {name: deny%1$d, namespace: istio-system}
+          spec:
+            compiledAdapter: denier
+            params: {status: {code: 7, message: "blocked %1$d"}}
+          ---
+          apiVersion: config.istio.io/v1alpha2
+          kind: instance
+          metadata: {name: nothing%1$d, namespace: istio-system}
+          spec: {compiledTemplate: checknothing}
+          ---
+          apiVersion: config.istio.io/v1alpha2
+          kind: rule
+          metadata: {name: deny%1$d, namespace: istio-system}
+          spec:
+            match: %2$s
+            actions:
+            - handler: deny%1$d.handler
+              instances: [nothing%1$d.instance]
+          ---
+          """
+              .formatted(i, hostFirst ? hostTerm + " && " + userTerm : userTerm + " && " + hostTerm));
+    }
+    // The IP blacklist and the user-agent whitelist: twentyRules() after its eighteen deniers.
+    yaml.append(twenty.substring(twenty.indexOf("kind: handler\nmetadata: {name: ipblacklist")
+        - "apiVersion: config.istio.io/v1alpha2\n".length()));
+    return yaml.toString();
+  }
+
   public static PolicyConfig load(String yaml) {
     try {
       return new ConfigLoader(AdapterRegistry.installed())

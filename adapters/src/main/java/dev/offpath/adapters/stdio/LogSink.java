@@ -120,8 +120,8 @@ public final class LogSink implements AutoCloseable {
     }
   }
 
-  /** Writes one line (with its newline), rotating first when it is due. */
-  public void writeLine(byte[] buf, int len) throws IOException {
+  /** Writes one line (with its newline), {@code buf[off, off + len)}, rotating first when due. */
+  public void writeLine(byte[] buf, int off, int len) throws IOException {
     if (reopen && path != null) {
       out = open(path); // throws (the line is counted as failed) until the file can be opened
       reopen = false;
@@ -130,7 +130,7 @@ public final class LogSink implements AutoCloseable {
     if (config.logStream() == Stream.ROTATED_FILE && size > 0 && rotationDue(len)) {
       rotate();
     }
-    out.write(buf, 0, len);
+    out.write(buf, off, len);
     size += len;
   }
 

@@ -1,22 +1,19 @@
 package dev.offpath.adapters.stdio;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import dev.offpath.adapters.stdio.StdioConfig.Level;
 import dev.offpath.core.adapter.AdapterEnvironment;
 import dev.offpath.core.adapter.Instance;
+import dev.offpath.core.adapter.InstanceFields;
 import dev.offpath.core.adapter.ReportHandler;
-import dev.offpath.core.attribute.AttributeValues;
-import dev.offpath.core.attribute.StringMap;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,112 +27,148 @@ import org.slf4j.LoggerFactory;
  * {@code metricLevel}, timed now. Lines below {@code outputLevel} are not written.
  *
  * <p>Values: strings, numbers and booleans as JSON; durations as Go writes them ({@code 1.5ms});
- * timestamps in RFC 3339; IP addresses as text; string maps as objects.
+ * timestamps in RFC 3339; IP addresses as text; string maps as objects (see {@link LineBuffer}).
  *
- * <p>Thread-safe: a batch is written under the handler's lock and flushed at its end; a write
- * failure is logged once per batch and the batch's remaining lines are lost with it.
+ * <p>Line rate (Istio's default config writes one access-log line per request): each layout's
+ * field order, pre-encoded keys and severity are resolved once ({@link LineFormat}, cached per
+ * layout); a worker encodes its whole batch into its own buffer without the lock, so two workers
+ * format in parallel, and then writes the batch's lines to the sink under the lock, one buffered
+ * write per line (the sink rotates between lines) and one flush per batch.
+ *
+ * <p>Thread-safe: batches are written whole under the handler's lock and flushed at their end; a
+ * write failure is logged once per batch and the batch's remaining lines are lost with it.
  */
 final class StdioHandler implements ReportHandler {
 
   private static final Logger log = LoggerFactory.getLogger(StdioHandler.class);
-  private static final JsonFactory JSON = new JsonFactory();
+  /** Layouts remembered; a config reload brings new ones, so the map is emptied past this. */
+  private static final int MAX_FORMATS = 1024;
+  /** A worker's buffer larger than this after a batch is dropped rather than kept. */
+  private static final int MAX_KEPT_BUFFER = 1 << 20;
+
+  /** One worker's batch: the lines' bytes and where each ends. */
+  private static final class Batch {
+    LineBuffer lines = new LineBuffer(1 << 16);
+    int[] ends = new int[256];
+    int count;
+
+    void endLine() {
+      if (count == ends.length) {
+        ends = Arrays.copyOf(ends, count * 2);
+      }
+      ends[count++] = lines.size();
+    }
+  }
 
   private final StdioConfig config;
   private final AdapterEnvironment environment;
   private final LogSink sink;
-  private final ByteArrayOutputStream line = new ByteArrayOutputStream(512);
+  private final ThreadLocal<Batch> batches = ThreadLocal.withInitial(Batch::new);
+  private final Map<InstanceFields.Layout, LineFormat> formats = new ConcurrentHashMap<>();
+  private final byte[][] jsonHeads = new byte[Level.values().length][];
   private boolean closed;
 
   StdioHandler(StdioConfig config, AdapterEnvironment environment) {
     this.config = config;
     this.environment = environment;
     this.sink = new LogSink(config, environment.clock());
+    for (Level l : Level.values()) {
+      jsonHeads[l.ordinal()] =
+          ("{\"level\":\"" + l.label() + "\",\"time\":\"").getBytes(StandardCharsets.UTF_8);
+    }
   }
 
   @Override
-  public synchronized void report(List<Instance> instances) {
-    if (closed) {
-      return;
+  public void report(List<Instance> instances) {
+    Batch batch = batches.get();
+    batch.lines.reset();
+    batch.count = 0;
+    for (Instance instance : instances) {
+      format(instance, batch);
     }
-    try {
-      for (Instance instance : instances) {
-        write(instance);
+    synchronized (this) {
+      if (!closed) {
+        try {
+          byte[] buf = batch.lines.array();
+          int start = 0;
+          for (int i = 0; i < batch.count; i++) {
+            sink.writeLine(buf, start, batch.ends[i] - start);
+            start = batch.ends[i];
+          }
+          sink.flush();
+        } catch (IOException | UncheckedIOException e) {
+          log.warn("{}: writing {} log line(s) failed", environment.handlerName(), batch.count, e);
+        }
       }
-      sink.flush();
-    } catch (IOException | UncheckedIOException e) {
-      log.warn("{}: writing {} log line(s) failed", environment.handlerName(), instances.size(), e);
+    }
+    if (batch.lines.array().length > MAX_KEPT_BUFFER) {
+      batch.lines = new LineBuffer(1 << 16);
     }
   }
 
-  private void write(Instance instance) throws IOException {
-    boolean metric = instance.template().equals("metric");
-    Level level;
-    Instant time;
-    Map<String, Object> fields;
-    if (metric) {
-      level = config.metricLevel();
-      time = environment.clock().instant();
-      fields = new TreeMap<>(instance.mapField("dimensions"));
-      Object value = instance.field("value");
-      if (value != null) {
-        fields.put("value", value);
-      }
+  private void format(Instance instance, Batch batch) {
+    InstanceFields values;
+    LineFormat format;
+    if (instance.fields() instanceof InstanceFields f) {
+      values = f;
+      format = format(f.layout(), instance.template());
     } else {
-      level = severity(instance.field("severity"));
-      time = instance.field("timestamp") instanceof Instant t ? t : environment.clock().instant();
-      fields = new TreeMap<>(instance.mapField("variables"));
+      // Instances not built by the report path (tests, tools): an ad-hoc layout, not remembered.
+      values = adHoc(instance.fields());
+      format = LineFormat.of(values.layout(), instance.template(), config);
     }
+    Level level = format.level(values, config.metricLevel());
     if (level.compareTo(config.outputLevel()) < 0) {
       return;
     }
-    line.reset();
-    if (!config.outputAsJson()) {
-      String prefix = time + "\t" + level.label() + "\t" + instance.name() + "\t";
-      line.write(prefix.getBytes(StandardCharsets.UTF_8));
+    Instant time = format.timestamp(values);
+    if (time == null) {
+      time = environment.clock().instant();
     }
-    try (JsonGenerator g = JSON.createGenerator(line)) {
-      g.writeStartObject();
-      if (config.outputAsJson()) {
-        g.writeStringField("level", level.label());
-        g.writeStringField("time", time.toString());
-        g.writeStringField("instance", instance.name());
-      }
-      for (Map.Entry<String, Object> f : fields.entrySet()) {
-        g.writeFieldName(f.getKey());
-        value(g, f.getValue());
-      }
-      g.writeEndObject();
+    LineBuffer out = batch.lines;
+    if (config.outputAsJson()) {
+      out.raw(jsonHeads[level.ordinal()]);
+      out.instant(time);
+      out.raw(INSTANCE_KEY);
+      out.string(instance.name());
+      format.writeFields(out, values, true);
+    } else {
+      out.instant(time);
+      out.raw((byte) '\t');
+      out.ascii(level.label());
+      out.raw((byte) '\t');
+      out.raw(instance.name().getBytes(StandardCharsets.UTF_8));
+      out.raw((byte) '\t');
+      out.raw((byte) '{');
+      format.writeFields(out, values, false);
     }
-    line.write('\n');
-    sink.writeLine(line.toByteArray(), line.size());
+    out.raw((byte) '}');
+    out.raw((byte) '\n');
+    batch.endLine();
   }
 
-  private Level severity(@Nullable Object severity) {
-    if (!(severity instanceof String s)) {
-      return Level.INFO;
+  private static final byte[] INSTANCE_KEY = "\",\"instance\":".getBytes(StandardCharsets.UTF_8);
+
+  private static InstanceFields adHoc(Map<String, Object> fields) {
+    List<String> names = new ArrayList<>(fields.keySet());
+    @Nullable Object[] values = new Object[names.size()];
+    for (int i = 0; i < values.length; i++) {
+      values[i] = fields.get(names.get(i));
     }
-    Level l = config.severityLevels().get(s);
-    if (l == null) {
-      l = config.severityLevels().get(s.toUpperCase(Locale.ROOT));
-    }
-    return l == null ? Level.INFO : l;
+    return new InstanceFields(new InstanceFields.Layout(names), values);
   }
 
-  private static void value(JsonGenerator g, Object v) throws IOException {
-    switch (v) {
-      case String s -> g.writeString(s);
-      case Long l -> g.writeNumber(l);
-      case Double d when Double.isFinite(d) -> g.writeNumber(d);
-      case Boolean b -> g.writeBoolean(b);
-      case StringMap m -> {
-        g.writeStartObject();
-        for (Map.Entry<String, String> e : new TreeMap<>(m.asMap()).entrySet()) {
-          g.writeStringField(e.getKey(), e.getValue());
-        }
-        g.writeEndObject();
-      }
-      default -> g.writeString(AttributeValues.toText(v));
+  private LineFormat format(InstanceFields.Layout layout, String template) {
+    LineFormat f = formats.get(layout);
+    if (f != null && f.metric() == template.equals("metric")) {
+      return f;
     }
+    f = LineFormat.of(layout, template, config);
+    if (formats.size() >= MAX_FORMATS) {
+      formats.clear();
+    }
+    formats.put(layout, f);
+    return f;
   }
 
   @Override

@@ -32,7 +32,7 @@ class LogSinkTest {
 
   private static void line(LogSink sink, String text) throws IOException {
     byte[] b = (text + "\n").getBytes(StandardCharsets.UTF_8);
-    sink.writeLine(b, b.length);
+    sink.writeLine(b, 0, b.length);
   }
 
   private List<String> names() throws IOException {

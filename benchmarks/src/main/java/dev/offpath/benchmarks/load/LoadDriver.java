@@ -183,6 +183,14 @@ public final class LoadDriver {
   private static ServerProcess startOffpath(
       LoadOptions options, List<Path> config, Progress progress)
       throws IOException, InterruptedException {
+    return startOffpath(
+        options, config, progress, "offpath", options.results().resolve("offpath-server.log"));
+  }
+
+  /** Starts Offpath serving {@code config}, its stdout and stderr to {@code output}. */
+  static ServerProcess startOffpath(
+      LoadOptions options, List<Path> config, Progress progress, String name, Path output)
+      throws IOException, InterruptedException {
     return startReady(
         () -> {
           int grpc = ServerProcess.freePort();
@@ -202,8 +210,7 @@ public final class LoadDriver {
                   "--telemetry-port", Integer.toString(telemetry),
                   "--no-watch"));
           command.addAll(options.offpathArgs());
-          return ServerProcess.start(
-              "offpath", command, grpc, telemetry, options.results().resolve("offpath-server.log"));
+          return ServerProcess.start(name, command, grpc, telemetry, output);
         },
         progress);
   }
@@ -607,7 +614,7 @@ public final class LoadDriver {
   }
 
   /** Fails the run, with why, when a server has exited: a report of its errors would mislead. */
-  private static void ensureAlive(String phase, Target... targets) {
+  static void ensureAlive(String phase, Target... targets) {
     for (Target t : targets) {
       t.ensureAlive(phase);
     }
@@ -634,7 +641,7 @@ public final class LoadDriver {
     }
   }
 
-  private LoadReport.Ingest ingest(
+  LoadReport.Ingest ingest(
       String phase, LogClient logs, Target offpath, MeshMetrics mesh, long entries)
       throws IOException, InterruptedException {
     int streams = options.ingestStreams();
@@ -789,7 +796,7 @@ public final class LoadDriver {
     return out;
   }
 
-  private static String loadAverage() {
+  static String loadAverage() {
     try {
       String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
       return f[0] + " " + f[1] + " " + f[2];

@@ -16,6 +16,10 @@ final class CompiledExpression implements Expression {
     this.root = root;
   }
 
+  Node root() {
+    return root;
+  }
+
   @Override
   public String text() {
     return text;

@@ -28,6 +28,11 @@ abstract class Node {
     return (Boolean) eval(attributes);
   }
 
+  /** The equality test this boolean node evaluates first and needs to be true, or null. */
+  @Nullable LeadingEquality leadingEquality() {
+    return null;
+  }
+
   /** The value of a constant node, or null for a node that must be evaluated. */
   @Nullable Object constantValue() {
     return null;

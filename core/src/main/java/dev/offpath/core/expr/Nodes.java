@@ -9,6 +9,7 @@ import dev.offpath.core.attribute.ValueType;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /** The node kinds: one small final class per operator or function. */
@@ -186,6 +187,12 @@ final class Nodes {
     boolean evalBoolean(Attributes attributes) throws EvaluationException {
       return left.evalBoolean(attributes) || right.evalBoolean(attributes);
     }
+
+    @Override
+    @Nullable LeadingEquality leadingEquality() {
+      // False on both sides without an error or another read: false as a whole.
+      return LeadingEquality.union(left.leadingEquality(), right.leadingEquality());
+    }
   }
 
   static final class LogicalAnd extends BooleanNode {
@@ -200,6 +207,12 @@ final class Nodes {
     @Override
     boolean evalBoolean(Attributes attributes) throws EvaluationException {
       return left.evalBoolean(attributes) && right.evalBoolean(attributes);
+    }
+
+    @Override
+    @Nullable LeadingEquality leadingEquality() {
+      // The left operand first; when it is false the right one is not evaluated.
+      return left.leadingEquality();
     }
   }
 
@@ -260,6 +273,25 @@ final class Nodes {
       Object a = left.eval(attributes);
       Object b = right.eval(attributes);
       return equality.test(a, b) != negate;
+    }
+
+    @Override
+    @Nullable LeadingEquality leadingEquality() {
+      // A STRING attribute against a string constant, plain equality: reads the attribute only,
+      // and for a present String value is true exactly when it equals the constant.
+      if (negate || equality != Equality.PLAIN) {
+        return null;
+      }
+      Node attribute = left instanceof Attribute ? left : right instanceof Attribute ? right : null;
+      Node constant = attribute == left ? right : left;
+      if (attribute == null
+          || attribute.type != ValueType.STRING
+          || !(constant instanceof Constant c)
+          || !(c.value instanceof String value)) {
+        return null;
+      }
+      Attribute a = (Attribute) attribute;
+      return new LeadingEquality(a.name, a.id, Set.of(value));
     }
   }
 

@@ -47,7 +47,8 @@ import org.slf4j.LoggerFactory;
  * The policy runtime for one config snapshot: rules in order, each with its match expression and its
  * actions bound to running handlers. {@link #check} evaluates every rule against a request's
  * attributes, builds the instances of the matching rules' actions, dispatches them to their handlers
- * and combines the answers as Mixer did (see {@link Decision}).
+ * and combines the answers as Mixer did (see {@link Decision}). A {@link RuleIndex} per phase skips
+ * the rules whose match it knows to be false (same decisions, same attribute reads).
  *
  * <p>Two phases, as Mixer's Check had them: {@link #checkPreconditions} (check templates and header
  * operations; its answer depends only on the attributes it read and may be cached) and {@link
@@ -95,6 +96,8 @@ public final class PolicyEngine implements AutoCloseable {
   private final Map<String, OwnedHandler> handlers;
   private final Map<String, OwnedHandler> shadows;
   private final boolean hasQuotas;
+  private final RuleIndex preconditionIndex;
+  private final RuleIndex quotaIndex;
   private final LongAdder acquired = new LongAdder();
   private final LongAdder released = new LongAdder();
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -141,6 +144,19 @@ public final class PolicyEngine implements AutoCloseable {
     }
     this.rules = List.copyOf(bound);
     this.hasQuotas = bound.stream().anyMatch(r -> !r.quotas.isEmpty());
+    this.preconditionIndex = index(bound, false);
+    this.quotaIndex = index(bound, true);
+  }
+
+  /** The rule index of one phase: every rule, or the rules with quotas (see {@link RuleIndex}). */
+  private static RuleIndex index(List<BoundRule> rules, boolean quotasOnly) {
+    List<@Nullable Expression> matches = new ArrayList<>(rules.size());
+    boolean[] included = new boolean[rules.size()];
+    for (int i = 0; i < rules.size(); i++) {
+      matches.add(rules.get(i).rule.match());
+      included[i] = !quotasOnly || !rules.get(i).quotas.isEmpty();
+    }
+    return RuleIndex.of(matches, included);
   }
 
   /**
@@ -347,7 +363,8 @@ public final class PolicyEngine implements AutoCloseable {
     List<DryRunDenial> dryRun = List.of();
     int[] matched = null;
     int matchedCount = 0;
-    for (int position = 0; position < rules.size(); position++) {
+    RuleIndex.Cursor candidates = preconditionIndex.cursor(attributes);
+    for (int position = candidates.next(); position >= 0; position = candidates.next()) {
       BoundRule rule = rules.get(position);
       if (!matches(rule.rule, attributes, result, trace)) {
         continue;
@@ -435,7 +452,9 @@ public final class PolicyEngine implements AutoCloseable {
     }
     Combiner result = new Combiner(services.failOpen());
     List<DryRunDenial> dryRun = preconditions.dryRunDenials();
-    for (BoundRule rule : rules) {
+    RuleIndex.Cursor candidates = quotaIndex.cursor(attributes);
+    for (int i = candidates.next(); i >= 0; i = candidates.next()) {
+      BoundRule rule = rules.get(i);
       if (rule.quotas.isEmpty() || !matches(rule.rule, attributes, result, trace)) {
         continue;
       }

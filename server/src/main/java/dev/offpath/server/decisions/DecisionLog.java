@@ -231,7 +231,7 @@ public final class DecisionLog implements DecisionListener, AutoCloseable {
       }
       try {
         line.format(p.time, p.requestId, p.decision, p.cached, AttributeReads.of(p.reads.get()));
-        s.writeLine(line.array(), line.length());
+        s.writeLine(line.array(), 0, line.length());
         written.inc();
         dirty = true;
         failing = false;

@@ -1,0 +1,219 @@
+package dev.offpath.benchmarks.load;
+
+import static java.util.Objects.requireNonNull;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The access-log ingest with Istio 1.0's default config as Istio ships it: the prometheus metrics
+ * and the stdio access log ({@code accesslog} logentry → one JSON line on stdout per request),
+ * against the metrics alone (the load driver's ingest phase). Three Offpath JVMs serve the load
+ * policy plus
+ *
+ * <ul>
+ *   <li>{@code metrics}: Istio 1.0's default metrics (the load driver's usual telemetry);
+ *   <li>{@code full→file}: {@code istio-1.0-mixer-config.yaml} verbatim, stdout to a file;
+ *   <li>{@code full→null}: the same, stdout to {@code /dev/null}.
+ * </ul>
+ *
+ * <p>After a warm-up of each, the rounds alternate between them (each round {@code
+ * --ingest-entries} entries over {@code --ingest-streams} streams, as fast as flow control allows)
+ * so that the machine's drift lands on all three. Every entry must be counted: {@code
+ * istio_requests_total} grows by exactly the entries sent, and for {@code full→file} the file gains
+ * exactly one JSON access-log line per entry (counted after each round, from where the previous
+ * round's lines ended; the file, about 1 KB per entry, is deleted at the end). The report gives the rates, each variant's ratio to
+ * {@code metrics} in the same run, and the 300k entries/s target.
+ *
+ * <p>Run: {@code benchmarks/load.sh --istio-ingest [--ingest-entries N] [--rounds N] ...} or
+ * {@code java -cp benchmarks/target/benchmarks.jar dev.offpath.benchmarks.load.IstioConfigIngest
+ * [load driver flags]}; the report goes to {@code --results}/{@code istio-ingest-<UTC time>.txt}.
+ */
+public final class IstioConfigIngest {
+
+  static final String FULL_CONFIG = "/dev/offpath/benchmarks/telemetry/istio-1.0-mixer-config.yaml";
+  private static final double TARGET = 300_000;
+  /** A JSON access-log line as the stdio handler writes it (Offpath's own log lines are not). */
+  private static final byte[] LINE_START = "{\"level\":\"".getBytes(StandardCharsets.US_ASCII);
+
+  private IstioConfigIngest() {}
+
+  private record Variant(
+      String name, ServerProcess server, MeshMetrics mesh, @Nullable Path lines) {}
+
+  public static void main(String[] args) throws Exception {
+    LoadOptions options = LoadOptions.parse(args);
+    Files.createDirectories(options.results());
+    Path configs = Files.createTempDirectory("offpath-istio-ingest");
+    List<Path> metricsConfig = LoadDriver.writePolicy(configs);
+    Path full = configs.resolve("istio-1.0-mixer-config.yaml");
+    Files.writeString(full, LoadDriver.resource(FULL_CONFIG));
+    List<Path> fullConfig = List.of(metricsConfig.get(0), full);
+    Path stdoutFile = options.results().resolve("istio-ingest-stdout.log");
+    Files.deleteIfExists(stdoutFile);
+    String loadAtStart = LoadDriver.loadAverage();
+    List<String> report = new ArrayList<>();
+    List<Variant> variants = new ArrayList<>();
+    try (Progress progress = new Progress(System.out)) {
+      try {
+        variants.add(
+            variant("metrics", options, metricsConfig, progress,
+                options.results().resolve("istio-ingest-metrics-server.log"), null));
+        variants.add(variant("full→file", options, fullConfig, progress, stdoutFile, stdoutFile));
+        variants.add(
+            variant("full→null", options, fullConfig, progress, Path.of("/dev/null"), null));
+        LoadDriver driver = new LoadDriver(options, progress);
+        report.add("Istio 1.0 default config, access-log ingest: " + Instant.now());
+        report.addAll(LoadDriver.machine(loadAtStart));
+        report.addAll(options.describe());
+        report.add("");
+        double[] sent = new double[variants.size()];
+        double[] nanos = new double[variants.size()];
+        boolean exact = true;
+        long[] fileOffset = {0};
+        for (int round = 0; round <= options.rounds(); round++) {
+          for (int v = 0; v < variants.size(); v++) {
+            Variant variant = variants.get(v);
+            long entries = round == 0 ? Math.max(1, options.ingestEntries() / 4) : options.ingestEntries();
+            LoadReport.Ingest r;
+            try (LogClient logs =
+                new LogClient(variant.server.grpcPort(), options.entriesPerMessage())) {
+              r = driver.ingest(
+                  (round == 0 ? "warm-up " : "round " + round + " ") + variant.name,
+                  logs, variant.server, variant.mesh, entries);
+            }
+            LoadDriver.ensureAlive("istio ingest", variant.server);
+            String lines = "";
+            boolean ok = r.exact();
+            Path file = variant.lines;
+            if (file != null) {
+              long counted = awaitLines(file, r.sent(), fileOffset);
+              lines = String.format(Locale.ROOT, ", %,d JSON lines", counted);
+              ok &= counted == r.sent();
+            }
+            if (round > 0) {
+              sent[v] += r.sent();
+              nanos[v] += r.elapsedNanos();
+              exact &= ok;
+              report.add(
+                  String.format(
+                      Locale.ROOT,
+                      "round %d %-10s %,9.0f entries/s  %,d sent, %,.0f counted%s%s, %.1f ms CPU per 1000 entries",
+                      round, variant.name, r.rate(), r.sent(), r.counted(), lines,
+                      ok ? "" : " NOT EXACT",
+                      r.cpuNanos() < 0 ? Double.NaN : r.cpuNanos() / 1e6 / (r.sent() / 1000.0)));
+            }
+          }
+        }
+        report.add("");
+        double base = sent[0] * 1e9 / nanos[0];
+        for (int v = 0; v < variants.size(); v++) {
+          double rate = sent[v] * 1e9 / nanos[v];
+          report.add(
+              String.format(
+                  Locale.ROOT,
+                  "%-10s %,9.0f entries/s over all rounds, %.2fx metrics-only%s",
+                  variants.get(v).name, rate, rate / base,
+                  v == 0 ? "" : rate >= TARGET ? "  (target >= 300k/s: met)" : "  (target >= 300k/s: NOT met)"));
+        }
+        report.add(exact ? "every entry counted, and a line per entry in the file" : "NOT EXACT: see the rounds");
+      } finally {
+        for (Variant v : variants) {
+          v.server.close();
+        }
+        Files.deleteIfExists(stdoutFile);
+        for (Path p : List.of(metricsConfig.get(0), metricsConfig.get(1), full)) {
+          Files.deleteIfExists(p);
+        }
+        Files.deleteIfExists(configs);
+      }
+    }
+    String text = String.join("\n", report) + "\n";
+    String stamp =
+        DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(Instant.now());
+    Path out = options.results().resolve("istio-ingest-" + stamp + ".txt");
+    Files.writeString(out, text);
+    System.out.println();
+    System.out.print(text);
+    System.out.println("wrote " + out);
+  }
+
+  private static Variant variant(
+      String name, LoadOptions options, List<Path> config, Progress progress, Path output,
+      @Nullable Path lines) throws IOException, InterruptedException {
+    ServerProcess p = LoadDriver.startOffpath(options, config, progress, "offpath " + name, output);
+    return new Variant(name, p, new MeshMetrics(p.telemetryPort()), lines);
+  }
+
+  /**
+   * Waits (up to 30 s without progress) until {@code file} holds {@code expected} more access-log
+   * lines after byte {@code from[0]}, returns their count and moves {@code from[0]} past them. The
+   * server's stdout is not opened for appending, so the file cannot be emptied between rounds; each
+   * round counts from where the previous one stopped.
+   */
+  static long awaitLines(Path file, long expected, long[] from)
+      throws IOException, InterruptedException {
+    requireNonNull(file, "file");
+    long counted = 0;
+    long lastChange = System.nanoTime();
+    long[] end = new long[1];
+    while (true) {
+      long now = countLines(file, from[0], end);
+      if (now != counted) {
+        counted = now;
+        lastChange = System.nanoTime();
+      }
+      if (counted >= expected
+          || System.nanoTime() - lastChange > TimeUnit.SECONDS.toNanos(30)) {
+        break;
+      }
+      Thread.sleep(50);
+    }
+    Thread.sleep(200);
+    counted = countLines(file, from[0], end);
+    from[0] = end[0];
+    return counted;
+  }
+
+  /**
+   * Complete lines of {@code file} after byte {@code from} that start as the stdio handler's JSON
+   * lines do; {@code end[0]} is set to the byte after the last complete line.
+   */
+  static long countLines(Path file, long from, long[] end) throws IOException {
+    long count = 0;
+    byte[] buf = new byte[1 << 20];
+    int matched = 0; // bytes of LINE_START matched at the start of the current line; -1: no match
+    long position = from;
+    end[0] = from;
+    try (InputStream in = Files.newInputStream(file)) {
+      in.skipNBytes(from);
+      for (int n = in.read(buf); n > 0; n = in.read(buf)) {
+        for (int i = 0; i < n; i++) {
+          byte b = buf[i];
+          position++;
+          if (b == '\n') {
+            if (matched == LINE_START.length) {
+              count++;
+            }
+            matched = 0;
+            end[0] = position;
+          } else if (matched >= 0 && matched < LINE_START.length) {
+            matched = b == LINE_START[matched] ? matched + 1 : -1;
+          }
+        }
+      }
+    }
+    return count;
+  }
+}
