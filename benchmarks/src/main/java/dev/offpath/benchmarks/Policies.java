@@ -136,7 +136,11 @@ public final class Policies {
                 scheduler,
                 RuntimeMetrics.NOOP,
                 false));
-    store.install(load(yaml));
+    try {
+      store.install(load(yaml));
+    } catch (ConfigException e) {
+      throw new IllegalStateException("benchmark policy does not start: " + e.getMessage(), e);
+    }
     return store;
   }
 }

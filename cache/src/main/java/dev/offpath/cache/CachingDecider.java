@@ -9,9 +9,9 @@ import dev.offpath.core.attribute.TrackingAttributes;
 import dev.offpath.core.runtime.Decider;
 import dev.offpath.core.runtime.Decision;
 import dev.offpath.core.runtime.PolicyEngine;
+import dev.offpath.core.runtime.EngineSource;
 import dev.offpath.core.runtime.PolicyStore;
 import java.util.Set;
-import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -28,19 +28,21 @@ import org.jspecify.annotations.Nullable;
  */
 public final class CachingDecider implements Decider {
 
-  private final Supplier<PolicyEngine> engines;
+  private final EngineSource engines;
   private final CheckCache cache;
 
-  /** Decides with whatever engine {@code engines} returns; its versions must never decrease. */
-  public CachingDecider(Supplier<PolicyEngine> engines, CheckCache cache) {
+  /**
+   * Decides with whatever engine {@code engines} hands out, held for the check; its versions must
+   * never decrease.
+   */
+  public CachingDecider(EngineSource engines, CheckCache cache) {
     this.engines = requireNonNull(engines, "engines");
     this.cache = requireNonNull(cache, "cache");
   }
 
   /** Decides with the live engine of {@code store}. */
   public static CachingDecider of(PolicyStore store, CheckCache cache) {
-    requireNonNull(store, "store");
-    return new CachingDecider(store::current, cache);
+    return new CachingDecider((EngineSource) requireNonNull(store, "store"), cache);
   }
 
   public CheckCache cache() {
@@ -50,23 +52,32 @@ public final class CachingDecider implements Decider {
   @Override
   public Decision check(Attributes attributes) {
     requireNonNull(attributes, "attributes");
-    PolicyEngine engine = engines.get();
-    long version = engine.version();
-    Decision preconditions = cache.lookup(version, attributes);
-    if (preconditions == null) {
-      ReferencedAttributes referenced = new ReferencedAttributes();
-      Recording recording = new Recording(new TrackingAttributes(attributes, referenced));
-      preconditions = engine.checkPreconditions(recording);
-      if (!recording.enumerated) {
-        cache.store(version, attributes, referenced, preconditions);
+    PolicyEngine engine = engines.acquire();
+    try {
+      long version = engine.version();
+      Decision preconditions = cache.lookup(version, attributes);
+      if (preconditions == null) {
+        ReferencedAttributes referenced = new ReferencedAttributes();
+        Recording recording = new Recording(new TrackingAttributes(attributes, referenced));
+        preconditions = engine.checkPreconditions(recording);
+        if (!recording.enumerated) {
+          cache.store(version, attributes, referenced, preconditions);
+        }
       }
+      return engine.allocateQuotas(preconditions, attributes);
+    } finally {
+      engine.release();
     }
-    return engine.allocateQuotas(preconditions, attributes);
   }
 
   @Override
   public AttributeManifest manifest() {
-    return engines.get().config().manifest();
+    PolicyEngine engine = engines.acquire();
+    try {
+      return engine.config().manifest();
+    } finally {
+      engine.release();
+    }
   }
 
   /** Notes whether the evaluation listed the bag's names. Confined to one evaluation. */

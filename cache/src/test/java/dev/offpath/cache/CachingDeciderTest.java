@@ -14,6 +14,7 @@ import dev.offpath.core.attribute.Attributes;
 import dev.offpath.core.attribute.MapAttributes;
 import dev.offpath.core.attribute.StringMap;
 import dev.offpath.core.attribute.ValueType;
+import dev.offpath.core.config.ConfigException;
 import dev.offpath.core.config.HandlerConfig;
 import dev.offpath.core.config.PolicyConfig;
 import dev.offpath.core.expr.Expression;
@@ -51,7 +52,11 @@ class CachingDeciderTest {
   }
 
   private void install(PolicyConfig config) {
-    store.install(config);
+    try {
+      store.install(config);
+    } catch (ConfigException e) {
+      throw new AssertionError(e);
+    }
   }
 
   private static PolicyConfig allowAll(Verdict v) {

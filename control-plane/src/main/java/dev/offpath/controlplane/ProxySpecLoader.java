@@ -5,12 +5,12 @@ import static java.util.Objects.requireNonNull;
 import dev.offpath.controlplane.ProxySpec.PolicyFilter;
 import dev.offpath.controlplane.ProxySpec.Service;
 import dev.offpath.controlplane.ProxySpec.TelemetryFilter;
+import dev.offpath.core.config.ConfigDocuments;
 import dev.offpath.core.config.ConfigError;
 import dev.offpath.core.config.ConfigError.Category;
 import dev.offpath.core.config.ConfigException;
 import dev.offpath.core.config.ConfigText;
 import dev.offpath.core.config.Source;
-import java.io.StringReader;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -21,9 +21,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.error.YAMLException;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.NodeTuple;
@@ -64,12 +61,29 @@ public final class ProxySpecLoader {
    * @throws ConfigException listing every problem found
    */
   public @Nullable ProxySpec load(List<ConfigText> texts) throws ConfigException {
-    requireNonNull(texts, "texts");
+    return load(ConfigDocuments.parse(requireNonNull(texts, "texts")));
+  }
+
+  /**
+   * The declaration among {@code documents} (the same documents the policy is compiled from), or
+   * null when there is none. Files that could not be read or parsed are the policy loader's to
+   * report.
+   *
+   * @throws ConfigException listing every problem found
+   */
+  public @Nullable ProxySpec load(ConfigDocuments documents) throws ConfigException {
+    requireNonNull(documents, "documents");
     Run run = new Run();
     Map<String, Integer> fileOrder = new LinkedHashMap<>();
-    for (ConfigText text : texts) {
-      fileOrder.putIfAbsent(text.name(), fileOrder.size());
-      run.file(text);
+    for (String file : documents.files()) {
+      fileOrder.putIfAbsent(file, fileOrder.size());
+    }
+    for (ConfigDocuments.Document document : documents.documents()) {
+      run.file = document.file();
+      if (document.root() instanceof MappingNode m
+          && API_VERSION.equals(scalar(run.fields(m, null).get("apiVersion")))) {
+        run.document(m);
+      }
     }
     if (!run.errors.isEmpty()) {
       List<ConfigError> sorted = new ArrayList<>(run.errors);
@@ -87,26 +101,6 @@ public final class ProxySpecLoader {
     @Nullable ProxySpec result;
     @Nullable Source first;
     String file = "";
-
-    void file(ConfigText text) {
-      file = text.name();
-      Iterable<Node> documents;
-      try {
-        List<Node> all = new ArrayList<>();
-        for (Node n : new Yaml(new LoaderOptions()).composeAll(new StringReader(text.content()))) {
-          all.add(n);
-        }
-        documents = all;
-      } catch (YAMLException e) {
-        return; // reported by the Mixer loader
-      }
-      for (Node doc : documents) {
-        if (doc instanceof MappingNode m
-            && API_VERSION.equals(scalar(fields(m, null).get("apiVersion")))) {
-          document(m);
-        }
-      }
-    }
 
     void document(MappingNode doc) {
       Map<String, NodeTuple> top = fields(doc, null);

@@ -11,6 +11,7 @@ import dev.offpath.envoy.attributes.RequestLimits;
 import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
+import dev.offpath.core.runtime.NotReadyException;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import org.slf4j.Logger;
@@ -42,7 +43,7 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
     CheckResponse response;
     try {
       response = decide(request);
-    } catch (IllegalStateException e) {
+    } catch (NotReadyException e) {
       responseObserver.onError(Status.UNAVAILABLE.withDescription(e.getMessage()).asRuntimeException());
       return;
     } catch (RuntimeException e) {
@@ -51,7 +52,7 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
           request.getAttributes().getRequest().getHttp().getId(),
           e);
       responseObserver.onError(
-          Status.INTERNAL.withDescription("check failed: " + e).asRuntimeException());
+          Status.INTERNAL.withDescription("check failed").asRuntimeException());
       return;
     }
     responseObserver.onNext(response);

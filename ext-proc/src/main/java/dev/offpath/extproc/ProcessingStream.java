@@ -15,6 +15,7 @@ import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import dev.offpath.core.runtime.NotReadyException;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.List;
@@ -88,7 +89,7 @@ final class ProcessingStream implements StreamObserver<ProcessingRequest> {
       handle(request);
     } catch (RuntimeException e) {
       log.error("ext_proc stream {}: {} failed", streamId, request.getRequestCase(), e);
-      fail(Status.INTERNAL, StreamError.INTERNAL, "ext_proc failed: " + e);
+      fail(Status.INTERNAL, StreamError.INTERNAL, "ext_proc failed");
     }
   }
 
@@ -174,7 +175,7 @@ final class ProcessingStream implements StreamObserver<ProcessingRequest> {
         close();
       }
       return;
-    } catch (IllegalStateException e) {
+    } catch (NotReadyException e) {
       // No config yet (the manifest comes with it).
       fail(Status.UNAVAILABLE, StreamError.UNAVAILABLE, e.getMessage());
       return;
@@ -187,7 +188,7 @@ final class ProcessingStream implements StreamObserver<ProcessingRequest> {
     Decision decision;
     try {
       decision = service.decider.check(bag);
-    } catch (IllegalStateException e) {
+    } catch (NotReadyException e) {
       fail(Status.UNAVAILABLE, StreamError.UNAVAILABLE, e.getMessage());
       return;
     }

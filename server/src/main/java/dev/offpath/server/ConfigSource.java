@@ -2,6 +2,10 @@ package dev.offpath.server;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.offpath.controlplane.ProxySpec;
+import dev.offpath.controlplane.ProxySpecLoader;
+import dev.offpath.core.config.ConfigDocuments;
+import dev.offpath.core.config.ConfigError;
 import dev.offpath.core.config.ConfigException;
 import dev.offpath.core.config.ConfigLoader;
 import dev.offpath.core.config.ConfigText;
@@ -10,19 +14,27 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 
-/** Where config comes from: the given files and directories, or the embedded default. */
+/**
+ * Where config comes from — the given files and directories, or the embedded default — and the one
+ * way it is loaded, shared by {@code serve} (start and every reload) and {@code validate}: each
+ * file is read and parsed once ({@link ConfigDocuments}), and the Mixer policy and the {@code
+ * EnvoyProxy} declaration are compiled from those same documents, their errors reported together.
+ */
 final class ConfigSource {
 
   static final String DEFAULT_RESOURCE = "default-config.yaml";
   static final String DEFAULT_NAME = "embedded:" + DEFAULT_RESOURCE;
 
+  /** The policy and the Envoy declaration of one load. */
+  record Loaded(PolicyConfig policy, @Nullable ProxySpec proxy) {}
+
   private final ConfigLoader loader;
+  private final ProxySpecLoader proxySpecs = new ProxySpecLoader();
   private final List<Path> paths;
 
   ConfigSource(ConfigLoader loader, List<Path> paths) {
@@ -42,46 +54,34 @@ final class ConfigSource {
     return paths.isEmpty() ? DEFAULT_NAME : paths.toString();
   }
 
-  /** The config documents as text (unreadable files are left to {@link #load}, which reports them). */
-  List<ConfigText> texts() throws IOException {
-    if (paths.isEmpty()) {
-      return List.of(new ConfigText(DEFAULT_NAME, defaultConfigText()));
+  /**
+   * Reads and compiles the config.
+   *
+   * @throws ConfigException listing every error of the policy and the Envoy declaration
+   * @throws IOException when a directory cannot be listed
+   */
+  Loaded load() throws ConfigException, IOException {
+    ConfigDocuments documents =
+        paths.isEmpty()
+            ? ConfigDocuments.parse(List.of(new ConfigText(DEFAULT_NAME, defaultConfigText())))
+            : ConfigDocuments.read(paths);
+    List<ConfigError> errors = new ArrayList<>();
+    PolicyConfig policy = null;
+    try {
+      policy = loader.compile(documents);
+    } catch (ConfigException e) {
+      errors.addAll(e.errors());
     }
-    return readTexts(paths);
-  }
-
-  /** Files and directories (their {@code *.yaml}/{@code *.yml}, recursively, in name order) as text. */
-  static List<ConfigText> readTexts(List<Path> paths) throws IOException {
-    List<ConfigText> texts = new ArrayList<>();
-    for (Path path : paths) {
-      List<Path> files;
-      if (Files.isDirectory(path)) {
-        try (Stream<Path> walk = Files.walk(path)) {
-          files =
-              walk.filter(Files::isRegularFile)
-                  .filter(p -> p.toString().endsWith(".yaml") || p.toString().endsWith(".yml"))
-                  .sorted()
-                  .toList();
-        }
-      } else {
-        files = List.of(path);
-      }
-      for (Path file : files) {
-        try {
-          texts.add(new ConfigText(file.toString(), Files.readString(file, StandardCharsets.UTF_8)));
-        } catch (IOException e) {
-          // reported by the policy loader, which reads the same files
-        }
-      }
+    ProxySpec proxy = null;
+    try {
+      proxy = proxySpecs.load(documents);
+    } catch (ConfigException e) {
+      errors.addAll(e.errors());
     }
-    return texts;
-  }
-
-  PolicyConfig load() throws ConfigException, IOException {
-    if (paths.isEmpty()) {
-      return loader.loadTexts(List.of(new ConfigText(DEFAULT_NAME, defaultConfigText())));
+    if (policy == null || !errors.isEmpty()) {
+      throw new ConfigException(errors);
     }
-    return loader.load(paths);
+    return new Loaded(policy, proxy);
   }
 
   static String defaultConfigText() {

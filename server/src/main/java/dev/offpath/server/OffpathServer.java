@@ -12,9 +12,6 @@ import dev.offpath.cache.CheckCache;
 import dev.offpath.core.adapter.AdapterRegistry;
 import dev.offpath.core.config.Action;
 import dev.offpath.controlplane.ControlPlane;
-import dev.offpath.controlplane.ProxySpec;
-import dev.offpath.controlplane.ProxySpecLoader;
-import dev.offpath.core.config.ConfigError;
 import dev.offpath.core.config.ConfigException;
 import dev.offpath.core.config.ConfigLoader;
 import dev.offpath.core.config.ConfigWarning;
@@ -54,7 +51,6 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -108,7 +104,8 @@ public final class OffpathServer implements AutoCloseable {
   private final Instant startedAt = Instant.now();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final ObjectMapper json = new ObjectMapper();
-  private final ProxySpecLoader proxySpecs = new ProxySpecLoader();
+  /** Serialises the first load and every reload (a reload waits for the first install). */
+  private final Object reloadLock = new Object();
   private final ControlPlane controlPlane = new ControlPlane();
   private @Nullable GrpcTransport transport;
   private @Nullable Server grpc;
@@ -155,14 +152,19 @@ public final class OffpathServer implements AutoCloseable {
   }
 
   private void startParts() throws ConfigException, IOException {
-    LoadedConfig config;
-    try {
-      config = load();
-    } catch (ConfigException e) {
-      mixerMetrics.configRejected(e.errors());
-      throw e;
+    // Watch before the first load: an edit made while the ports bind or handlers connect is then
+    // served by a reload (which waits for the first install), never missed.
+    if (options.watchConfig() && !source.isEmbedded()) {
+      watcher = ConfigWatcher.builder(source.paths(), this::reload).start();
     }
-    install(config);
+    synchronized (reloadLock) {
+      try {
+        install(source.load());
+      } catch (ConfigException e) {
+        mixerMetrics.configRejected(e.errors());
+        throw e;
+      }
+    }
     JvmMetrics.builder().register(registry);
     registry.register(new HandlerMetrics(store::current));
 
@@ -212,9 +214,6 @@ public final class OffpathServer implements AutoCloseable {
             .readiness(() -> !closed.get())
             .start();
 
-    if (options.watchConfig() && !source.isEmbedded()) {
-      watcher = ConfigWatcher.builder(source.paths(), this::reload).start();
-    }
     log.info(
         "offpath serving config {} (version {}): grpc={} ({} event loops) admin={} telemetry={}",
         source.describe(),
@@ -236,58 +235,42 @@ public final class OffpathServer implements AutoCloseable {
     return CachingDecider.of(store, cache);
   }
 
-  /** The policy and the Envoy declaration of one load. */
-  private record LoadedConfig(PolicyConfig policy, @Nullable ProxySpec proxy) {}
-
-  /** Loads both from the source; the errors of both are reported together. */
-  private LoadedConfig load() throws ConfigException, IOException {
-    List<ConfigError> errors = new ArrayList<>();
-    PolicyConfig policy = null;
-    try {
-      policy = source.load();
-    } catch (ConfigException e) {
-      errors.addAll(e.errors());
-    }
-    ProxySpec proxy = null;
-    try {
-      proxy = proxySpecs.load(source.texts());
-    } catch (ConfigException e) {
-      errors.addAll(e.errors());
-    }
-    if (!errors.isEmpty()) {
-      throw new ConfigException(errors);
-    }
-    return new LoadedConfig(requireNonNull(policy, "policy"), proxy);
-  }
-
-  /** Reloads the config from its source; a failure keeps the live snapshot. Returns success. */
+  /**
+   * Reloads the config from its source: a transaction. A config that fails validation, or whose
+   * handlers cannot start, is logged and counted, and the live snapshot keeps serving with its
+   * handlers untouched. Returns success. Serialised with the first load and with itself.
+   */
   public boolean reload() {
-    LoadedConfig config;
-    try {
-      config = load();
-    } catch (ConfigException e) {
-      mixerMetrics.configRejected(e.errors());
-      log.error(
-          "config reload rejected ({} error(s)); still serving version {}:\n{}",
-          e.errors().size(),
-          store.current().version(),
-          e.getMessage());
-      return false;
-    } catch (IOException | UncheckedIOException e) {
-      mixerMetrics.configRejected(List.of());
-      log.error("config reload failed; still serving version {}: {}", store.current().version(), e.toString());
+    synchronized (reloadLock) {
+      if (closed.get() || !store.hasConfig()) {
+        return false; // the first load failed or is yet to come: it reads the files itself
+      }
+      long serving = store.current().version();
+      try {
+        install(source.load());
+        return true;
+      } catch (ConfigException e) {
+        mixerMetrics.configRejected(e.errors());
+        log.error(
+            "config reload rejected ({} error(s)); still serving version {}:\n{}",
+            e.errors().size(),
+            serving,
+            e.getMessage());
+      } catch (IOException | UncheckedIOException e) {
+        mixerMetrics.configRejected(List.of());
+        log.error("config reload failed; still serving version {}: {}", serving, e.toString());
+      }
       return false;
     }
-    install(config);
-    return true;
   }
 
-  private void install(LoadedConfig loaded) {
+  /** Installs a loaded config; a handler that cannot start rejects it whole. */
+  private void install(ConfigSource.Loaded loaded) throws ConfigException {
     PolicyConfig config = loaded.policy();
+    PolicyEngine engine = store.install(config);
     for (ConfigWarning w : config.warnings()) {
       log.warn("{}", w);
     }
-    PolicyEngine engine = store.install(config);
     controlPlane.publish(loaded.proxy());
     mixerMetrics.configLoaded(config, engine.version());
     log.info(

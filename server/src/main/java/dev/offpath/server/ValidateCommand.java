@@ -1,6 +1,5 @@
 package dev.offpath.server;
 
-import dev.offpath.controlplane.ProxySpecLoader;
 import dev.offpath.core.adapter.AdapterRegistry;
 import dev.offpath.core.config.ConfigError;
 import dev.offpath.core.config.ConfigException;
@@ -10,7 +9,6 @@ import dev.offpath.core.config.PolicyConfig;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -40,21 +38,8 @@ final class ValidateCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     try {
-      List<ConfigError> errors = new ArrayList<>();
-      PolicyConfig config = null;
-      try {
-        config = new ConfigLoader(AdapterRegistry.installed()).load(paths);
-      } catch (ConfigException e) {
-        errors.addAll(e.errors());
-      }
-      try {
-        new ProxySpecLoader().load(ConfigSource.readTexts(paths));
-      } catch (ConfigException e) {
-        errors.addAll(e.errors());
-      }
-      if (!errors.isEmpty() || config == null) {
-        throw new ConfigException(errors);
-      }
+      PolicyConfig config =
+          new ConfigSource(new ConfigLoader(AdapterRegistry.installed()), paths).load().policy();
       for (ConfigWarning w : config.warnings()) {
         err.println(w);
       }

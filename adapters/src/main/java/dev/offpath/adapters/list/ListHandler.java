@@ -253,6 +253,17 @@ final class ListHandler implements CheckHandler {
     log.warn("{}: could not fetch list from {}: {}", handlerName, provider, error);
   }
 
+  /**
+   * SnakeYAML's default document limit is 3 MiB of code points, far below what the fetch accepts
+   * ({@link #MAX_LIST_BYTES}): a large IP list would pass the fetch and then never parse. A body of
+   * at most that many bytes has at most that many code points.
+   */
+  private static LoaderOptions yamlOptions() {
+    LoaderOptions options = new LoaderOptions();
+    options.setCodePointLimit((int) MAX_LIST_BYTES);
+    return options;
+  }
+
   /** The entries a provider served, in Mixer's format for the entry type. */
   static List<String> parseBody(EntryType type, byte[] body) {
     String text = new String(body, StandardCharsets.UTF_8);
@@ -260,7 +271,7 @@ final class ListHandler implements CheckHandler {
     if (type == EntryType.IP_ADDRESSES) {
       Object doc;
       try {
-        doc = new Yaml(new SafeConstructor(new LoaderOptions())).load(text);
+        doc = new Yaml(new SafeConstructor(yamlOptions())).load(text);
       } catch (RuntimeException e) {
         throw new IllegalArgumentException("could not parse list as YAML: " + e.getMessage());
       }

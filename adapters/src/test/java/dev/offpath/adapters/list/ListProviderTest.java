@@ -182,6 +182,31 @@ class ListProviderTest {
   }
 
   @Test
+  void ipListOfQuarterMillionNetworksLoads() throws Exception {
+    // 250,000 CIDRs are ~5 MiB of YAML: past SnakeYAML's default 3 MiB limit, within the fetch's.
+    StringBuilder yaml = new StringBuilder("whitelist:\n");
+    for (int i = 0; i < 250_000; i++) {
+      yaml.append("  - \"")
+          .append(10 + (i >> 16))
+          .append('.')
+          .append((i >> 8) & 0xff)
+          .append('.')
+          .append(i & 0xff)
+          .append(".0/24\"\n");
+    }
+    assertThat(yaml.length()).isGreaterThan(3 << 20);
+    body = yaml.toString();
+    handler(Map.of("entryType", "IP_ADDRESSES", "blacklist", true));
+    refresh();
+    assertThat(check(IpAddress.parse("13.208.143.77")).status())
+        .isEqualTo(PolicyStatus.of(StatusCode.PERMISSION_DENIED, "13.208.143.77 is blacklisted"));
+    assertThat(check(IpAddress.parse("10.0.0.1")).status().code())
+        .isEqualTo(StatusCode.PERMISSION_DENIED);
+    assertThat(check(IpAddress.parse("14.0.0.1")).status().code()).isEqualTo(StatusCode.OK);
+    assertThat(check(IpAddress.parse("13.208.144.1")).status().code()).isEqualTo(StatusCode.OK);
+  }
+
+  @Test
   void badEntryFromProviderKeepsThePreviousList() throws Exception {
     body = "whitelist: [10.0.0.0/8]\n";
     handler(Map.of("entryType", "IP_ADDRESSES"));

@@ -35,8 +35,8 @@ final class Templates {
    */
   record Ignored() implements Field {}
 
-  /** A template: its name and top-level fields. */
-  record Template(String name, Message fields) {}
+  /** A template: its name, what the runtime does with its instances, and its top-level fields. */
+  record Template(String name, Variety variety, Message fields) {}
 
   private static final Field ANY = new Expr(null);
   private static final Field STRING = new Expr(ValueType.STRING);
@@ -55,13 +55,14 @@ final class Templates {
 
   private static Map<String, Template> supported() {
     Map<String, Template> t = new LinkedHashMap<>();
-    add(t, "checknothing", Map.of());
-    add(t, "reportnothing", Map.of());
-    add(t, "listentry", Map.of("value", ANY));
-    add(t, "quota", Map.of("dimensions", MAP));
+    add(t, "checknothing", Variety.CHECK, Map.of());
+    add(t, "reportnothing", Variety.REPORT, Map.of());
+    add(t, "listentry", Variety.CHECK, Map.of("value", ANY));
+    add(t, "quota", Variety.QUOTA, Map.of("dimensions", MAP));
     add(
         t,
         "metric",
+        Variety.REPORT,
         ordered(
             "value", ANY,
             "dimensions", MAP,
@@ -70,6 +71,7 @@ final class Templates {
     add(
         t,
         "logentry",
+        Variety.REPORT,
         ordered(
             "severity", STRING,
             "timestamp", new Expr(ValueType.TIMESTAMP),
@@ -80,6 +82,7 @@ final class Templates {
     add(
         t,
         "authorization",
+        Variety.CHECK,
         ordered(
             "subject", new Message(ordered("user", STRING, "groups", STRING, "properties", MAP)),
             "action",
@@ -93,8 +96,9 @@ final class Templates {
     return Map.copyOf(t);
   }
 
-  private static void add(Map<String, Template> t, String name, Map<String, Field> fields) {
-    t.put(name, new Template(name, new Message(fields)));
+  private static void add(
+      Map<String, Template> t, String name, Variety variety, Map<String, Field> fields) {
+    t.put(name, new Template(name, variety, new Message(fields)));
   }
 
   /** A map keeping the given order, so "expected:" lists read as the template declares them. */
@@ -113,6 +117,12 @@ final class Templates {
   /** Supported or known-unsupported: names that are template kinds in Istio 1.0 config. */
   static boolean isTemplateKind(String kind) {
     return SUPPORTED.containsKey(kind) || KNOWN_UNSUPPORTED.contains(kind);
+  }
+
+  /** The variety of a compiled-in template, or null for a name that is not one. */
+  static @Nullable Variety variety(String template) {
+    Template t = SUPPORTED.get(template);
+    return t == null ? null : t.variety();
   }
 
   static Set<String> names() {

@@ -15,6 +15,8 @@ import dev.offpath.core.adapter.StatusCode;
 import dev.offpath.core.attribute.AttributeValues;
 import dev.offpath.core.attribute.Attributes;
 import dev.offpath.core.config.Action;
+import dev.offpath.core.config.ConfigError;
+import dev.offpath.core.config.ConfigException;
 import dev.offpath.core.config.HandlerConfig;
 import dev.offpath.core.config.HeaderOperation;
 import dev.offpath.core.config.InstanceConfig;
@@ -60,12 +62,6 @@ public final class PolicyEngine implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(PolicyEngine.class);
 
-  /** Templates answered by {@link CheckHandler}. */
-  public static final Set<String> CHECK_TEMPLATES =
-      Set.of("checknothing", "listentry", "authorization", "apikey");
-
-  public static final String QUOTA_TEMPLATE = "quota";
-
   /**
    * Every check asks one unit, without a deduplication id: ids only help a client that retries the
    * same request (Mixer's proxies did), and the runtime never does, so a unique id per check would
@@ -79,30 +75,34 @@ public final class PolicyEngine implements AutoCloseable {
   private final List<BoundRule> rules;
   private final Map<String, OwnedHandler> handlers;
   private final boolean hasQuotas;
+  private final LongAdder acquired = new LongAdder();
+  private final LongAdder released = new LongAdder();
+  private final AtomicBoolean closed = new AtomicBoolean();
 
   private PolicyEngine(
       long version,
       PolicyConfig config,
       RuntimeServices services,
-      Map<String, OwnedHandler> handlers) {
+      Map<String, OwnedHandler> handlers)
+      throws ConfigException {
     this.version = version;
     this.config = config;
     this.services = services;
     this.handlers = handlers;
     List<BoundRule> bound = new ArrayList<>(config.rules().size());
     for (RuleConfig rule : config.rules()) {
-      List<BoundAction> checks = new ArrayList<>();
-      List<BoundAction> quotas = new ArrayList<>();
+      List<CheckAction> checks = new ArrayList<>();
+      List<QuotaAction> quotas = new ArrayList<>();
       for (Action action : rule.actions()) {
-        OwnedHandler handler = handlers.get(action.handler().name());
-        if (handler == null) {
+        OwnedHandler owned = handlers.get(action.handler().name());
+        if (owned == null) {
           throw new IllegalStateException("handler not built: " + action.handler().name());
         }
         for (InstanceConfig instance : action.instances()) {
-          if (CHECK_TEMPLATES.contains(instance.template())) {
-            checks.add(new BoundAction(handler, instance));
-          } else if (QUOTA_TEMPLATE.equals(instance.template())) {
-            quotas.add(new BoundAction(handler, instance));
+          switch (instance.variety()) {
+            case CHECK -> checks.add(new CheckAction(owned, typed(owned, CheckHandler.class, instance), instance));
+            case QUOTA -> quotas.add(new QuotaAction(owned, typed(owned, QuotaHandler.class, instance), instance));
+            case REPORT -> {} // the telemetry pipeline's
           }
         }
       }
@@ -113,38 +113,102 @@ public final class PolicyEngine implements AutoCloseable {
   }
 
   /**
+   * The handler as the type its instance's variety needs. The loader checked that the adapter
+   * declares the template, so a mismatch is the adapter's bug, refused like a handler that cannot
+   * start.
+   */
+  private static <T> T typed(OwnedHandler owned, Class<T> type, InstanceConfig instance)
+      throws ConfigException {
+    if (type.isInstance(owned.handler)) {
+      return type.cast(owned.handler);
+    }
+    throw startFailure(
+        owned.config,
+        "adapter '"
+            + owned.config.adapter().name()
+            + "' declares template "
+            + instance.template()
+            + " but its handler is not a "
+            + type.getSimpleName());
+  }
+
+  /**
    * Builds the engine for {@code config}, creating its handlers or taking over equal ones from {@code
-   * previous} (which then will not close them).
+   * previous}. All or nothing: when a handler cannot be created, the handlers this call created are
+   * closed again and {@code previous} keeps every handler it has, untouched; only a successful build
+   * takes handlers over (and {@code previous} will then not close them).
+   *
+   * @throws ConfigException naming the handler that could not start, at its source line
    */
   public static PolicyEngine create(
-      long version, PolicyConfig config, RuntimeServices services, @Nullable PolicyEngine previous) {
+      long version, PolicyConfig config, RuntimeServices services, @Nullable PolicyEngine previous)
+      throws ConfigException {
     requireNonNull(config, "config");
     requireNonNull(services, "services");
     Map<String, OwnedHandler> handlers = new LinkedHashMap<>();
-    for (HandlerConfig hc : config.handlers().values()) {
-      OwnedHandler reused = previous == null ? null : previous.takeOver(hc);
-      if (reused != null) {
-        handlers.put(hc.name(), reused);
-        continue;
+    List<OwnedHandler> created = new ArrayList<>();
+    List<OwnedHandler> takenOver = new ArrayList<>();
+    PolicyEngine engine;
+    try {
+      for (HandlerConfig hc : config.handlers().values()) {
+        OwnedHandler reusable = previous == null ? null : previous.reusable(hc);
+        if (reusable != null) {
+          handlers.put(hc.name(), new OwnedHandler(hc, reusable.handler));
+          takenOver.add(reusable);
+          continue;
+        }
+        Handler handler;
+        try {
+          handler =
+              AdapterRegistry.create(
+                  hc.adapter(),
+                  hc.adapterConfig(),
+                  new HandlerEnvironment(
+                      services.ticker(), services.clock(), services.scheduler(), hc.name()));
+        } catch (RuntimeException e) {
+          log.warn("handler '{}' cannot start", hc.name(), e);
+          throw startFailure(hc, describe(e));
+        }
+        OwnedHandler owned = new OwnedHandler(hc, handler);
+        created.add(owned);
+        handlers.put(hc.name(), owned);
       }
-      Handler handler =
-          AdapterRegistry.create(
-              hc.adapter(),
-              hc.adapterConfig(),
-              new HandlerEnvironment(
-                  services.ticker(), services.clock(), services.scheduler(), hc.name()));
-      handlers.put(hc.name(), new OwnedHandler(hc, handler));
+      engine = new PolicyEngine(version, config, services, handlers);
+    } catch (ConfigException | RuntimeException e) {
+      for (OwnedHandler h : created) {
+        h.closeQuietly();
+      }
+      throw e;
     }
-    return new PolicyEngine(version, config, services, handlers);
+    for (OwnedHandler h : takenOver) {
+      h.transferred.set(true);
+    }
+    return engine;
   }
 
-  private @Nullable OwnedHandler takeOver(HandlerConfig next) {
+  private static ConfigException startFailure(HandlerConfig hc, String reason) {
+    return new ConfigException(
+        List.of(
+            new ConfigError(
+                hc.source(),
+                ConfigError.Category.HANDLER,
+                "handler '" + hc.name() + "': cannot start: " + reason)));
+  }
+
+  /** An exception's own words, without its class name unless it has none. */
+  private static String describe(Throwable e) {
+    String message = e.getMessage();
+    return message == null || message.isBlank() ? e.getClass().getSimpleName() : message;
+  }
+
+  /** This engine's handler for {@code next}, when {@code next} configures it the same way. */
+  private @Nullable OwnedHandler reusable(HandlerConfig next) {
     OwnedHandler h = handlers.get(next.name());
     if (h != null
+        && !h.transferred.get()
         && h.config.adapter().name().equals(next.adapter().name())
-        && h.config.adapterConfig().equals(next.adapterConfig())
-        && h.transferred.compareAndSet(false, true)) {
-      return new OwnedHandler(next, h.handler);
+        && h.config.adapterConfig().equals(next.adapterConfig())) {
+      return h;
     }
     return null;
   }
@@ -200,12 +264,12 @@ public final class PolicyEngine implements AutoCloseable {
     List<HeaderMutation> requestMutations = List.of();
     List<HeaderMutation> responseMutations = List.of();
     for (BoundRule rule : rules) {
-      if (!matches(rule.rule, attributes)) {
+      if (!matches(rule.rule, attributes, result)) {
         continue;
       }
       rule.hits.increment();
-      for (BoundAction action : rule.checks) {
-        dispatch(rule.rule, action, attributes, result);
+      for (CheckAction action : rule.checks) {
+        check(rule.rule, action, attributes, result);
       }
       if (!rule.rule.requestHeaderOperations().isEmpty()) {
         requestMutations =
@@ -233,11 +297,11 @@ public final class PolicyEngine implements AutoCloseable {
     }
     Combiner result = new Combiner(services.failOpen());
     for (BoundRule rule : rules) {
-      if (rule.quotas.isEmpty() || !matches(rule.rule, attributes)) {
+      if (rule.quotas.isEmpty() || !matches(rule.rule, attributes, result)) {
         continue;
       }
-      for (BoundAction action : rule.quotas) {
-        dispatch(rule.rule, action, attributes, result);
+      for (QuotaAction action : rule.quotas) {
+        allocate(rule.rule, action, attributes, result);
       }
     }
     if (!result.usedQuota && !result.error) {
@@ -259,7 +323,13 @@ public final class PolicyEngine implements AutoCloseable {
         preconditions.responseHeaderMutations());
   }
 
-  private boolean matches(RuleConfig rule, Attributes attributes) {
+  /**
+   * Whether the rule's match holds. An evaluation error (a missing attribute is the common case) is
+   * logged and the rule does not match, as in Mixer. Anything else thrown is a bug: it fails the
+   * decision as an error (INTERNAL, or ignored when failing open) rather than quietly skipping what
+   * may be a deny rule.
+   */
+  private boolean matches(RuleConfig rule, Attributes attributes, Combiner result) {
     Expression match = rule.match();
     if (match == null) {
       return true;
@@ -267,48 +337,73 @@ public final class PolicyEngine implements AutoCloseable {
     try {
       return match.evaluateBoolean(attributes);
     } catch (EvaluationException e) {
-      // Mixer logs and treats the rule as not matching; a missing attribute is the common case.
       services.metrics().matchError(rule.name());
       if (log.isDebugEnabled()) {
         log.debug("rule '{}': match failed: {}", rule.name(), e.getMessage());
       }
       return false;
+    } catch (RuntimeException e) {
+      services.metrics().matchError(rule.name());
+      log.error("rule '{}': match threw", rule.name(), e);
+      result.error(rule, "", "rule '" + rule.name() + "' failed");
+      return false;
     }
   }
 
-  private void dispatch(RuleConfig rule, BoundAction action, Attributes attributes, Combiner result) {
-    OwnedHandler owned = action.handler;
-    String template = action.instance.template();
-    String handlerName = owned.config.name();
-    String adapter = owned.config.adapter().name();
+  private void check(RuleConfig rule, CheckAction action, Attributes attributes, Combiner result) {
     long start = services.ticker().nanoTime();
-    boolean error = false;
+    boolean error = true;
     try {
       Instance instance = build(action.instance, attributes);
-      if (QUOTA_TEMPLATE.equals(template)) {
-        if (!(owned.handler instanceof QuotaHandler quota)) {
-          throw new IllegalStateException("handler does not serve template 'quota'");
-        }
-        QuotaResult q =
-            quota.allocate(instance, ONE_UNIT);
-        result.quota(rule, handlerName, instance.name(), q);
-      } else {
-        if (!(owned.handler instanceof CheckHandler check)) {
-          throw new IllegalStateException("handler does not serve template '" + template + "'");
-        }
-        result.check(rule, handlerName, check.check(instance));
-      }
+      result.check(rule, action.owned.config.name(), action.handler.check(instance));
+      error = false;
     } catch (EvaluationException e) {
-      error = true;
-      result.error(rule, handlerName, "instance '" + action.instance.name() + "': " + e.getMessage());
+      result.error(
+          rule,
+          action.owned.config.name(),
+          "instance '" + action.instance.name() + "': " + e.getMessage());
     } catch (RuntimeException e) {
-      error = true;
-      log.warn("handler '{}' failed on instance '{}'", handlerName, action.instance.name(), e);
-      result.error(rule, handlerName, "handler failed: " + e);
+      handlerFailed(rule, action.owned, action.instance, e, result);
     } finally {
-      services.metrics().dispatched(
-          adapter, handlerName, template, error, services.ticker().nanoTime() - start);
+      dispatched(action.owned, action.instance, error, start);
     }
+  }
+
+  private void allocate(RuleConfig rule, QuotaAction action, Attributes attributes, Combiner result) {
+    long start = services.ticker().nanoTime();
+    boolean error = true;
+    try {
+      Instance instance = build(action.instance, attributes);
+      QuotaResult q = action.handler.allocate(instance, ONE_UNIT);
+      result.quota(rule, action.owned.config.name(), instance.name(), q);
+      error = false;
+    } catch (EvaluationException e) {
+      result.error(
+          rule,
+          action.owned.config.name(),
+          "instance '" + action.instance.name() + "': " + e.getMessage());
+    } catch (RuntimeException e) {
+      handlerFailed(rule, action.owned, action.instance, e, result);
+    } finally {
+      dispatched(action.owned, action.instance, error, start);
+    }
+  }
+
+  private static void handlerFailed(
+      RuleConfig rule, OwnedHandler owned, InstanceConfig instance, RuntimeException e, Combiner result) {
+    log.warn("handler '{}' failed on instance '{}'", owned.config.name(), instance.name(), e);
+    result.error(rule, owned.config.name(), "handler '" + owned.config.name() + "' failed");
+  }
+
+  private void dispatched(OwnedHandler owned, InstanceConfig instance, boolean error, long start) {
+    services
+        .metrics()
+        .dispatched(
+            owned.config.adapter().name(),
+            owned.config.name(),
+            instance.template(),
+            error,
+            services.ticker().nanoTime() - start);
   }
 
   private static Instance build(InstanceConfig config, Attributes attributes)
@@ -347,24 +442,51 @@ public final class PolicyEngine implements AutoCloseable {
     return out;
   }
 
-  /** Closes the handlers this engine still owns (those not taken over by a successor). */
+  /** One more unit of work holds this engine; see {@link PolicyStore#acquire()}. */
+  void retain() {
+    acquired.increment();
+  }
+
+  /** Ends a unit of work begun by {@link EngineSource#acquire()}; every acquire is released once. */
+  public void release() {
+    released.increment();
+  }
+
+  /**
+   * Whether no unit of work holds this engine. Releases are read before acquires: both only grow and
+   * each release follows its acquire, so equal sums mean that, at the moment the releases were
+   * read, every acquire had been released. Meaningful once the engine is no longer live (no new
+   * holder can then begin: {@link PolicyStore#acquire()} backs out of an engine that was swapped).
+   */
+  boolean idle() {
+    long r = released.sum();
+    return acquired.sum() == r;
+  }
+
+  /**
+   * Closes the handlers this engine still owns (those not taken over by a successor), once. The
+   * store calls it when the engine is retired and {@link #idle()}.
+   */
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
     for (OwnedHandler h : handlers.values()) {
       if (!h.transferred.get()) {
-        try {
-          h.handler.close();
-        } catch (Exception e) {
-          log.warn("closing handler '{}' failed", h.config.name(), e);
-        }
+        h.closeQuietly();
       }
     }
   }
 
   private record BoundRule(
-      RuleConfig rule, List<BoundAction> checks, List<BoundAction> quotas, LongAdder hits) {}
+      RuleConfig rule, List<CheckAction> checks, List<QuotaAction> quotas, LongAdder hits) {}
 
-  private record BoundAction(OwnedHandler handler, InstanceConfig instance) {}
+  /** A check instance bound to its handler, typed once at build. */
+  private record CheckAction(OwnedHandler owned, CheckHandler handler, InstanceConfig instance) {}
+
+  /** A quota instance bound to its handler, typed once at build. */
+  private record QuotaAction(OwnedHandler owned, QuotaHandler handler, InstanceConfig instance) {}
 
   private static final class OwnedHandler {
     final HandlerConfig config;
@@ -374,6 +496,14 @@ public final class PolicyEngine implements AutoCloseable {
     OwnedHandler(HandlerConfig config, Handler handler) {
       this.config = config;
       this.handler = handler;
+    }
+
+    void closeQuietly() {
+      try {
+        handler.close();
+      } catch (Exception e) {
+        log.warn("closing handler '{}' failed", config.name(), e);
+      }
     }
   }
 

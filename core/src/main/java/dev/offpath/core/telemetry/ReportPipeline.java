@@ -3,6 +3,8 @@ package dev.offpath.core.telemetry;
 import static java.util.Objects.requireNonNull;
 
 import dev.offpath.core.attribute.Attributes;
+import dev.offpath.core.runtime.NotReadyException;
+import org.jspecify.annotations.Nullable;
 import dev.offpath.core.runtime.PolicyEngine;
 import dev.offpath.core.runtime.PolicyStore;
 import dev.offpath.core.runtime.RuntimeMetrics;
@@ -230,14 +232,19 @@ public final class ReportPipeline implements ReportSink, AutoCloseable {
     if (abandon) {
       dropped.get(DropReason.SHUTDOWN_TIMEOUT).add(n);
     } else {
+      PolicyEngine engine = acquireEngine();
       try {
-        int failures = currentPlan().dispatch(batch);
+        int failures = plan(engine).dispatch(batch);
         if (failures > 0) {
           instanceErrors.add(failures);
         }
       } catch (RuntimeException e) {
         // ReportPlan isolates handler failures; this is a bug, and the batch still counts as seen.
         log.error("report batch of {} failed", n, e);
+      } finally {
+        if (engine != null) {
+          engine.release();
+        }
       }
       dispatched.add(n);
     }
@@ -248,11 +255,25 @@ public final class ReportPipeline implements ReportSink, AutoCloseable {
     }
   }
 
-  private ReportPlan currentPlan() {
+  /**
+   * The live engine, held for one batch so that a reload cannot close its handlers under the batch;
+   * null before the first config.
+   */
+  private @Nullable PolicyEngine acquireEngine() {
     if (!store.hasConfig()) {
+      return null;
+    }
+    try {
+      return store.acquire();
+    } catch (NotReadyException e) {
+      return null;
+    }
+  }
+
+  private ReportPlan plan(@Nullable PolicyEngine engine) {
+    if (engine == null) {
       return ReportPlan.EMPTY;
     }
-    PolicyEngine engine = store.current();
     ReportPlan p = plan;
     if (p.engine() == engine) {
       return p;

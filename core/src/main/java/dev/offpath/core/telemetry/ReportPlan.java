@@ -10,6 +10,7 @@ import dev.offpath.core.attribute.Attributes;
 import dev.offpath.core.config.Action;
 import dev.offpath.core.config.InstanceConfig;
 import dev.offpath.core.config.RuleConfig;
+import dev.offpath.core.config.Variety;
 import dev.offpath.core.expr.EvaluationException;
 import dev.offpath.core.expr.Expression;
 import dev.offpath.core.runtime.PolicyEngine;
@@ -48,9 +49,6 @@ import org.slf4j.LoggerFactory;
 public final class ReportPlan {
 
   private static final Logger log = LoggerFactory.getLogger(ReportPlan.class);
-
-  /** Templates dispatched on the report path. */
-  public static final Set<String> REPORT_TEMPLATES = Set.of("metric", "logentry", "reportnothing");
 
   /** A plan with nothing to dispatch (no config, or a config without report rules). */
   static final ReportPlan EMPTY =
@@ -98,7 +96,7 @@ public final class ReportPlan {
       List<Bound> bound = new ArrayList<>();
       for (Action action : rule.actions()) {
         for (InstanceConfig instance : action.instances()) {
-          if (!REPORT_TEMPLATES.contains(instance.template())) {
+          if (instance.variety() != Variety.REPORT) {
             continue;
           }
           String handlerName = action.handler().name();

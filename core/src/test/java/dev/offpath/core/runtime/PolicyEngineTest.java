@@ -1,6 +1,7 @@
 package dev.offpath.core.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.offpath.core.adapter.AdapterConfigException;
 import dev.offpath.core.adapter.AdapterEnvironment;
@@ -20,6 +21,7 @@ import dev.offpath.core.attribute.Attributes;
 import dev.offpath.core.attribute.MapAttributes;
 import dev.offpath.core.attribute.ValueType;
 import dev.offpath.core.config.Action;
+import dev.offpath.core.config.ConfigException;
 import dev.offpath.core.config.HandlerConfig;
 import dev.offpath.core.config.HeaderOperation;
 import dev.offpath.core.config.InstanceConfig;
@@ -37,6 +39,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
@@ -212,7 +216,7 @@ class PolicyEngineTest {
   }
 
   @Test
-  void reloadKeepsEqualHandlersAndClosesTheRest() {
+  void reloadKeepsEqualHandlersAndClosesTheRest() throws Exception {
     HandlerConfig keep = handler("keep", new Fixed(StatusCode.OK, "", Duration.ofSeconds(1), 1));
     HandlerConfig gone = handler("gone", new Fixed(StatusCode.OK, "", Duration.ofSeconds(1), 1));
     PolicyStore store = new PolicyStore(services(false));
@@ -227,10 +231,94 @@ class PolicyEngineTest {
     assertThat(fixed.closed).containsExactly("gone.test", "keep.test");
   }
 
+  @Test
+  void reloadWhoseHandlerCannotStartLeavesTheLiveEngineAndItsHandlersUntouched() throws Exception {
+    HandlerConfig keep = handler("keep", new Fixed(StatusCode.OK, "", Duration.ofSeconds(1), 1));
+    PolicyStore store = new PolicyStore(services(false));
+    PolicyEngine first = store.install(config(List.of(rule("r", null, action(keep)))));
+    assertThat(fixed.created).hasValue(1);
+
+    HandlerConfig keepAgain = handler("keep", new Fixed(StatusCode.OK, "", Duration.ofSeconds(1), 1));
+    HandlerConfig fresh = handler("fresh", new Fixed(StatusCode.OK, "", Duration.ofSeconds(1), 1));
+    HandlerConfig broken = handler("broken", new Fixed(StatusCode.OK, FixedAdapter.FAIL, Duration.ZERO, 0));
+    assertThatThrownBy(
+            () ->
+                store.install(
+                    config(List.of(rule("r", null, action(keepAgain), action(fresh), action(broken))))))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("test.yaml:1: handler 'broken.test': cannot start: cannot open /nowhere");
+    assertThat(store.current()).isSameAs(first);
+    assertThat(fixed.closed).containsExactly("fresh.test"); // what the attempt created, and only that
+
+    // The failed attempt took nothing over: the next good reload still reuses the live handler.
+    PolicyEngine second = store.install(config(List.of(rule("r", null, action(keepAgain)))));
+    assertThat(second.version()).isEqualTo(2);
+    assertThat(fixed.created).hasValue(3); // keep, fresh, and the broken attempt
+    assertThat(fixed.closed).containsExactly("fresh.test");
+    store.close();
+    assertThat(fixed.closed).containsExactly("fresh.test", "keep.test");
+  }
+
+  @Test
+  void aRetiredEngineIsClosedOnlyOnceItsHoldersReleaseIt() throws Exception {
+    HandlerConfig old = handler("old", new Fixed(StatusCode.OK, "", Duration.ofSeconds(1), 1));
+    PolicyStore store = new PolicyStore(services(false));
+    store.install(config(List.of(rule("r", null, action(old)))));
+    PolicyEngine held = store.acquire();
+
+    HandlerConfig next = handler("next", new Fixed(StatusCode.OK, "", Duration.ofSeconds(1), 1));
+    store.install(config(List.of(rule("r", null, action(next)))));
+    assertThat(store.current()).isNotSameAs(held);
+    // Work still running on the old engine reaches an open handler.
+    assertThat(held.check(Attributes.empty()).allowed()).isTrue();
+    assertThat(fixed.closed).isEmpty();
+
+    held.release();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (fixed.closed.isEmpty() && System.nanoTime() < deadline) {
+      Thread.onSpinWait();
+    }
+    assertThat(fixed.closed).containsExactly("old.test");
+    store.close();
+    assertThat(fixed.closed).containsExactly("old.test", "next.test");
+  }
+
+  @Test
+  void acquireBeforeAnyConfigIsNotReady() {
+    PolicyStore store = new PolicyStore(services(false));
+    assertThatThrownBy(store::acquire).isInstanceOf(NotReadyException.class);
+    assertThatThrownBy(() -> store.check(Attributes.empty()))
+        .isInstanceOf(NotReadyException.class)
+        .hasMessage("no config loaded yet");
+  }
+
+  @Test
+  void aMatchThatThrowsSomethingElseIsAnErrorNotAQuietMiss() {
+    Expression buggy =
+        new TestExpression(
+            "buggy",
+            ValueType.BOOL,
+            a -> {
+              throw new IllegalStateException("bug");
+            });
+    HandlerConfig deny = handler("deny", new Fixed(StatusCode.PERMISSION_DENIED, "no", Duration.ofSeconds(1), 1));
+    Decision closed = engine(List.of(rule("r", buggy, action(deny))), false).check(Attributes.empty());
+    assertThat(closed.status().code()).isEqualTo(StatusCode.INTERNAL);
+    assertThat(closed.status().message()).isEqualTo(":rule 'r' failed");
+    assertThat(closed.error()).isTrue();
+    Decision open = engine(List.of(rule("r", buggy, action(deny))), true).check(Attributes.empty());
+    assertThat(open.allowed()).isTrue();
+    assertThat(open.error()).isTrue();
+  }
+
   // --- fixtures -----------------------------------------------------------------------------
 
   private PolicyEngine engine(List<RuleConfig> rules, boolean failOpen) {
-    return PolicyEngine.create(1, config(rules), services(failOpen), null);
+    try {
+      return PolicyEngine.create(1, config(rules), services(failOpen), null);
+    } catch (ConfigException e) {
+      throw new AssertionError(e);
+    }
   }
 
   private static PolicyConfig config(List<RuleConfig> rules) {
@@ -292,8 +380,11 @@ class PolicyEngineTest {
   record Fixed(StatusCode code, String message, Duration valid, int uses) {}
 
   static final class FixedAdapter implements AdapterFactory<Fixed> {
+    /** A {@link Fixed#message()} that makes the handler fail to start. */
+    static final String FAIL = "fail to start";
+
     final AtomicInteger created = new AtomicInteger();
-    final List<String> closed = new ArrayList<>();
+    final List<String> closed = new CopyOnWriteArrayList<>();
 
     @Override
     public String name() {
@@ -313,6 +404,9 @@ class PolicyEngineTest {
     @Override
     public Handler create(Fixed config, AdapterEnvironment env) {
       created.incrementAndGet();
+      if (config.message().equals(FAIL)) {
+        throw new IllegalArgumentException("cannot open /nowhere");
+      }
       return new CheckHandler() {
         @Override
         public CheckResult check(Instance instance) {

@@ -7,13 +7,11 @@ import static java.util.Objects.requireNonNull;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import dev.offpath.core.config.ConfigFiles;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.FileSystems;
-import java.nio.file.FileVisitOption;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -21,9 +19,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.EnumSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -39,10 +35,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Calls a reload callback when the content of the config files changes.
  *
- * <p>What is watched: each given file, whatever its name, and every {@code *.yaml}/{@code *.yml}
- * file under each given directory, recursively, skipping names that start with a dot (Kubernetes
- * keeps a ConfigMap's real files in {@code ..2024_…} directories behind {@code ..data}; the visible
- * names link into them).
+ * <p>What is watched: exactly the files the loader reads ({@link ConfigFiles}' rule: each given
+ * file, and under each given directory the visible {@code .yaml}/{@code .yml} files, following
+ * visible links, skipping hidden names such as a ConfigMap's {@code ..data}).
  *
  * <p>How: a change is decided by a SHA-256 fingerprint over the paths and contents of all watched
  * files, never by file events or timestamps, so that every way of changing a file looks the same:
@@ -228,37 +223,11 @@ public final class ConfigWatcher implements AutoCloseable {
 
   private void collect(Path root, TreeMap<String, Path> files) {
     try {
-      Files.walkFileTree(
-          root,
-          EnumSet.of(FileVisitOption.FOLLOW_LINKS),
-          Integer.MAX_VALUE,
-          new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
-              if (!dir.equals(root) && hidden(dir)) {
-                return FileVisitResult.SKIP_SUBTREE;
-              }
-              watch(dir);
-              return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-              if (!hidden(file) && isYaml(file)) {
-                files.put(file.toString(), file);
-              }
-              return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult visitFileFailed(Path file, IOException e) {
-              // Vanished while walking, or a link loop: the next event or poll looks again.
-              files.put(file.toString(), file);
-              return FileVisitResult.CONTINUE;
-            }
-          });
+      for (Path file : ConfigFiles.walk(root, this::watch)) {
+        files.put(file.toString(), file);
+      }
     } catch (IOException e) {
-      files.put(root.toString(), root);
+      files.put(root.toString(), root); // unreadable now: the next event or poll looks again
     }
   }
 
@@ -291,20 +260,6 @@ public final class ConfigWatcher implements AutoCloseable {
 
   private static boolean sameFile(@Nullable Object a, @Nullable Object b) {
     return a == null ? b == null : a.equals(b);
-  }
-
-  private static boolean hidden(Path p) {
-    Path name = p.getFileName();
-    return name != null && name.toString().startsWith(".");
-  }
-
-  static boolean isYaml(Path p) {
-    Path name = p.getFileName();
-    if (name == null) {
-      return false;
-    }
-    String s = name.toString().toLowerCase(Locale.ROOT);
-    return s.endsWith(".yaml") || s.endsWith(".yml");
   }
 
   private static MessageDigest sha256() {

@@ -198,12 +198,4 @@ class ConfigWatcherTest {
             () -> ConfigWatcher.builder(List.of(dir), () -> {}).debounce(Duration.ofMillis(-1)))
         .hasMessage("debounce: PT-0.001S (expected: >= 0)");
   }
-
-  @Test
-  void isYaml() {
-    assertThat(ConfigWatcher.isYaml(Path.of("a.yaml"))).isTrue();
-    assertThat(ConfigWatcher.isYaml(Path.of("x", "a.YML"))).isTrue();
-    assertThat(ConfigWatcher.isYaml(Path.of("a.yaml.swp"))).isFalse();
-    assertThat(ConfigWatcher.isYaml(Path.of("yaml"))).isFalse();
-  }
 }
