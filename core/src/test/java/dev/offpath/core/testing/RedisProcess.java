@@ -38,6 +38,38 @@ public final class RedisProcess implements AutoCloseable {
     this.password = password;
   }
 
+  /**
+   * Starts a standalone server on a free port in {@code dir}, requiring {@code password} when not
+   * null, with {@code extraArgs} (e.g. TLS settings).
+   */
+  public static RedisProcess standalone(Path dir, String password, String... extraArgs)
+      throws IOException, InterruptedException {
+    Files.createDirectories(dir);
+    int port = freePort(false);
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "--port", Integer.toString(port),
+                "--bind", "127.0.0.1",
+                "--dir", dir.toString(),
+                "--save", "",
+                "--appendonly", "no",
+                "--daemonize", "no",
+                "--loglevel", "notice"));
+    if (password != null) {
+      args.addAll(List.of("--requirepass", password));
+    }
+    args.addAll(List.of(extraArgs));
+    RedisProcess p = new RedisProcess(args, port, dir.resolve("redis-" + port + ".log"), password);
+    p.start();
+    return p;
+  }
+
+  /** A free loopback port for a test (for a TLS port, say). */
+  public static int freeLoopbackPort() throws IOException {
+    return freePort(false);
+  }
+
   public int port() {
     return port;
   }
