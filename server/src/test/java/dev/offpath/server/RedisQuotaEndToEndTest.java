@@ -142,7 +142,7 @@ class RedisQuotaEndToEndTest {
           double unspentA = unspent(a);
           double unspentB = unspent(b);
           String counted =
-              redis.get("offpath:quota:requestcount.instance.istio-system:fixed:user=alice");
+              redis.get("offpath:quota:{requestcount.instance.istio-system:user=alice}:fixed");
           if (unspentA == 0 && unspentB == 0 && "40".equals(counted)) {
             return true;
           }
@@ -153,7 +153,7 @@ class RedisQuotaEndToEndTest {
           return false;
         });
     allowed += drained[0];
-    assertThat(redis.get("offpath:quota:requestcount.instance.istio-system:fixed:user=alice"))
+    assertThat(redis.get("offpath:quota:{requestcount.instance.istio-system:user=alice}:fixed"))
         .isEqualTo("40");
     double overshoot =
         metric(a, "offpath_redisquota_pool_overshoot_tokens_total")

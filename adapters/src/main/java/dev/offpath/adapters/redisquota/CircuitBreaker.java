@@ -70,6 +70,13 @@ final class CircuitBreaker {
     }
   }
 
+  /** An open breaker lets its probe go at once (the backend changed: a failover). */
+  synchronized void probeNow() {
+    if (state == State.OPEN) {
+      openUntil = ticker.nanoTime();
+    }
+  }
+
   synchronized State state() {
     return state;
   }

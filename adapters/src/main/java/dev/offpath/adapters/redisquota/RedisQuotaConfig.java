@@ -3,14 +3,18 @@ package dev.offpath.adapters.redisquota;
 import static java.util.Objects.requireNonNull;
 
 import dev.offpath.cache.quota.FailurePolicy;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Parsed {@code redisquota} params.
  *
- * @param redisServerUrl {@code host:port} (Mixer's form) or a {@code redis://} URI
+ * @param endpoint the parsed {@code redisServerUrl}, with the password from the URL, {@code
+ *     redisPasswordFile} or {@code redisPasswordEnv} (a {@link Secret}: never printed)
+ * @param caFile PEM certificates to trust for TLS ({@code redisCaFile}), else the JVM's trust store
  * @param connectionPoolSize connections to Redis, used round-robin; each one pipelines
  * @param quotas the known quotas, by fully qualified instance name
  * @param failurePolicy what a check gets while Redis fails or is unreachable
@@ -20,7 +24,8 @@ import java.util.Map;
  * @param breakerOpenDuration how long an open breaker fails calls at once before one probe
  */
 public record RedisQuotaConfig(
-    String redisServerUrl,
+    RedisEndpoint endpoint,
+    @Nullable Path caFile,
     int connectionPoolSize,
     List<Quota> quotas,
     FailurePolicy failurePolicy,
@@ -30,7 +35,7 @@ public record RedisQuotaConfig(
     Duration breakerOpenDuration) {
 
   public RedisQuotaConfig {
-    requireNonNull(redisServerUrl, "redisServerUrl");
+    requireNonNull(endpoint, "endpoint");
     quotas = List.copyOf(quotas);
     requireNonNull(failurePolicy, "failurePolicy");
     requireNonNull(failOpenValidity, "failOpenValidity");

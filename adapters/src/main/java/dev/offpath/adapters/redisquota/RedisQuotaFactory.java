@@ -11,12 +11,20 @@ import dev.offpath.core.adapter.AdapterEnvironment;
 import dev.offpath.core.adapter.AdapterFactory;
 import dev.offpath.core.adapter.Handler;
 import dev.offpath.core.adapter.Params;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Mixer's {@code redisquota} adapter. Params as in Istio 1.1: {@code redisServerUrl}, {@code
@@ -31,6 +39,13 @@ import java.util.Set;
  * {@code circuitBreakerFailures} (5 consecutive failures open the breaker) and {@code
  * circuitBreakerOpenDuration} (1s until a probe).
  *
+ * <p>{@code redisServerUrl} forms: see {@link RedisEndpoint}. The password may be in the URL
+ * ({@code redis://:password@host:port}), or in a file ({@code redisPasswordFile}: the file's
+ * content, one trailing newline ignored, at most {@value #MAX_PASSWORD_BYTES} bytes), or in an
+ * environment variable named by {@code redisPasswordEnv}; at most one of the three. It is held as a
+ * {@link Secret}, and no error message quotes it. {@code redisCaFile} (PEM) is the CA to trust for
+ * {@code rediss} URLs (default: the JVM's trust store); the server certificate must match the host.
+ *
  * <p>Unlike Mixer, validation does not connect to Redis: a config is valid or not whatever Redis is
  * doing, and a handler whose Redis is down follows its failure policy until it comes back.
  */
@@ -42,6 +57,18 @@ public final class RedisQuotaFactory implements AdapterFactory<RedisQuotaConfig>
   static final int DEFAULT_BREAKER_FAILURES = 5;
   static final Duration DEFAULT_BREAKER_OPEN_DURATION = Duration.ofSeconds(1);
   static final int MAX_CONNECTIONS = 64;
+  static final int MAX_PASSWORD_BYTES = 4096;
+
+  private final Function<String, @Nullable String> environment;
+
+  public RedisQuotaFactory() {
+    this(System::getenv);
+  }
+
+  /** With {@code environment} in place of the process environment (tests). */
+  RedisQuotaFactory(Function<String, @Nullable String> environment) {
+    this.environment = requireNonNull(environment, "environment");
+  }
 
   @Override
   public String name() {
@@ -56,11 +83,8 @@ public final class RedisQuotaFactory implements AdapterFactory<RedisQuotaConfig>
   @Override
   public RedisQuotaConfig parse(Params params) throws AdapterConfigException {
     requireNonNull(params, "params");
-    String url = params.string("redisServerUrl", "").trim();
-    if (url.isEmpty()) {
-      throw params.invalid("redisServerUrl", "missing (expected: host:port)");
-    }
-    RedisEndpoint.parse(url, params);
+    RedisEndpoint endpoint = endpoint(params);
+    Path caFile = caFile(params, endpoint);
     long poolSize = params.longValue("connectionPoolSize", 0);
     if (poolSize < 0 || poolSize > MAX_CONNECTIONS) {
       throw params.invalid(
@@ -88,7 +112,8 @@ public final class RedisQuotaFactory implements AdapterFactory<RedisQuotaConfig>
         positive(params, "circuitBreakerOpenDuration", DEFAULT_BREAKER_OPEN_DURATION);
     params.rejectUnknown();
     return new RedisQuotaConfig(
-        url,
+        endpoint,
+        caFile,
         poolSize == 0 ? DEFAULT_CONNECTION_POOL_SIZE : (int) poolSize,
         quotas,
         policy,
@@ -96,6 +121,92 @@ public final class RedisQuotaFactory implements AdapterFactory<RedisQuotaConfig>
         timeout,
         (int) breakerFailures,
         breakerOpen);
+  }
+
+  private RedisEndpoint endpoint(Params params) throws AdapterConfigException {
+    String url = params.string("redisServerUrl", "").trim();
+    if (url.isEmpty()) {
+      throw params.invalid("redisServerUrl", "missing (expected: " + RedisEndpoint.FORMS + ")");
+    }
+    RedisEndpoint endpoint;
+    try {
+      endpoint = RedisEndpoint.parse(url);
+    } catch (IllegalArgumentException e) {
+      // The message names the wrong part, never the URL: the URL may hold a password.
+      throw params.invalid(
+          "redisServerUrl", e.getMessage() + " (expected: " + RedisEndpoint.FORMS + ")");
+    }
+    String file = params.string("redisPasswordFile");
+    String env = params.string("redisPasswordEnv");
+    int sources = (endpoint.password() != null ? 1 : 0) + (file != null ? 1 : 0)
+        + (env != null ? 1 : 0);
+    if (sources > 1) {
+      throw params.invalid(
+          file != null ? "redisPasswordFile" : "redisPasswordEnv",
+          "a second password (expected: the password in only one of redisServerUrl,"
+              + " redisPasswordFile, redisPasswordEnv)");
+    }
+    if (file != null) {
+      return endpoint.withPassword(passwordFile(params, file));
+    }
+    if (env != null) {
+      if (!env.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+        throw params.invalid("redisPasswordEnv", env + " (expected: an environment variable name)");
+      }
+      String value = environment.apply(env);
+      if (value == null || value.isEmpty()) {
+        throw params.invalid("redisPasswordEnv", env + " is not set or empty");
+      }
+      return endpoint.withPassword(new Secret(value));
+    }
+    return endpoint;
+  }
+
+  private static Secret passwordFile(Params params, String file) throws AdapterConfigException {
+    byte[] bytes;
+    try (InputStream in = Files.newInputStream(Path.of(file))) {
+      bytes = in.readNBytes(MAX_PASSWORD_BYTES + 1);
+    } catch (IOException | InvalidPathException e) {
+      throw params.invalid("redisPasswordFile", file + ": cannot read (" + e.getClass().getSimpleName() + ")");
+    }
+    if (bytes.length > MAX_PASSWORD_BYTES) {
+      throw params.invalid(
+          "redisPasswordFile", file + ": longer than " + MAX_PASSWORD_BYTES + " bytes");
+    }
+    String text = new String(bytes, StandardCharsets.UTF_8);
+    if (text.endsWith("\r\n")) {
+      text = text.substring(0, text.length() - 2);
+    } else if (text.endsWith("\n")) {
+      text = text.substring(0, text.length() - 1);
+    }
+    if (text.isEmpty()) {
+      throw params.invalid("redisPasswordFile", file + ": empty");
+    }
+    if (text.indexOf('\n') >= 0 || text.indexOf('\r') >= 0) {
+      throw params.invalid("redisPasswordFile", file + ": more than one line");
+    }
+    return new Secret(text);
+  }
+
+  private static @Nullable Path caFile(Params params, RedisEndpoint endpoint)
+      throws AdapterConfigException {
+    String file = params.string("redisCaFile");
+    if (file == null) {
+      return null;
+    }
+    if (!endpoint.tls()) {
+      throw params.invalid("redisCaFile", "set for a URL without TLS (expected: a rediss URL)");
+    }
+    Path path;
+    try {
+      path = Path.of(file);
+    } catch (InvalidPathException e) {
+      throw params.invalid("redisCaFile", file + " (expected: a file path)");
+    }
+    if (!Files.isReadable(path) || Files.isDirectory(path)) {
+      throw params.invalid("redisCaFile", file + ": not a readable file");
+    }
+    return path;
   }
 
   private static Quota quota(Params q, Set<String> names) throws AdapterConfigException {

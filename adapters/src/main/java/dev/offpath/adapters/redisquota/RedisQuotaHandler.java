@@ -19,6 +19,7 @@ import dev.offpath.core.adapter.StatusCode;
 import dev.offpath.core.attribute.AttributeValues;
 import dev.offpath.core.trace.TraceSpan;
 import dev.offpath.core.trace.Tracer;
+import dev.offpath.core.time.Ticker;
 import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisConnectionException;
 import java.time.Duration;
@@ -28,6 +29,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,19 +39,27 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Keys.</b> The instance name picks the quota, its dimensions the first matching override
  * (else the quota's own {@code maxAmount}) and the Redis key: {@code
- * offpath:quota:{name}:{algorithm}:{dimensions}}, the same in every Offpath instance, so they
- * share one global limit. A dry-run rule's shadow handler ({@code AdapterEnvironment.dryRun()})
- * counts under {@code offpath:dry-run:quota:...} instead, never spending the real keys. Each key has its own {@link dev.offpath.cache.quota.QuotaPool}
- * (mixerclient's prefetch: see there), so a check
- * takes a token locally and never waits for Redis; the pool asks Redis for a batch ahead of demand,
- * and one script call serves many checks.
+ * offpath:quota:{name:dimensions}:fixed} or {@code …:rolling}, the same in every Offpath instance,
+ * so they share one global limit. The braces are a Redis Cluster hash tag: each quota key is one
+ * Redis key (a counter, or a hash of buckets), so every script touches one slot and stays atomic,
+ * and the keys of a quota spread over the cluster by their dimensions ('{' and '}' in a dimension
+ * are escaped, so the tag always spans them all). Each key has its own {@link
+ * dev.offpath.cache.quota.QuotaPool} (mixerclient's prefetch: see there), so a check takes a token
+ * locally and never waits for Redis; the pool asks Redis for a batch ahead of demand, and one
+ * script call serves many checks. A dry-run rule's shadow handler ({@code
+ * AdapterEnvironment.dryRun()}) counts under {@code offpath:dry-run:quota:{...}} instead, never
+ * spending the real keys.
  *
  * <p><b>Failure.</b> Every Redis call is bounded by {@code timeout} and goes through a {@link
- * CircuitBreaker}; a refused, failed or timed-out call is a failed prefetch, which the pool settles
+ * CircuitBreaker} of the key's failure domain ({@link RedisLink#domain}: the cluster node that owns
+ * its slot, else the whole deployment); a refused, failed or timed-out call is a failed prefetch, which the pool settles
  * by the handler's {@code failurePolicy}: FAIL_OPEN grants tokens valid for {@code
  * failOpenValidity} and passes checks the pool cannot cover until Redis answers again; FAIL_CLOSE
  * grants nothing, so checks are denied once the tokens already granted are spent. When Redis is
- * back, the breaker's probe succeeds and the pools refill from it again.
+ * back, the breaker's probe succeeds and the pools refill from it again. A failover the link sees
+ * (Sentinel names a new master, a cluster replica is promoted) lets every open breaker probe at
+ * once, so accounting resumes on the new master without waiting out {@code
+ * circuitBreakerOpenDuration}.
  *
  * <p><b>Overshoot.</b> A pool that is empty in OPEN mode grants one prefetch optimistically while
  * the answer is in flight; what Redis then refuses was already spent. Over a window, an instance
@@ -76,8 +86,14 @@ final class RedisQuotaHandler implements QuotaHandler, MeteredHandler {
   private final String handlerName;
   private final Tracer tracer;
   private final Map<String, CompiledQuota> quotas;
+  static final int MAX_BREAKERS = 1024;
+
   private final RedisLink link;
-  private final CircuitBreaker breaker;
+  private final Ticker ticker;
+  private final int breakerFailures;
+  private final Duration breakerOpenDuration;
+  private final ConcurrentHashMap<String, CircuitBreaker> breakers = new ConcurrentHashMap<>();
+  private final LongAdder breakersOpenedBefore = new LongAdder();
   private final QuotaPools<PoolKey> pools;
 
   private final LongAdder calls = new LongAdder();
@@ -94,22 +110,28 @@ final class RedisQuotaHandler implements QuotaHandler, MeteredHandler {
       byName.put(q.name(), new CompiledQuota(q, environment.dryRun()));
     }
     this.quotas = Map.copyOf(byName);
-    this.breaker =
-        new CircuitBreaker(
-            environment.ticker(), config.breakerFailures(), config.breakerOpenDuration());
-    this.link =
-        new RedisLink(
-            RedisEndpoint.parse(config.redisServerUrl()),
+    this.ticker = environment.ticker();
+    this.breakerFailures = config.breakerFailures();
+    this.breakerOpenDuration = config.breakerOpenDuration();
+    LinkSupport.Settings settings =
+        new LinkSupport.Settings(
             config.connectionPoolSize(),
             config.timeout(),
             config.breakerOpenDuration(),
-            environment.ticker());
+            config.caFile());
+    RedisEndpoint endpoint = config.endpoint();
+    this.link =
+        endpoint.mode() == RedisEndpoint.Mode.CLUSTER
+            ? new ClusterLink(
+                endpoint, settings, ticker, environment.scheduler(), this::onFailover)
+            : new StandaloneLink(
+                endpoint, settings, ticker, environment.scheduler(), this::onFailover);
     try {
       if (!link.awaitConnected(INITIAL_CONNECT_WAIT)) {
         log.warn(
             "redisquota handler {}: Redis at {} is not reachable; following {} until it is",
             handlerName,
-            config.redisServerUrl(),
+            endpoint.display(),
             config.failurePolicy());
       }
     } catch (InterruptedException e) {
@@ -137,7 +159,8 @@ final class RedisQuotaHandler implements QuotaHandler, MeteredHandler {
 
                   @Override
                   public boolean healthy() {
-                    return link.connected() > 0 && breaker.state() == CircuitBreaker.State.CLOSED;
+                    return link.connected() > 0
+                        && breaker(key.redisKey).state() == CircuitBreaker.State.CLOSED;
                   }
                 },
             environment.ticker(),
@@ -185,6 +208,7 @@ final class RedisQuotaHandler implements QuotaHandler, MeteredHandler {
    * redisquota.prefetch} (a child of the Check that triggered it, ended when Redis answers).
    */
   private CompletableFuture<QuotaResult> fetch(PoolKey key, long amount) {
+    CircuitBreaker breaker = breaker(key.redisKey);
     TraceSpan span = tracer.start("redisquota.prefetch");
     if (span.recording()) {
       span.attribute("offpath.handler", handlerName)
@@ -207,7 +231,7 @@ final class RedisQuotaHandler implements QuotaHandler, MeteredHandler {
     return answer.handle(
         (result, error) -> {
           if (error != null) {
-            Throwable cause = RedisLink.unwrap(error);
+            Throwable cause = LinkSupport.unwrap(error);
             breaker.onFailure();
             if (cause instanceof RedisCommandTimeoutException) {
               callTimeouts.increment();
@@ -230,6 +254,34 @@ final class RedisQuotaHandler implements QuotaHandler, MeteredHandler {
           span.attribute("offpath.quota.granted", parsed.granted()).end();
           return parsed;
         });
+  }
+
+  /** The breaker of {@code redisKey}'s failure domain. */
+  private CircuitBreaker breaker(String redisKey) {
+    String domain = link.domain(redisKey);
+    CircuitBreaker b = breakers.get(domain);
+    if (b != null) {
+      return b;
+    }
+    if (breakers.size() >= MAX_BREAKERS) {
+      // Node ids of a cluster replaced many times over: start afresh rather than grow.
+      synchronized (breakers) {
+        if (breakers.size() >= MAX_BREAKERS) {
+          breakers.values().forEach(old -> breakersOpenedBefore.add(old.openedCount()));
+          breakers.clear();
+        }
+      }
+    }
+    return breakers.computeIfAbsent(
+        domain, d -> new CircuitBreaker(ticker, breakerFailures, breakerOpenDuration));
+  }
+
+  /** A new master: open breakers probe now, so accounting resumes on it at once. */
+  private void onFailover() {
+    log.info(
+        "redisquota handler {}: failover seen, {} failover(s) so far", handlerName,
+        link.failovers());
+    breakers.values().forEach(CircuitBreaker::probeNow);
   }
 
   private static QuotaResult parse(List<Object> result) {
@@ -256,14 +308,30 @@ final class RedisQuotaHandler implements QuotaHandler, MeteredHandler {
     sink.counter("offpath_redisquota_calls", help, notConnected, "result", "not_connected");
     sink.counter(
         "offpath_redisquota_calls", help, callsRefused.sum(), "result", "circuit_open");
+    long opened = breakersOpenedBefore.sum();
+    int open = 0;
+    for (CircuitBreaker b : breakers.values()) {
+      opened += b.openedCount();
+      if (b.state() != CircuitBreaker.State.CLOSED) {
+        open++;
+      }
+    }
     sink.counter(
         "offpath_redisquota_circuit_opened",
-        "Times a redisquota handler's circuit breaker opened.",
-        breaker.openedCount());
+        "Times a circuit breaker of a redisquota handler opened.",
+        opened);
     sink.gauge(
         "offpath_redisquota_circuit_open",
-        "1 while a redisquota handler's circuit breaker is open or probing, else 0.",
-        breaker.state() == CircuitBreaker.State.CLOSED ? 0 : 1);
+        "Circuit breakers open or probing (one per cluster master; one for a single Redis).",
+        open);
+    RedisLink.Topology topology = link.topology();
+    String nodesHelp = "Redis nodes a redisquota handler sees up, by role.";
+    sink.gauge("offpath_redisquota_nodes", nodesHelp, topology.masters(), "role", "master");
+    sink.gauge("offpath_redisquota_nodes", nodesHelp, topology.replicas(), "role", "replica");
+    sink.counter(
+        "offpath_redisquota_failovers",
+        "Failovers a redisquota handler saw: a Sentinel switch or a cluster replica promoted.",
+        link.failovers());
     sink.gauge(
         "offpath_redisquota_connections",
         "Open connections from a redisquota handler to Redis.",
@@ -311,8 +379,26 @@ final class RedisQuotaHandler implements QuotaHandler, MeteredHandler {
     return fetch(quota.key(QuotaDimensions.of(instance)), amount);
   }
 
-  CircuitBreaker.State breakerState() {
-    return breaker.state();
+  /** The state of the breaker that guards {@code instance}'s key. */
+  CircuitBreaker.State breakerState(Instance instance) {
+    CompiledQuota quota = quotas.get(instance.name());
+    if (quota == null) {
+      throw new IllegalArgumentException("no quota named " + instance.name());
+    }
+    return breaker(quota.key(QuotaDimensions.of(instance)).redisKey).state();
+  }
+
+  /** The Redis key of {@code instance} (tests). */
+  String redisKey(Instance instance) {
+    CompiledQuota quota = quotas.get(instance.name());
+    if (quota == null) {
+      throw new IllegalArgumentException("no quota named " + instance.name());
+    }
+    return quota.key(QuotaDimensions.of(instance)).redisKey;
+  }
+
+  RedisLink link() {
+    return link;
   }
 
   /** Connections to Redis that are up now. */
@@ -331,6 +417,7 @@ final class RedisQuotaHandler implements QuotaHandler, MeteredHandler {
     final String script;
     final String sha;
     final String keyPrefix;
+    final String keySuffix;
 
     CompiledQuota(Quota quota, boolean dryRun) {
       this.quota = quota;
@@ -339,10 +426,10 @@ final class RedisQuotaHandler implements QuotaHandler, MeteredHandler {
               ? RedisScripts.FIXED_WINDOW
               : RedisScripts.ROLLING_WINDOW;
       this.sha = RedisScripts.sha1(script);
-      this.keyPrefix =
-          (dryRun ? "offpath:dry-run:quota:" : "offpath:quota:")
-              + quota.name()
-              + (quota.algorithm() == Algorithm.FIXED_WINDOW ? ":fixed:" : ":rolling:");
+      StringBuilder prefix = new StringBuilder(dryRun ? "offpath:dry-run:quota:{" : "offpath:quota:{");
+      escape(prefix, quota.name());
+      this.keyPrefix = prefix.append(':').toString();
+      this.keySuffix = quota.algorithm() == Algorithm.FIXED_WINDOW ? "}:fixed" : "}:rolling";
     }
 
     PoolKey key(TreeMap<String, String> dimensions) {
@@ -364,7 +451,7 @@ final class RedisQuotaHandler implements QuotaHandler, MeteredHandler {
         key.append('=');
         escape(key, e.getValue());
       }
-      return new PoolKey(key.toString(), max, this);
+      return new PoolKey(key.append(keySuffix).toString(), max, this);
     }
 
     CompletableFuture<List<Object>> call(RedisLink link, PoolKey key, long amount) {
@@ -395,10 +482,13 @@ final class RedisQuotaHandler implements QuotaHandler, MeteredHandler {
     private static void escape(StringBuilder out, String s) {
       for (int i = 0; i < s.length(); i++) {
         char c = s.charAt(i);
-        if (c == ',' || c == '=' || c == '\\') {
-          out.append('\\');
+        switch (c) {
+          case ',', '=', '\\' -> out.append('\\').append(c);
+          // Hash tag delimiters: escaped so the tag spans all the dimensions.
+          case '{' -> out.append("\\(");
+          case '}' -> out.append("\\)");
+          default -> out.append(c);
         }
-        out.append(c);
       }
     }
   }

@@ -9,11 +9,14 @@ import dev.offpath.cache.quota.FailurePolicy;
 import dev.offpath.core.adapter.AdapterConfigException;
 import dev.offpath.core.adapter.AdapterRegistry;
 import dev.offpath.core.adapter.Params;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class RedisQuotaFactoryTest {
 
@@ -79,7 +82,8 @@ class RedisQuotaFactoryTest {
     assertThat(config)
         .isEqualTo(
             new RedisQuotaConfig(
-                "127.0.0.1:6379",
+                RedisEndpoint.parse("127.0.0.1:6379"),
+                null,
                 10,
                 List.of(
                     new Quota(
@@ -183,11 +187,12 @@ class RedisQuotaFactoryTest {
         .isEqualTo("quotas: missing (expected: at least one quota)");
     Map<String, Object> noUrl = params("quotas", List.of(quota()));
     noUrl.remove("redisServerUrl");
-    assertThat(error(noUrl)).isEqualTo("redisServerUrl: missing (expected: host:port)");
+    String forms = " (expected: " + RedisEndpoint.FORMS + ")";
+    assertThat(error(noUrl)).isEqualTo("redisServerUrl: missing" + forms);
     assertThat(error(params("redisServerUrl", "localhost", "quotas", List.of(quota()))))
-        .isEqualTo("redisServerUrl: localhost (expected: host:port or redis://host:port)");
+        .isEqualTo("redisServerUrl: missing :port" + forms);
     assertThat(error(params("redisServerUrl", "h:99999", "quotas", List.of(quota()))))
-        .isEqualTo("redisServerUrl: h:99999 (expected: host:port or redis://host:port)");
+        .isEqualTo("redisServerUrl: port 99999 out of range" + forms);
     assertThat(error(params("connectionPoolSize", -1, "quotas", List.of(quota()))))
         .isEqualTo("connectionPoolSize: -1 (expected: 0 to 64)");
     assertThat(error(params("timeout", "0s", "quotas", List.of(quota()))))
@@ -202,8 +207,143 @@ class RedisQuotaFactoryTest {
 
   @Test
   void endpoints() {
-    assertThat(RedisEndpoint.parse("127.0.0.1:6380").getPort()).isEqualTo(6380);
-    assertThat(RedisEndpoint.parse("[::1]:6380").getHost()).isEqualTo("::1");
-    assertThat(RedisEndpoint.parse("redis://127.0.0.1:6381/2").getDatabase()).isEqualTo(2);
+    RedisEndpoint plain = RedisEndpoint.parse("127.0.0.1:6380");
+    assertThat(plain.mode()).isEqualTo(RedisEndpoint.Mode.STANDALONE);
+    assertThat(plain.nodes()).containsExactly(new RedisEndpoint.Node("127.0.0.1", 6380));
+    assertThat(RedisEndpoint.parse("[::1]:6380").nodes().get(0).host()).isEqualTo("::1");
+    RedisEndpoint db = RedisEndpoint.parse("redis://127.0.0.1:6381/2");
+    assertThat(db.database()).isEqualTo(2);
+    assertThat(db.tls()).isFalse();
+    assertThat(RedisEndpoint.parse("redis://redis.example").nodes().get(0).port()).isEqualTo(6379);
+
+    RedisEndpoint tls = RedisEndpoint.parse("rediss://app:s3cr%40t@redis.example:6390");
+    assertThat(tls.tls()).isTrue();
+    assertThat(tls.username()).isEqualTo("app");
+    assertThat(tls.password()).isEqualTo(new Secret("s3cr@t"));
+    assertThat(tls.display()).isEqualTo("rediss://app:***@redis.example:6390");
+    assertThat(tls.toString()).doesNotContain("s3cr");
+    assertThat(RedisEndpoint.parse("redis://:pw@h:1").password()).isEqualTo(new Secret("pw"));
+    // Lettuce's form: a lone user-info part is the password.
+    assertThat(RedisEndpoint.parse("redis://pw@h:1").password()).isEqualTo(new Secret("pw"));
+
+    RedisEndpoint sentinel =
+        RedisEndpoint.parse("redis-sentinel://:pw@10.0.0.1,10.0.0.2:26380/1#mymaster");
+    assertThat(sentinel.mode()).isEqualTo(RedisEndpoint.Mode.SENTINEL);
+    assertThat(sentinel.nodes())
+        .containsExactly(
+            new RedisEndpoint.Node("10.0.0.1", 26379), new RedisEndpoint.Node("10.0.0.2", 26380));
+    assertThat(sentinel.masterId()).isEqualTo("mymaster");
+    assertThat(sentinel.database()).isEqualTo(1);
+    assertThat(sentinel.display())
+        .isEqualTo("redis-sentinel://:***@10.0.0.1:26379,10.0.0.2:26380/1#mymaster");
+
+    RedisEndpoint cluster = RedisEndpoint.parse("rediss-cluster://a:7000,b:7001,[::1]:7002");
+    assertThat(cluster.mode()).isEqualTo(RedisEndpoint.Mode.CLUSTER);
+    assertThat(cluster.tls()).isTrue();
+    assertThat(cluster.nodes()).hasSize(3);
+    assertThat(cluster.display()).isEqualTo("rediss-cluster://a:7000,b:7001,[::1]:7002");
+  }
+
+  @Test
+  void badEndpointsNameTheWrongPartAndNeverThePassword() {
+    Map<String, String> cases = new LinkedHashMap<>();
+    cases.put("ftp://h:1", "unknown scheme 'ftp'");
+    cases.put("redis://:hunter2@h:1,h:2", "several hosts need redis-sentinel:// or redis-cluster://");
+    cases.put("redis-sentinel://:hunter2@h:1", "a redis-sentinel:// URL needs #masterId");
+    cases.put("redis-sentinel://:hunter2@h:1#", "#masterId must be letters, digits, '.', '_' or '-'");
+    cases.put("redis://:hunter2@h:1#m", "#masterId only in a redis-sentinel:// URL");
+    cases.put("redis-cluster://:hunter2@h:1/3", "a Redis Cluster has database 0 only");
+    cases.put("redis://:hunter2@h:1?timeout=1s",
+        "query parameters are not supported (use the handler's params)");
+    cases.put("redis://:hunter2@h:1/x", "database 'x' is not a number");
+    cases.put("redis://:hunter2%zz@h:1", "bad %-escape in the password");
+    cases.put("hunter2@h:1", "a password needs the form redis://:password@host:port");
+    cases.put("redis://:hunter2@", "no host");
+    cases.put("redis://:hunter2@::1:5", "an IPv6 host needs brackets: [host]:port");
+    cases.put("redis://:hunter2@h:0", "port 0 out of range");
+    cases.put("redis://:hunter2@h!:1", "bad host 'h!'");
+    String forms = " (expected: " + RedisEndpoint.FORMS + ")";
+    cases.forEach(
+        (url, message) ->
+            assertThat(error(params("redisServerUrl", url, "quotas", List.of(quota()))))
+                .as(url)
+                .isEqualTo("redisServerUrl: " + message + forms)
+                .doesNotContain("hunter2"));
+  }
+
+  @Test
+  void passwordFromAFileOrTheEnvironment(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("redis-password");
+    Files.writeString(file, "from-file\n");
+    RedisQuotaConfig fromFile =
+        factory.parse(
+            Params.of(
+                params("redisPasswordFile", file.toString(), "quotas", List.of(quota()))));
+    assertThat(fromFile.endpoint().password()).isEqualTo(new Secret("from-file"));
+    assertThat(fromFile.toString()).doesNotContain("from-file");
+
+    RedisQuotaFactory withEnv =
+        new RedisQuotaFactory(name -> name.equals("REDIS_PASSWORD") ? "from-env" : null);
+    RedisQuotaConfig fromEnv =
+        withEnv.parse(
+            Params.of(params("redisPasswordEnv", "REDIS_PASSWORD", "quotas", List.of(quota()))));
+    assertThat(fromEnv.endpoint().password()).isEqualTo(new Secret("from-env"));
+    assertThat(fromEnv.toString()).doesNotContain("from-env");
+
+    assertThat(error(params("redisPasswordEnv", "NOT_SET_ANYWHERE_42", "quotas", List.of(quota()))))
+        .isEqualTo("redisPasswordEnv: NOT_SET_ANYWHERE_42 is not set or empty");
+    assertThat(error(params("redisPasswordEnv", "A-B", "quotas", List.of(quota()))))
+        .isEqualTo("redisPasswordEnv: A-B (expected: an environment variable name)");
+    Path missing = dir.resolve("missing");
+    assertThat(error(params("redisPasswordFile", missing.toString(), "quotas", List.of(quota()))))
+        .isEqualTo("redisPasswordFile: " + missing + ": cannot read (NoSuchFileException)");
+    Path empty = dir.resolve("empty");
+    Files.writeString(empty, "\n");
+    assertThat(error(params("redisPasswordFile", empty.toString(), "quotas", List.of(quota()))))
+        .isEqualTo("redisPasswordFile: " + empty + ": empty");
+    Path twoLines = dir.resolve("two-lines");
+    Files.writeString(twoLines, "secret-one\nsecret-two\n");
+    assertThat(
+            error(params("redisPasswordFile", twoLines.toString(), "quotas", List.of(quota()))))
+        .isEqualTo("redisPasswordFile: " + twoLines + ": more than one line");
+    Path big = dir.resolve("big");
+    Files.writeString(big, "x".repeat(RedisQuotaFactory.MAX_PASSWORD_BYTES + 1));
+    assertThat(error(params("redisPasswordFile", big.toString(), "quotas", List.of(quota()))))
+        .isEqualTo("redisPasswordFile: " + big + ": longer than 4096 bytes");
+    assertThat(
+            error(
+                params(
+                    "redisServerUrl", "redis://:in-url@h:1",
+                    "redisPasswordFile", file.toString(),
+                    "quotas", List.of(quota()))))
+        .isEqualTo(
+            "redisPasswordFile: a second password (expected: the password in only one of"
+                + " redisServerUrl, redisPasswordFile, redisPasswordEnv)")
+        .doesNotContain("in-url");
+  }
+
+  @Test
+  void caFileOnlyWithTls(@TempDir Path dir) throws Exception {
+    Path ca = dir.resolve("ca.pem");
+    Files.writeString(ca, "not checked at parse time");
+    assertThat(
+            factory
+                .parse(
+                    Params.of(
+                        params(
+                            "redisServerUrl", "rediss://h:1",
+                            "redisCaFile", ca.toString(),
+                            "quotas", List.of(quota()))))
+                .caFile())
+        .isEqualTo(ca);
+    assertThat(error(params("redisCaFile", ca.toString(), "quotas", List.of(quota()))))
+        .isEqualTo("redisCaFile: set for a URL without TLS (expected: a rediss URL)");
+    assertThat(
+            error(
+                params(
+                    "redisServerUrl", "rediss://h:1",
+                    "redisCaFile", dir.toString(),
+                    "quotas", List.of(quota()))))
+        .isEqualTo("redisCaFile: " + dir + ": not a readable file");
   }
 }

@@ -168,7 +168,7 @@ class RedisQuotaHandlerTest {
     assertThat(granted(h, i, 15)).isEqualTo(15);
     assertThat(granted(h, i, 10)).isEqualTo(5);
     assertThat(granted(h, i, 1)).isZero();
-    assertThat(redis.get("offpath:quota:" + QUOTA + ":fixed:source=a")).isEqualTo("20");
+    assertThat(redis.get("offpath:quota:{" + QUOTA + ":source=a}:fixed")).isEqualTo("20");
     await("the window to end", () -> grantedUnchecked(h, i, 3) == 3);
   }
 
@@ -185,7 +185,7 @@ class RedisQuotaHandlerTest {
     assertThat(granted(h, i, 6)).isEqualTo(6);
     assertThat(granted(h, i, 6)).isEqualTo(4);
     assertThat(granted(h, i, 1)).isZero();
-    assertThat(redis.command("TYPE offpath:quota:" + QUOTA + ":rolling:source=a"))
+    assertThat(redis.command("TYPE " + h.redisKey(i)))
         .isEqualTo("+hash");
     await("the buckets to leave the window", () -> grantedUnchecked(h, i, 10) > 0);
   }
@@ -201,7 +201,7 @@ class RedisQuotaHandlerTest {
     assertThat(granted(h, instance("destination", "reviews", "source", "x"), 5)).isEqualTo(2);
     assertThat(granted(h, instance("destination", "reviews", "source", "y"), 5)).isEqualTo(2);
     assertThat(granted(h, instance("destination", "ratings", "source", "x"), 60)).isEqualTo(50);
-    assertThat(redis.get("offpath:quota:" + QUOTA + ":fixed:destination=reviews,source=x"))
+    assertThat(redis.get("offpath:quota:{" + QUOTA + ":destination=reviews,source=x}:fixed"))
         .isEqualTo("2");
   }
 
@@ -229,7 +229,7 @@ class RedisQuotaHandlerTest {
     }
     QuotaPoolStats a = first.pools().stats();
     QuotaPoolStats b = second.pools().stats();
-    assertThat(redis.get("offpath:quota:" + QUOTA + ":fixed:source=a")).isEqualTo("100");
+    assertThat(redis.get("offpath:quota:{" + QUOTA + ":source=a}:fixed")).isEqualTo("100");
     assertThat(a.grantedTokens() + b.grantedTokens()).isEqualTo(100);
     long overshoot = a.overshoot() + b.overshoot();
     long unspent = first.pools().available() + second.pools().available();
@@ -280,7 +280,7 @@ class RedisQuotaHandlerTest {
       for (int n = 0; n < 200; n++) {
         assertThat(check(h, i)).as("check %s while Redis is down", n).isTrue();
       }
-      await("the breaker to open", () -> h.breakerState() != CircuitBreaker.State.CLOSED
+      await("the breaker to open", () -> h.breakerState(i) != CircuitBreaker.State.CLOSED
           || h.pools().stats().failures() > 0);
       assertThat(h.pools().stats().failOpenPasses() + h.pools().stats().failures()).isPositive();
     } finally {
@@ -291,9 +291,9 @@ class RedisQuotaHandlerTest {
         "quota to be enforced again",
         () -> {
           check(h, i);
-          return !check(h, i) && h.breakerState() == CircuitBreaker.State.CLOSED;
+          return !check(h, i) && h.breakerState(i) == CircuitBreaker.State.CLOSED;
         });
-    assertThat(Long.parseLong(redis.get("offpath:quota:" + QUOTA + ":fixed:source=a")))
+    assertThat(Long.parseLong(redis.get("offpath:quota:{" + QUOTA + ":source=a}:fixed")))
         .isEqualTo(30);
   }
 
