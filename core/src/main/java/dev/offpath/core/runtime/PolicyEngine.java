@@ -124,18 +124,22 @@ public final class PolicyEngine implements AutoCloseable {
           throw new IllegalStateException("handler not built: " + action.handler().name());
         }
         // A dry-run rule's quota goes to the handler's shadow (see the class comment).
-        OwnedHandler quotaOwner = owned;
-        if (rule.dryRun()) {
-          OwnedHandler shadow = shadows.get(action.handler().name());
-          if (shadow == null) {
-            throw new IllegalStateException("shadow handler not built: " + action.handler().name());
-          }
-          quotaOwner = shadow;
-        }
+        OwnedHandler shadow = shadows.get(action.handler().name());
         for (InstanceConfig instance : action.instances()) {
           switch (instance.variety()) {
             case CHECK -> checks.add(new CheckAction(owned, typed(owned, CheckHandler.class, instance), instance));
-            case QUOTA -> quotas.add(new QuotaAction(quotaOwner, typed(quotaOwner, QuotaHandler.class, instance), instance));
+            case QUOTA -> {
+              OwnedHandler quotaOwner = owned;
+              if (rule.dryRun()) {
+                if (shadow == null) {
+                  throw new IllegalStateException("shadow not built: " + action.handler().name());
+                }
+                quotaOwner = shadow;
+              }
+              quotas.add(
+                  new QuotaAction(
+                      quotaOwner, typed(quotaOwner, QuotaHandler.class, instance), instance));
+            }
             case REPORT -> {} // the telemetry pipeline's
           }
         }
