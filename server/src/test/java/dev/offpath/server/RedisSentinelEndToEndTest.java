@@ -154,6 +154,13 @@ class RedisSentinelEndToEndTest {
       assertThat(count).isNotNull();
       assertThat(Long.parseLong(count.toString())).isLessThanOrEqualTo(limit);
     }
+    // The topology gauge is the sentinel watch's last poll (every 250 ms); during the switch the
+    // sentinels may still flag the new master, so wait (bounded) for both servers to see it up.
+    long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (fleet.metric("offpath_redisquota_nodes", "role", "master") != 2
+        && System.nanoTime() < until) {
+      Thread.sleep(50);
+    }
     assertThat(fleet.metric("offpath_redisquota_nodes", "role", "master")).isEqualTo(2);
     assertThat(fleet.metric(0, "offpath_redisquota_pool_fail_open_passes_total")).isPositive();
   }
