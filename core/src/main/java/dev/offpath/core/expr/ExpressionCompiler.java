@@ -23,7 +23,56 @@ public final class ExpressionCompiler {
     requireNonNull(text, "text");
     requireNonNull(manifest, "manifest");
     Ast ast = Parser.parse(text);
-    Node root = new Checker(manifest).check(ast);
+    Node root;
+    try {
+      root = new Checker(manifest).check(ast);
+    } catch (StackOverflowError e) {
+      root = checkOnLargeStack(manifest, ast);
+    }
     return new CompiledExpression(text, root);
+  }
+
+  /** Stack for checking the deepest expressions the parser admits (1,000 chained operators). */
+  private static final long LARGE_STACK_BYTES = 64L << 20;
+
+  /**
+   * The checker recurses once per operator, and a chain of 1,000 operators can overflow a thread's
+   * default stack while the checker still runs interpreted; such an expression is checked again on
+   * a thread of its own with a large stack. Config loads are rare, so the thread is not pooled.
+   */
+  private static Node checkOnLargeStack(AttributeManifest manifest, Ast ast)
+      throws ExpressionException {
+    Node[] root = new Node[1];
+    Throwable[] failure = new Throwable[1];
+    Thread t =
+        new Thread(
+            null,
+            () -> {
+              try {
+                root[0] = new Checker(manifest).check(ast);
+              } catch (ExpressionException | RuntimeException | StackOverflowError e) {
+                failure[0] = e;
+              }
+            },
+            "offpath-expression-check",
+            LARGE_STACK_BYTES);
+    t.start();
+    try {
+      t.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ExpressionException("interrupted while checking the expression");
+    }
+    Throwable f = failure[0];
+    if (f instanceof ExpressionException ee) {
+      throw ee;
+    }
+    if (f instanceof RuntimeException re) {
+      throw re;
+    }
+    if (f != null || root[0] == null) {
+      throw new ExpressionException("expression too deeply nested to check");
+    }
+    return root[0];
   }
 }

@@ -141,6 +141,27 @@ class ExpressionCompilerTest {
           .hasMessageStartingWith("expression has more than 1000 operators");
       assertThat(eval("false" + " || false".repeat(999) + " || true")).isEqualTo(true);
     }
+
+    @Test
+    void theLongestChainIsCheckedEvenFromAThreadWithATinyStack() throws Exception {
+      String chain = "false" + " || false".repeat(999) + " || true";
+      Object[] result = new Object[1];
+      Thread t =
+          new Thread(
+              null,
+              () -> {
+                try {
+                  result[0] = ExpressionCompiler.compile(chain, M).type();
+                } catch (Throwable e) {
+                  result[0] = e;
+                }
+              },
+              "tiny-stack",
+              64 * 1024);
+      t.start();
+      t.join();
+      assertThat(result[0]).isEqualTo(ValueType.BOOL);
+    }
   }
 
   @Nested
