@@ -9,6 +9,7 @@ import com.sun.net.httpserver.HttpServer;
 import dev.offpath.core.config.ConfigException;
 import dev.offpath.core.telemetry.DropReason;
 import dev.offpath.core.telemetry.ReportPipeline;
+import dev.offpath.core.testing.ConfigMapVolume;
 import io.envoyproxy.envoy.data.accesslog.v3.HTTPAccessLogEntry;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -16,7 +17,6 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -279,7 +279,7 @@ class ConfigTransactionTest {
   @Test
   void aConfigMapSwapWhileChecksRunIsPickedUpWithNoFailedCheck() throws Exception {
     Path visible =
-        configMap(
+        ConfigMapVolume.write(
             dir,
             "..2026_12_05_08_00_00.000000001",
             "policy.yaml",
@@ -310,7 +310,7 @@ class ConfigTransactionTest {
               }
             });
     await("checks flowing", () -> checks.get() > 50);
-    configMap(
+    ConfigMapVolume.write(
         dir,
         "..2026_12_05_09_00_00.000000002",
         "policy.yaml",
@@ -327,21 +327,6 @@ class ConfigTransactionTest {
     assertThat(harness.server.store().current().version()).isEqualTo(2);
     assertThat(code("/admin")).isZero();
     assertThat(code("/debug")).isEqualTo(7);
-  }
-
-  /** Writes {@code name} into a new timestamped directory and swaps {@code ..data} to it atomically. */
-  static Path configMap(Path root, String timestamp, String name, String content) throws Exception {
-    Path real = Files.createDirectories(root.resolve(timestamp));
-    Files.writeString(real.resolve(name), content, StandardCharsets.UTF_8);
-    Path tmp = root.resolve("..data_tmp");
-    Files.deleteIfExists(tmp);
-    Files.createSymbolicLink(tmp, Path.of(timestamp));
-    Files.move(tmp, root.resolve("..data"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    Path visible = root.resolve(name);
-    if (!Files.isSymbolicLink(visible)) {
-      Files.createSymbolicLink(visible, Path.of("..data", name));
-    }
-    return visible;
   }
 
   @Test

@@ -60,25 +60,9 @@ class RedisQuotaEndToEndTest {
             - name: requestcount.instance.istio-system
               maxAmount: %d
               validDuration: 60s
-        ---
-        apiVersion: config.istio.io/v1alpha2
-        kind: instance
-        metadata: {name: requestcount, namespace: istio-system}
-        spec:
-          compiledTemplate: quota
-          params:
-            dimensions:
-              user: request.headers["x-user"] | "anonymous"
-        ---
-        apiVersion: config.istio.io/v1alpha2
-        kind: rule
-        metadata: {name: quota, namespace: istio-system}
-        spec:
-          actions:
-          - handler: redis.handler
-            instances: [requestcount.instance]
         """
-            .formatted(redis.url(), failurePolicy, maxAmount));
+            .formatted(redis.url(), failurePolicy, maxAmount)
+            + RedisQuotaFleet.PER_USER_QUOTA);
     return file;
   }
 

@@ -23,6 +23,31 @@ import java.util.concurrent.atomic.AtomicLong;
 @SuppressWarnings("try") // close() waits for the servers to stop, so it may be interrupted
 final class RedisQuotaFleet implements AutoCloseable {
 
+  /**
+   * The quota instance (one key per {@code x-user}) and the rule that sends it to handler {@code
+   * redis.handler}: the part every redisquota end-to-end config shares.
+   */
+  static final String PER_USER_QUOTA =
+      """
+      ---
+      apiVersion: config.istio.io/v1alpha2
+      kind: instance
+      metadata: {name: requestcount, namespace: istio-system}
+      spec:
+        compiledTemplate: quota
+        params:
+          dimensions:
+            user: request.headers["x-user"] | "anonymous"
+      ---
+      apiVersion: config.istio.io/v1alpha2
+      kind: rule
+      metadata: {name: quota, namespace: istio-system}
+      spec:
+        actions:
+        - handler: redis.handler
+          instances: [requestcount.instance]
+      """;
+
   static final int OK = 0;
   static final int RESOURCE_EXHAUSTED = 8;
   /** A check that did not answer within its deadline, or failed otherwise. */
@@ -75,23 +100,6 @@ final class RedisQuotaFleet implements AutoCloseable {
               bucketDuration: 1s
               rateLimitAlgorithm: %s
         %s
-        ---
-        apiVersion: config.istio.io/v1alpha2
-        kind: instance
-        metadata: {name: requestcount, namespace: istio-system}
-        spec:
-          compiledTemplate: quota
-          params:
-            dimensions:
-              user: request.headers["x-user"] | "anonymous"
-        ---
-        apiVersion: config.istio.io/v1alpha2
-        kind: rule
-        metadata: {name: quota, namespace: istio-system}
-        spec:
-          actions:
-          - handler: redis.handler
-            instances: [requestcount.instance]
         """
             .formatted(
                 url,
@@ -99,7 +107,8 @@ final class RedisQuotaFleet implements AutoCloseable {
                 extraParams.isEmpty() ? "" : extraParams.indent(4).stripTrailing(),
                 maxAmount,
                 algorithm,
-                quotaExtra.isEmpty() ? "" : quotaExtra.indent(6).stripTrailing()));
+                quotaExtra.isEmpty() ? "" : quotaExtra.indent(6).stripTrailing())
+            + PER_USER_QUOTA);
     return file;
   }
 

@@ -268,25 +268,9 @@ class TracingEndToEndTest {
             - name: requestcount.instance.istio-system
               maxAmount: 1000
               validDuration: 60s
-        ---
-        apiVersion: config.istio.io/v1alpha2
-        kind: instance
-        metadata: {name: requestcount, namespace: istio-system}
-        spec:
-          compiledTemplate: quota
-          params:
-            dimensions:
-              user: request.headers["x-user"] | "anonymous"
-        ---
-        apiVersion: config.istio.io/v1alpha2
-        kind: rule
-        metadata: {name: quota, namespace: istio-system}
-        spec:
-          actions:
-          - handler: redis.handler
-            instances: [requestcount.instance]
         """
-            .formatted(redis.url()));
+            .formatted(redis.url())
+            + RedisQuotaFleet.PER_USER_QUOTA);
     ServerHarness h = offpath(List.of(config), toZipkin(0));
     String trace = "7bf92f3577b34da6a3ce929d0e0e4736";
     // The first Check of a user finds an empty pool: it passes optimistically and prefetches.

@@ -55,58 +55,6 @@ public record Decision(
     requireNonNull(matchedRules, "matchedRules");
   }
 
-  /** A decision with dry-run denials that names no matched rules. */
-  public Decision(
-      PolicyStatus status,
-      Duration validDuration,
-      int validUseCount,
-      @Nullable String decidingRule,
-      @Nullable String decidingHandler,
-      boolean error,
-      boolean usedQuota,
-      List<HeaderMutation> requestHeaderMutations,
-      List<HeaderMutation> responseHeaderMutations,
-      List<DryRunDenial> dryRunDenials) {
-    this(
-        status,
-        validDuration,
-        validUseCount,
-        decidingRule,
-        decidingHandler,
-        error,
-        usedQuota,
-        requestHeaderMutations,
-        responseHeaderMutations,
-        dryRunDenials,
-        MatchedRules.NONE);
-  }
-
-  /** A decision naming its matched rules, without dry-run denials. */
-  public Decision(
-      PolicyStatus status,
-      Duration validDuration,
-      int validUseCount,
-      @Nullable String decidingRule,
-      @Nullable String decidingHandler,
-      boolean error,
-      boolean usedQuota,
-      List<HeaderMutation> requestHeaderMutations,
-      List<HeaderMutation> responseHeaderMutations,
-      MatchedRules matchedRules) {
-    this(
-        status,
-        validDuration,
-        validUseCount,
-        decidingRule,
-        decidingHandler,
-        error,
-        usedQuota,
-        requestHeaderMutations,
-        responseHeaderMutations,
-        List.of(),
-        matchedRules);
-  }
-
   /** A decision without dry-run denials that names no matched rules. */
   public Decision(
       PolicyStatus status,

@@ -2,10 +2,9 @@ package dev.offpath.core.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.charset.StandardCharsets;
+import dev.offpath.core.testing.ConfigMapVolume;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -24,25 +23,9 @@ class ConfigFilesTest {
         status: {code: 7, message: nope}
       """;
 
-  /** A ConfigMap volume as the kubelet writes it: real files behind {@code ..data}. */
-  static Path configMap(Path root, String timestamp, String name, String content) throws Exception {
-    Path real = Files.createDirectories(root.resolve(timestamp));
-    Files.writeString(real.resolve(name), content, StandardCharsets.UTF_8);
-    Path data = root.resolve("..data");
-    Path tmp = root.resolve("..data_tmp");
-    Files.deleteIfExists(tmp);
-    Files.createSymbolicLink(tmp, Path.of(timestamp));
-    Files.move(tmp, data, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    Path visible = root.resolve(name);
-    if (!Files.isSymbolicLink(visible)) {
-      Files.createSymbolicLink(visible, Path.of("..data", name));
-    }
-    return visible;
-  }
-
   @Test
   void configMapLayoutIsReadOnceThroughItsVisibleNames() throws Exception {
-    Path visible = configMap(dir, "..2026_12_05_08_00_00.123456789", "policy.yaml", DENIER);
+    Path visible = ConfigMapVolume.write(dir, "..2026_12_05_08_00_00.123456789", "policy.yaml", DENIER);
 
     assertThat(ConfigFiles.list(List.of(dir))).containsExactly(visible);
     PolicyConfig config = new ConfigLoader(TestAdapters.registry()).load(List.of(dir));
@@ -51,7 +34,7 @@ class ConfigFilesTest {
         .isEqualTo(new Source(visible.toString(), 1));
 
     // An atomic swap of ..data to a new timestamped directory: the same visible name, new content.
-    configMap(dir, "..2026_12_05_09_00_00.987654321", "policy.yaml", DENIER.replace("deny,", "deny2,"));
+    ConfigMapVolume.write(dir, "..2026_12_05_09_00_00.987654321", "policy.yaml", DENIER.replace("deny,", "deny2,"));
     assertThat(ConfigFiles.list(List.of(dir))).containsExactly(visible);
     assertThat(new ConfigLoader(TestAdapters.registry()).load(List.of(dir)).handlers())
         .containsOnlyKeys("deny2.denier.istio-system");
