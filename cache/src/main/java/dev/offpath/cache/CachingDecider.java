@@ -10,6 +10,7 @@ import dev.offpath.core.runtime.Decider;
 import dev.offpath.core.runtime.DecisionListener;
 import dev.offpath.core.runtime.Decision;
 import dev.offpath.core.runtime.EngineSource;
+import dev.offpath.core.runtime.Outcome;
 import dev.offpath.core.runtime.PolicyEngine;
 import dev.offpath.core.runtime.PolicyStore;
 import dev.offpath.core.trace.Tracer;
@@ -30,7 +31,8 @@ import org.jspecify.annotations.Nullable;
  * <p>An evaluation that enumerates the bag ({@link Attributes#names()}) depends on all of it, which
  * the reads do not describe; its decision is not stored.
  *
- * <p>Thread-safe and non-blocking as long as the engine's handlers are.
+ * <p>Thread-safe and non-blocking as long as the engine's handlers are (out-of-process check
+ * adapters answer through {@link Outcome}).
  */
 public final class CachingDecider implements Decider {
 
@@ -84,10 +86,15 @@ public final class CachingDecider implements Decider {
     return cache;
   }
 
+  /**
+   * A hit is known at once. A miss is evaluated now; when it waits for out-of-process check
+   * adapters, it is stored, its quotas allocated and its engine released once they have answered.
+   */
   @Override
-  public Decision check(Attributes attributes) {
+  public Outcome decide(Attributes attributes) {
     requireNonNull(attributes, "attributes");
     PolicyEngine engine = engines.acquire();
+    boolean releaseHere = true;
     try {
       long version = engine.version();
       CacheEntry hit = cache.lookupEntry(version, attributes);
@@ -103,18 +110,42 @@ public final class CachingDecider implements Decider {
       tracer.current().attribute("offpath.cache", "miss");
       ReferencedAttributes referenced = new ReferencedAttributes();
       Recording recording = new Recording(new TrackingAttributes(attributes, referenced));
-      Decision preconditions = engine.checkPreconditions(recording);
-      if (!recording.enumerated) {
-        cache.store(version, attributes, referenced, preconditions);
+      Outcome preconditions = engine.checkPreconditionsAsync(recording);
+      Decision now = preconditions.now();
+      if (now != null) {
+        return missed(engine, attributes, referenced, recording, now);
       }
-      Decision decision = engine.allocateQuotas(preconditions, attributes);
-      if (listener != DecisionListener.NONE) {
-        listener.decided(attributes, decision, false, () -> referenced);
-      }
-      return decision;
+      releaseHere = false;
+      return preconditions.map(
+          p -> {
+            try {
+              return missed(engine, attributes, referenced, recording, p);
+            } finally {
+              engine.release();
+            }
+          });
     } finally {
-      engine.release();
+      if (releaseHere) {
+        engine.release();
+      }
     }
+  }
+
+  /** A miss's preconditions known: stored, then the quota phase, then the listener told. */
+  private Decision missed(
+      PolicyEngine engine,
+      Attributes attributes,
+      ReferencedAttributes referenced,
+      Recording recording,
+      Decision preconditions) {
+    if (!recording.enumerated) {
+      cache.store(engine.version(), attributes, referenced, preconditions);
+    }
+    Decision decision = engine.allocateQuotas(preconditions, attributes);
+    if (listener != DecisionListener.NONE) {
+      listener.decided(attributes, decision, false, () -> referenced);
+    }
+    return decision;
   }
 
   @Override

@@ -32,6 +32,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import dev.offpath.core.adapter.AsyncCheckHandler;
 import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -94,6 +97,40 @@ final class TestPolicy {
             PolicyStatus status =
                 deny ? PolicyStatus.of(v.code(), "verdict " + instance.field("value")) : PolicyStatus.OK;
             return new CheckResult(status, v.valid(), v.uses());
+          };
+    }
+  }
+
+  /**
+   * The {@code asyncverdict} adapter: an out-of-process stand-in whose calls wait in {@link #calls}
+   * until the test answers them.
+   */
+  static final class AsyncVerdictAdapter implements AdapterFactory<String> {
+    final ConcurrentLinkedQueue<Map.Entry<Instance, CompletableFuture<CheckResult>>> calls =
+        new ConcurrentLinkedQueue<>();
+
+    @Override
+    public String name() {
+      return "asyncverdict";
+    }
+
+    @Override
+    public Set<String> templates() {
+      return Set.of("checknothing", "listentry");
+    }
+
+    @Override
+    public String parse(Params params) throws AdapterConfigException {
+      throw params.invalid("", "built by tests only");
+    }
+
+    @Override
+    public Handler create(String config, AdapterEnvironment env) {
+      return (AsyncCheckHandler)
+          instance -> {
+            CompletableFuture<CheckResult> f = new CompletableFuture<>();
+            calls.add(Map.entry(instance, f));
+            return f;
           };
     }
   }

@@ -6,6 +6,7 @@ import dev.offpath.core.attribute.Attributes;
 import dev.offpath.core.log.RateLimitedLog;
 import dev.offpath.core.runtime.Decider;
 import dev.offpath.core.runtime.Decision;
+import dev.offpath.core.runtime.Outcome;
 import dev.offpath.envoy.attributes.InvalidRequestException;
 import dev.offpath.envoy.attributes.RequestAttributes;
 import dev.offpath.envoy.attributes.RequestLimits;
@@ -21,7 +22,8 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code envoy.service.auth.v3.Authorization/Check}: request → attributes → {@link Decider} →
  * response. Thin by design; all policy lives in the decider. Non-blocking, so it is safe to run on
- * the transport's threads (the server may use a direct executor).
+ * the transport's threads (the server may use a direct executor): a decision that waits for an
+ * out-of-process check adapter is answered from the thread that completes it ({@link Outcome}).
  *
  * <p>Errors: a request over {@link RequestLimits} is denied with 400 and the reason; no config loaded
  * yet → gRPC UNAVAILABLE (Envoy then applies its {@code failure_mode_allow}); anything unexpected →
@@ -44,27 +46,62 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
 
   @Override
   public void check(CheckRequest request, StreamObserver<CheckResponse> responseObserver) {
-    CheckResponse response;
+    Outcome outcome;
     try {
-      response = decide(request);
+      Attributes attributes;
+      try {
+        attributes = RequestAttributes.of(request.getAttributes(), decider.manifest(), limits);
+      } catch (InvalidRequestException e) {
+        respond(responseObserver, CheckResponses.invalid(String.valueOf(e.getMessage())));
+        return;
+      }
+      outcome = decider.decide(attributes);
     } catch (NotReadyException e) {
       responseObserver.onError(Status.UNAVAILABLE.withDescription(e.getMessage()).asRuntimeException());
       return;
     } catch (RuntimeException e) {
-      errors.error(
-          "check-internal",
-          "check failed for request id '{}'",
-          request.getAttributes().getRequest().getHttp().getId(),
-          e);
-      responseObserver.onError(
-          Status.INTERNAL.withDescription("check failed").asRuntimeException());
+      failed(request, responseObserver, e);
       return;
     }
-    responseObserver.onNext(response);
-    responseObserver.onCompleted();
+    Decision now = outcome.now();
+    if (now != null) {
+      respond(request, responseObserver, now);
+    } else {
+      outcome.whenDecided(d -> respond(request, responseObserver, d));
+    }
   }
 
-  /** The response for one request, without gRPC around it. */
+  private static void respond(
+      CheckRequest request, StreamObserver<CheckResponse> out, Decision decision) {
+    CheckResponse response;
+    try {
+      response = CheckResponses.of(decision);
+    } catch (RuntimeException e) {
+      failed(request, out, e);
+      return;
+    }
+    respond(out, response);
+  }
+
+  private static void respond(StreamObserver<CheckResponse> out, CheckResponse response) {
+    out.onNext(response);
+    out.onCompleted();
+  }
+
+  private static void failed(
+      CheckRequest request, StreamObserver<CheckResponse> out, RuntimeException e) {
+    errors.error(
+        "check-internal",
+        "check failed for request id '{}'",
+        request.getAttributes().getRequest().getHttp().getId(),
+        e);
+    out.onError(Status.INTERNAL.withDescription("check failed").asRuntimeException());
+  }
+
+  /**
+   * The response for one request, without gRPC around it, waiting for out-of-process adapters: for
+   * benchmarks and tools, never on a transport thread.
+   */
   public CheckResponse decide(CheckRequest request) {
     Attributes attributes;
     try {
@@ -72,7 +109,6 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
     } catch (InvalidRequestException e) {
       return CheckResponses.invalid(String.valueOf(e.getMessage()));
     }
-    Decision decision = decider.check(attributes);
-    return CheckResponses.of(decision);
+    return CheckResponses.of(decider.check(attributes));
   }
 }

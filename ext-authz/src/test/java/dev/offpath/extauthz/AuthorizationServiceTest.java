@@ -9,6 +9,18 @@ import dev.offpath.core.attribute.Vocabulary;
 import dev.offpath.core.runtime.Decider;
 import dev.offpath.core.runtime.Decision;
 import dev.offpath.core.runtime.NotReadyException;
+import dev.offpath.core.runtime.Outcome;
+import dev.offpath.core.runtime.PendingDecision;
+import dev.offpath.core.adapter.PolicyStatus;
+import dev.offpath.core.adapter.StatusCode;
+import com.google.common.util.concurrent.ListenableFuture;
+import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import dev.offpath.envoy.attributes.RequestLimits;
 import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
 import io.grpc.ManagedChannel;
@@ -38,19 +50,7 @@ class AuthorizationServiceTest {
     server.shutdownNow();
   }
 
-  private Status call(Supplier<RuntimeException> failure) throws Exception {
-    Decider decider =
-        new Decider() {
-          @Override
-          public Decision check(Attributes attributes) {
-            throw failure.get();
-          }
-
-          @Override
-          public AttributeManifest manifest() {
-            return AttributeManifest.of(Vocabulary.builtin().all());
-          }
-        };
+  private void serve(Decider decider) throws IOException {
     String name = InProcessServerBuilder.generateName();
     server =
         InProcessServerBuilder.forName(name)
@@ -59,6 +59,22 @@ class AuthorizationServiceTest {
             .build()
             .start();
     channel = InProcessChannelBuilder.forName(name).directExecutor().build();
+  }
+
+  private Status call(Supplier<RuntimeException> failure) throws Exception {
+    Decider decider =
+        new Decider() {
+          @Override
+          public Outcome decide(Attributes attributes) {
+            throw failure.get();
+          }
+
+          @Override
+          public AttributeManifest manifest() {
+            return AttributeManifest.of(Vocabulary.builtin().all());
+          }
+        };
+    serve(decider);
     StatusRuntimeException e =
         catchThrowableOfType(
             StatusRuntimeException.class,
@@ -80,5 +96,54 @@ class AuthorizationServiceTest {
     Status status = call(() -> new IllegalStateException("secret internals at /etc/x"));
     assertThat(status.getCode()).isEqualTo(Status.Code.INTERNAL);
     assertThat(status.getDescription()).isEqualTo("check failed");
+  }
+
+  /**
+   * A decision that waits for an out-of-process adapter: the service returns without answering,
+   * and the answer goes out from the thread that completes the decision.
+   */
+  @Test
+  void aPendingDecisionIsAnsweredWhenItCompletesOnAnotherThread() throws Exception {
+    CompletableFuture<Decision> later = new CompletableFuture<>();
+    CountDownLatch asked = new CountDownLatch(1);
+    serve(
+        new Decider() {
+          @Override
+          public Outcome decide(Attributes attributes) {
+            asked.countDown();
+            return new PendingDecision(later);
+          }
+
+          @Override
+          public AttributeManifest manifest() {
+            return AttributeManifest.of(Vocabulary.builtin().all());
+          }
+        });
+    ListenableFuture<CheckResponse> response =
+        AuthorizationGrpc.newFutureStub(channel)
+            .check(CheckRequests.fromAttributes(Map.of("request.path", "/")));
+    assertThat(asked.await(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(response.isDone()).isFalse();
+
+    Thread adapter =
+        new Thread(
+            () ->
+                later.complete(
+                    new Decision(
+                        PolicyStatus.of(StatusCode.PERMISSION_DENIED, "h:not on the list"),
+                        Duration.ZERO,
+                        0,
+                        "r",
+                        "h",
+                        false,
+                        false,
+                        List.of(),
+                        List.of())),
+            "adapter-answer");
+    adapter.start();
+    CheckResponse r = response.get(10, TimeUnit.SECONDS);
+    assertThat(r.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED.value());
+    assertThat(r.getDeniedResponse().getBody()).contains("not on the list");
+    adapter.join();
   }
 }

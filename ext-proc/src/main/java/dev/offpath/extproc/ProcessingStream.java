@@ -6,6 +6,7 @@ import dev.offpath.core.attribute.Attributes;
 import dev.offpath.core.attribute.MapAttributes;
 import dev.offpath.core.attribute.StringMap;
 import dev.offpath.core.runtime.Decision;
+import dev.offpath.core.runtime.Outcome;
 import dev.offpath.core.runtime.HeaderMutation;
 import dev.offpath.envoy.attributes.EnvoyReplies;
 import dev.offpath.envoy.attributes.InvalidRequestException;
@@ -19,6 +20,7 @@ import io.grpc.StatusRuntimeException;
 import dev.offpath.core.runtime.NotReadyException;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
@@ -51,8 +53,14 @@ import org.slf4j.LoggerFactory;
  *       been reported, then the stream is closed; no policy is evaluated.
  * </ul>
  *
- * <p>Not thread-safe by itself: gRPC delivers one call's events one at a time, and all answers are
- * sent from within those events.
+ * <p>A decision that waits for an out-of-process check adapter ({@link Outcome}) puts the stream in
+ * a DECIDING phase: messages that arrive meanwhile (Envoy normally sends none before the headers
+ * are answered) are held, at most {@link #MAX_HELD} (beyond: RESOURCE_EXHAUSTED), with a
+ * half-close, and handled in order when the decision arrives.
+ *
+ * <p>Threads: gRPC delivers one call's events one at a time; a pending decision completes on an
+ * adapter's thread. Every entry point holds this stream's monitor, so the state machine runs one
+ * event at a time and answers are sent in order.
  */
 final class ProcessingStream implements StreamObserver<ProcessingRequest> {
 
@@ -61,8 +69,13 @@ final class ProcessingStream implements StreamObserver<ProcessingRequest> {
   /** Failures on the request path log once per kind per 10 s with a count, not per request. */
   private static final RateLimitedLog errors = RateLimitedLog.of(log);
 
+  /** Messages held while a decision is pending (see the class comment). */
+  static final int MAX_HELD = 16;
+
   private enum Phase {
     AWAIT_REQUEST,
+    /** The request's decision waits for an out-of-process check adapter. */
+    DECIDING,
     REQUEST_PASSED,
     RESPONSE_PASSED,
     CLOSED
@@ -76,6 +89,9 @@ final class ProcessingStream implements StreamObserver<ProcessingRequest> {
   private @Nullable Attributes requestBag;
   private long requestNanos;
   private List<HeaderMutation> responseMutations = List.of();
+  /** Messages received while {@link Phase#DECIDING}, handled in order once the decision is known. */
+  private @Nullable ArrayDeque<ProcessingRequest> held;
+  private boolean halfClosedWhileDeciding;
 
   ProcessingStream(
       ExternalProcessorService service, StreamObserver<ProcessingResponse> out, long streamId) {
@@ -85,8 +101,12 @@ final class ProcessingStream implements StreamObserver<ProcessingRequest> {
   }
 
   @Override
-  public void onNext(ProcessingRequest request) {
+  public synchronized void onNext(ProcessingRequest request) {
     if (phase == Phase.CLOSED) {
+      return;
+    }
+    if (phase == Phase.DECIDING) {
+      hold(request);
       return;
     }
     try {
@@ -156,6 +176,7 @@ final class ProcessingStream implements StreamObserver<ProcessingRequest> {
               + " "
               + switch (phase) {
                 case AWAIT_REQUEST -> "before request_headers";
+                case DECIDING -> "while request_headers is decided";
                 case REQUEST_PASSED -> "before response_headers";
                 case RESPONSE_PASSED, CLOSED -> "after response_headers";
               }
@@ -189,13 +210,61 @@ final class ProcessingStream implements StreamObserver<ProcessingRequest> {
       phase = Phase.REQUEST_PASSED;
       return;
     }
-    Decision decision;
+    Outcome outcome;
     try {
-      decision = service.decider.check(bag);
+      outcome = service.decider.decide(bag);
     } catch (NotReadyException e) {
       fail(Status.UNAVAILABLE, StreamError.UNAVAILABLE, String.valueOf(e.getMessage()));
       return;
     }
+    Decision now = outcome.now();
+    if (now != null) {
+      decided(bag, now);
+      return;
+    }
+    phase = Phase.DECIDING;
+    outcome.whenDecided(d -> decidedLater(bag, d));
+  }
+
+  /** A pending decision arrived: answer it, then what was held meanwhile. */
+  private synchronized void decidedLater(Attributes bag, Decision decision) {
+    if (phase != Phase.DECIDING) {
+      return; // cancelled or failed meanwhile
+    }
+    try {
+      decided(bag, decision);
+      ArrayDeque<ProcessingRequest> queue = held;
+      held = null;
+      while (queue != null && !queue.isEmpty() && phase != Phase.CLOSED) {
+        handle(queue.poll());
+      }
+      if (halfClosedWhileDeciding && phase != Phase.CLOSED) {
+        onCompleted();
+      }
+    } catch (RuntimeException e) {
+      errors.error("extproc-internal", "ext_proc stream {}: decision failed", streamId, e);
+      fail(Status.INTERNAL, StreamError.INTERNAL, "ext_proc failed");
+    }
+  }
+
+  private void hold(ProcessingRequest request) {
+    ArrayDeque<ProcessingRequest> queue = held;
+    if (queue == null) {
+      queue = held = new ArrayDeque<>();
+    }
+    if (queue.size() >= MAX_HELD) {
+      held = null;
+      fail(
+          Status.RESOURCE_EXHAUSTED,
+          StreamError.BACKLOG,
+          "more than " + MAX_HELD + " messages before request_headers was answered");
+      return;
+    }
+    queue.add(request);
+  }
+
+  /** The request phase's decision, known: answered, and the stream moves on or closes. */
+  private void decided(Attributes bag, Decision decision) {
     if (!decision.allowed()) {
       answer(ProcessingResponses.denied(decision));
       StatusCode code = decision.status().code();
@@ -275,8 +344,9 @@ final class ProcessingStream implements StreamObserver<ProcessingRequest> {
   }
 
   @Override
-  public void onError(Throwable t) {
-    if (phase == Phase.AWAIT_REQUEST || phase == Phase.REQUEST_PASSED) {
+  public synchronized void onError(Throwable t) {
+    held = null;
+    if (phase == Phase.AWAIT_REQUEST || phase == Phase.DECIDING || phase == Phase.REQUEST_PASSED) {
       service.stats.error(StreamError.CANCELLED);
       log.debug("ext_proc stream {} cancelled by Envoy: {}", streamId, Status.fromThrowable(t));
     }
@@ -284,8 +354,9 @@ final class ProcessingStream implements StreamObserver<ProcessingRequest> {
   }
 
   @Override
-  public void onCompleted() {
+  public synchronized void onCompleted() {
     switch (phase) {
+      case DECIDING -> halfClosedWhileDeciding = true;
       case AWAIT_REQUEST ->
           fail(
               Status.INVALID_ARGUMENT,

@@ -23,6 +23,11 @@ public enum StreamError {
   RESPONSE_HEADERS_OVER_LIMIT,
   /** No config loaded yet: UNAVAILABLE, so Envoy applies its {@code failure_mode_allow}. */
   UNAVAILABLE,
+  /**
+   * More messages than the stream holds while its request's decision waits for an out-of-process
+   * adapter: RESOURCE_EXHAUSTED.
+   */
+  BACKLOG,
   /** A bug: INTERNAL, logged. */
   INTERNAL;
 

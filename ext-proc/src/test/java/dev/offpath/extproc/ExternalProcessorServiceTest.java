@@ -14,6 +14,12 @@ import dev.offpath.core.attribute.StringMap;
 import dev.offpath.core.config.ConfigLoader;
 import dev.offpath.core.config.ConfigText;
 import dev.offpath.core.runtime.PolicyStore;
+import dev.offpath.core.attribute.AttributeManifest;
+import dev.offpath.core.runtime.Decider;
+import dev.offpath.core.runtime.Decision;
+import dev.offpath.core.runtime.Outcome;
+import dev.offpath.core.runtime.PendingDecision;
+import java.util.concurrent.CompletableFuture;
 import dev.offpath.core.runtime.RuntimeMetrics;
 import dev.offpath.core.runtime.RuntimeServices;
 import dev.offpath.core.telemetry.ReportSink;
@@ -281,6 +287,78 @@ class ExternalProcessorServiceTest {
     envoy.halfClose();
     assertThat(envoy.end().getCode()).isEqualTo(Status.Code.OK);
     assertThat(reports).hasSize(1);
+  }
+
+  /** A decider whose decisions wait (as for an out-of-process adapter) until {@code gate} opens. */
+  private Decider gated(CompletableFuture<Void> gate) {
+    return new Decider() {
+      @Override
+      public Outcome decide(Attributes attributes) {
+        Decision d = store.check(attributes);
+        return new PendingDecision(gate.thenApply(ignored -> d));
+      }
+
+      @Override
+      public AttributeManifest manifest() {
+        return store.manifest();
+      }
+    };
+  }
+
+  @Test
+  void aPendingDecisionHoldsLaterMessagesAndAnswersEverythingInOrder() throws Exception {
+    CompletableFuture<Void> gate = new CompletableFuture<>();
+    service = new ExternalProcessorService(gated(gate), RequestLimits.DEFAULT, sink, ticker, ticker);
+    start(POLICY);
+    ProcessingClient envoy = stream();
+    envoy.send(requestHeaders(":method", "POST", ":path", "/upload", "x-user", "ann"));
+    HttpBody chunk = HttpBody.newBuilder().setBody(ByteString.copyFromUtf8("data")).build();
+    envoy.send(ProcessingRequest.newBuilder().setRequestBody(chunk).build());
+    assertThat(envoy.pending()).isNull();
+
+    Thread adapter = new Thread(() -> gate.complete(null), "adapter-answer");
+    adapter.start();
+    ProcessingResponse headers = envoy.next();
+    assertThat(headers.getRequestHeaders().getResponse().getHeaderMutation().getSetHeadersList())
+        .extracting(o -> o.getHeader().getKey())
+        .contains("x-user-id");
+    assertThat(envoy.next()).isEqualTo(ProcessingResponses.CONTINUE_REQUEST_BODY);
+    adapter.join();
+    assertThat(envoy.exchange(responseHeaders(":status", "200")).hasResponseHeaders()).isTrue();
+    envoy.halfClose();
+    assertThat(envoy.end().getCode()).isEqualTo(Status.Code.OK);
+    assertThat(reports).hasSize(1);
+  }
+
+  @Test
+  void aDeniedPendingDecisionAfterAHalfCloseStillAnswersAndReports() throws Exception {
+    CompletableFuture<Void> gate = new CompletableFuture<>();
+    service = new ExternalProcessorService(gated(gate), RequestLimits.DEFAULT, sink, ticker, ticker);
+    start(POLICY);
+    ProcessingClient envoy = stream();
+    envoy.send(requestHeaders(":method", "GET", ":path", "/admin/x"));
+    envoy.halfClose();
+    gate.complete(null);
+    assertThat(envoy.next().getImmediateResponse().getStatus().getCodeValue()).isEqualTo(403);
+    assertThat(envoy.end().getCode()).isEqualTo(Status.Code.OK);
+    assertThat(reports).hasSize(1);
+  }
+
+  @Test
+  void tooManyMessagesWhileDecidingEndTheStreamWithResourceExhausted() throws Exception {
+    CompletableFuture<Void> gate = new CompletableFuture<>();
+    service = new ExternalProcessorService(gated(gate), RequestLimits.DEFAULT, sink, ticker, ticker);
+    start(POLICY);
+    ProcessingClient envoy = stream();
+    envoy.send(requestHeaders(":method", "POST", ":path", "/upload"));
+    HttpBody chunk = HttpBody.newBuilder().setBody(ByteString.copyFromUtf8("data")).build();
+    for (int i = 0; i <= ProcessingStream.MAX_HELD; i++) {
+      envoy.send(ProcessingRequest.newBuilder().setRequestBody(chunk).build());
+    }
+    assertThat(envoy.end().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+    gate.complete(null); // the late decision finds the stream closed and sends nothing
+    assertThat(envoy.pending()).isNull();
+    assertThat(service.stats().errors(StreamError.BACKLOG)).isEqualTo(1);
   }
 
   @Test

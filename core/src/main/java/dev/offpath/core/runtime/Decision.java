@@ -5,6 +5,8 @@ import static java.util.Objects.requireNonNull;
 import dev.offpath.core.adapter.PolicyStatus;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -39,7 +41,8 @@ public record Decision(
     List<HeaderMutation> requestHeaderMutations,
     List<HeaderMutation> responseHeaderMutations,
     List<DryRunDenial> dryRunDenials,
-    MatchedRules matchedRules) {
+    MatchedRules matchedRules)
+    implements Outcome {
 
   /** Validity when no check handler answered (Mixer's defaults). */
   public static final Duration DEFAULT_VALID_DURATION = Duration.ofMinutes(1);
@@ -82,5 +85,27 @@ public record Decision(
 
   public boolean allowed() {
     return status.isOk();
+  }
+
+  /** Known now: itself. */
+  @Override
+  public Decision now() {
+    return this;
+  }
+
+  /** Runs {@code action} at once, on this thread. */
+  @Override
+  public void whenDecided(Consumer<? super Decision> action) {
+    action.accept(this);
+  }
+
+  @Override
+  public Outcome map(Function<? super Decision, Decision> f) {
+    return f.apply(this);
+  }
+
+  @Override
+  public Decision join() {
+    return this;
   }
 }

@@ -26,19 +26,26 @@ public final class ListeningDecider implements Decider {
   }
 
   @Override
-  public Decision check(Attributes attributes) {
+  public Outcome decide(Attributes attributes) {
     requireNonNull(attributes, "attributes");
     PolicyEngine engine = store.acquire();
+    Outcome outcome;
     try {
       ReferencedAttributes referenced = new ReferencedAttributes();
-      Decision preconditions =
-          engine.checkPreconditions(new TrackingAttributes(attributes, referenced));
-      Decision decision = engine.allocateQuotas(preconditions, attributes);
-      listener.decided(attributes, decision, false, () -> referenced);
-      return decision;
-    } finally {
+      Outcome preconditions =
+          engine.checkPreconditionsAsync(new TrackingAttributes(attributes, referenced));
+      outcome =
+          preconditions.map(
+              p -> {
+                Decision decision = engine.allocateQuotas(p, attributes);
+                listener.decided(attributes, decision, false, () -> referenced);
+                return decision;
+              });
+    } catch (RuntimeException e) {
       engine.release();
+      throw e;
     }
+    return Holding.release(engine, outcome);
   }
 
   @Override

@@ -4,6 +4,7 @@ import dev.offpath.core.log.RateLimitedLog;
 import static java.util.Objects.requireNonNull;
 
 import dev.offpath.core.adapter.AdapterRegistry;
+import dev.offpath.core.adapter.AsyncCheckHandler;
 import dev.offpath.core.adapter.AttributeCheckHandler;
 import dev.offpath.core.adapter.CheckHandler;
 import dev.offpath.core.adapter.CheckResult;
@@ -37,6 +38,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
@@ -96,6 +99,7 @@ public final class PolicyEngine implements AutoCloseable {
   private final Map<String, OwnedHandler> handlers;
   private final Map<String, OwnedHandler> shadows;
   private final boolean hasQuotas;
+  private final boolean hasAsyncChecks;
   private final RuleIndex preconditionIndex;
   private final RuleIndex quotaIndex;
   private final LongAdder acquired = new LongAdder();
@@ -127,7 +131,7 @@ public final class PolicyEngine implements AutoCloseable {
         OwnedHandler shadow = shadows.get(action.handler().name());
         for (InstanceConfig instance : action.instances()) {
           switch (instance.variety()) {
-            case CHECK -> checks.add(new CheckAction(owned, typed(owned, CheckHandler.class, instance), instance));
+            case CHECK -> checks.add(checkAction(owned, instance));
             case QUOTA -> {
               OwnedHandler quotaOwner = owned;
               if (rule.dryRun()) {
@@ -148,6 +152,8 @@ public final class PolicyEngine implements AutoCloseable {
     }
     this.rules = List.copyOf(bound);
     this.hasQuotas = bound.stream().anyMatch(r -> !r.quotas.isEmpty());
+    this.hasAsyncChecks =
+        bound.stream().anyMatch(r -> r.checks.stream().anyMatch(c -> c.async != null));
     this.preconditionIndex = index(bound, false);
     this.quotaIndex = index(bound, true);
   }
@@ -161,6 +167,15 @@ public final class PolicyEngine implements AutoCloseable {
       included[i] = !quotasOnly || !rules.get(i).quotas.isEmpty();
     }
     return RuleIndex.of(matches, included);
+  }
+
+  /** A check instance bound to its handler: an in-process one, or an out-of-process adapter. */
+  private static CheckAction checkAction(OwnedHandler owned, InstanceConfig instance)
+      throws ConfigException {
+    if (owned.handler instanceof AsyncCheckHandler async) {
+      return new CheckAction(owned, null, async, instance);
+    }
+    return new CheckAction(owned, typed(owned, CheckHandler.class, instance), null, instance);
   }
 
   /**
@@ -344,23 +359,86 @@ public final class PolicyEngine implements AutoCloseable {
 
   /**
    * Decides on one request: preconditions, then quotas when the preconditions passed. Never throws
-   * for request data; failures become error decisions.
+   * for request data; failures become error decisions. Pending only while out-of-process check
+   * adapters answer (see {@link #checkPreconditionsAsync}).
    */
+  public Outcome decide(Attributes attributes) {
+    Outcome preconditions = checkPreconditionsAsync(attributes, DecisionTrace.NONE);
+    Decision now = preconditions.now();
+    if (now != null) {
+      return allocateQuotas(now, attributes);
+    }
+    return preconditions.map(p -> allocateQuotas(p, attributes));
+  }
+
+  /** {@link #decide}, waiting for out-of-process adapters: for tools and tests. */
   public Decision check(Attributes attributes) {
-    return allocateQuotas(checkPreconditions(attributes), attributes);
+    return decide(attributes).join();
   }
 
   /**
    * The precondition phase: check templates and header operations of the matching rules. The answer
    * depends only on the attributes read, so it may be cached by them ({@code usedQuota} is false).
+   * Waits for out-of-process check adapters: for tools and tests; the serving path uses {@link
+   * #checkPreconditionsAsync}.
    */
   public Decision checkPreconditions(Attributes attributes) {
-    return checkPreconditions(attributes, DecisionTrace.NONE);
+    return checkPreconditionsAsync(attributes, DecisionTrace.NONE).join();
   }
 
   /** {@link #checkPreconditions(Attributes)}, reporting each step to {@code trace}. */
   Decision checkPreconditions(Attributes attributes, DecisionTrace trace) {
+    return checkPreconditionsAsync(attributes, trace).join();
+  }
+
+  /**
+   * The precondition phase without waiting: the {@link Decision} itself when every check handler it
+   * dispatched to runs in process, else a {@link PendingDecision} that completes once each
+   * out-of-process adapter it called has answered (each completes within its handler's timeout).
+   *
+   * <p>How: rules are evaluated once in order, in-process handlers answer at once, and each call to
+   * an {@link AsyncCheckHandler} is started and kept in a {@link Round}. When none was started, that
+   * pass's decision is the answer (no allocation beyond the round for engines that have adapters;
+   * none at all for engines that have none). Otherwise, when the last call has completed, the
+   * rules are evaluated again on the same attributes — the same rules match and the same actions
+   * run, in the same order, since attributes are immutable and nothing a handler answers decides
+   * what matches — and the calls' answers are folded in at their places, so combining (first
+   * failure wins, minimum validity, dry-run denials) is exactly that of in-process handlers. The
+   * second pass counts no rule hit, dispatch or match error again.
+   */
+  public Outcome checkPreconditionsAsync(Attributes attributes) {
+    return checkPreconditionsAsync(attributes, DecisionTrace.NONE);
+  }
+
+  /** {@link #checkPreconditionsAsync(Attributes)}, reporting each step to {@code trace}. */
+  Outcome checkPreconditionsAsync(Attributes attributes, DecisionTrace trace) {
     requireNonNull(attributes, "attributes");
+    if (!hasAsyncChecks) {
+      return evaluate(attributes, trace, null);
+    }
+    Round round = new Round();
+    Decision first = evaluate(attributes, DecisionTrace.NONE, round);
+    if (round.calls.isEmpty()) {
+      return trace == DecisionTrace.NONE ? first : replay(attributes, trace, round);
+    }
+    CompletableFuture<?>[] calls = round.calls.toArray(CompletableFuture<?>[]::new);
+    return new PendingDecision(
+        CompletableFuture.allOf(calls).handle((ignored, e) -> replay(attributes, trace, round)));
+  }
+
+  /** The second pass of a decision that called out-of-process adapters, every call completed. */
+  private Decision replay(Attributes attributes, DecisionTrace trace, Round round) {
+    round.replaying = true;
+    round.next = 0;
+    return evaluate(attributes, trace, round);
+  }
+
+  /**
+   * One pass over the rules (see {@link #checkPreconditionsAsync}); {@code round} is null for an
+   * engine without out-of-process check adapters.
+   */
+  private Decision evaluate(Attributes attributes, DecisionTrace trace, @Nullable Round round) {
+    boolean replaying = round != null && round.replaying;
     Combiner result = new Combiner(services.failOpen());
     List<HeaderMutation> requestMutations = List.of();
     List<HeaderMutation> responseMutations = List.of();
@@ -370,10 +448,12 @@ public final class PolicyEngine implements AutoCloseable {
     RuleIndex.Cursor candidates = preconditionIndex.cursor(attributes);
     for (int position = candidates.next(); position >= 0; position = candidates.next()) {
       BoundRule rule = rules.get(position);
-      if (!matches(rule.rule, attributes, result, trace)) {
+      if (!matches(rule.rule, attributes, result, trace, replaying)) {
         continue;
       }
-      rule.hits.increment();
+      if (!replaying) {
+        rule.hits.increment();
+      }
       if (matched == null) {
         matched = new int[Math.min(rules.size(), 8)];
       } else if (matchedCount == matched.length) {
@@ -384,22 +464,32 @@ public final class PolicyEngine implements AutoCloseable {
         if (!rule.checks.isEmpty()) {
           Combiner own = new Combiner(services.failOpen());
           for (CheckAction action : rule.checks) {
-            check(rule.rule, action, attributes, own, trace);
+            check(rule.rule, action, attributes, own, trace, round);
           }
           dryRun = result.absorbDryRun(own, rule.rule, dryRun, false);
         }
         continue;
       }
       for (CheckAction action : rule.checks) {
-        check(rule.rule, action, attributes, result, trace);
+        check(rule.rule, action, attributes, result, trace, round);
       }
       if (!rule.rule.requestHeaderOperations().isEmpty()) {
         requestMutations =
-            append(requestMutations, rule.rule, rule.rule.requestHeaderOperations(), attributes);
+            append(
+                requestMutations,
+                rule.rule,
+                rule.rule.requestHeaderOperations(),
+                attributes,
+                replaying);
       }
       if (!rule.rule.responseHeaderOperations().isEmpty()) {
         responseMutations =
-            append(responseMutations, rule.rule, rule.rule.responseHeaderOperations(), attributes);
+            append(
+                responseMutations,
+                rule.rule,
+                rule.rule.responseHeaderOperations(),
+                attributes,
+                replaying);
       }
     }
     return result.toDecision(
@@ -459,7 +549,7 @@ public final class PolicyEngine implements AutoCloseable {
     RuleIndex.Cursor candidates = quotaIndex.cursor(attributes);
     for (int i = candidates.next(); i >= 0; i = candidates.next()) {
       BoundRule rule = rules.get(i);
-      if (rule.quotas.isEmpty() || !matches(rule.rule, attributes, result, trace)) {
+      if (rule.quotas.isEmpty() || !matches(rule.rule, attributes, result, trace, false)) {
         continue;
       }
       Combiner into = rule.rule.dryRun() ? new Combiner(services.failOpen()) : result;
@@ -498,7 +588,11 @@ public final class PolicyEngine implements AutoCloseable {
    * may be a deny rule.
    */
   private boolean matches(
-      RuleConfig rule, Attributes attributes, Combiner result, DecisionTrace trace) {
+      RuleConfig rule,
+      Attributes attributes,
+      Combiner result,
+      DecisionTrace trace,
+      boolean replaying) {
     Expression match = rule.match();
     if (match == null) {
       trace.matched(rule, true, null);
@@ -510,14 +604,19 @@ public final class PolicyEngine implements AutoCloseable {
       return matched;
     } catch (EvaluationException e) {
       trace.matched(rule, false, e.getMessage());
+      if (replaying) {
+        return false;
+      }
       services.metrics().matchError(rule.name());
       if (log.isDebugEnabled()) {
         log.debug("rule '{}': match failed: {}", rule.name(), e.getMessage());
       }
       return false;
     } catch (RuntimeException e) {
-      services.metrics().matchError(rule.name());
-      handlerErrors.error("match-" + rule.name(), "rule '{}': match threw", rule.name(), e);
+      if (!replaying) {
+        services.metrics().matchError(rule.name());
+        handlerErrors.error("match-" + rule.name(), "rule '{}': match threw", rule.name(), e);
+      }
       trace.matched(rule, false, "match threw " + e);
       result.error(rule, "", "rule '" + rule.name() + "' failed");
       return false;
@@ -525,7 +624,19 @@ public final class PolicyEngine implements AutoCloseable {
   }
 
   private void check(
-      RuleConfig rule, CheckAction action, Attributes attributes, Combiner result, DecisionTrace trace) {
+      RuleConfig rule,
+      CheckAction action,
+      Attributes attributes,
+      Combiner result,
+      DecisionTrace trace,
+      @Nullable Round round) {
+    AsyncCheckHandler async = action.async;
+    if (async != null) {
+      remoteCheck(rule, action, async, attributes, result, trace, requireNonNull(round, "round"));
+      return;
+    }
+    CheckHandler local = requireNonNull(action.handler, "handler");
+    boolean replaying = round != null && round.replaying;
     long start = services.ticker().nanoTime();
     boolean error = true;
     String handler = action.owned.config.name();
@@ -533,9 +644,9 @@ public final class PolicyEngine implements AutoCloseable {
       Instance instance = build(action.instance, attributes);
       trace.built(rule, handler, instance);
       CheckResult answer =
-          action.handler instanceof AttributeCheckHandler reading
+          local instanceof AttributeCheckHandler reading
               ? reading.check(instance, attributes)
-              : action.handler.check(instance);
+              : local.check(instance);
       trace.checkAnswered(rule, handler, instance.name(), answer);
       result.check(rule, handler, answer);
       error = false;
@@ -545,10 +656,83 @@ public final class PolicyEngine implements AutoCloseable {
       result.error(rule, handler, message);
     } catch (RuntimeException e) {
       trace.failed(rule, handler, action.instance.name(), "handler failed: " + e);
-      handlerFailed(rule, action.owned, action.instance, e, result);
+      handlerFailed(rule, action.owned, action.instance, e, result, replaying);
     } finally {
-      dispatched(action.owned, action.instance, error, start);
+      if (!replaying) {
+        dispatched(action.owned, action.instance, error, start);
+      }
     }
+  }
+
+  /**
+   * A check instance for an out-of-process adapter: the first pass starts the call and keeps it in
+   * {@code round} (its dispatch is counted when it completes); the second folds its answer in.
+   */
+  private void remoteCheck(
+      RuleConfig rule,
+      CheckAction action,
+      AsyncCheckHandler async,
+      Attributes attributes,
+      Combiner result,
+      DecisionTrace trace,
+      Round round) {
+    String handler = action.owned.config.name();
+    if (!round.replaying) {
+      long start = services.ticker().nanoTime();
+      CompletableFuture<CheckResult> call;
+      try {
+        call = async.checkAsync(build(action.instance, attributes));
+      } catch (EvaluationException | RuntimeException e) {
+        call = CompletableFuture.failedFuture(e);
+      }
+      round.calls.add(call);
+      call.whenComplete(
+          (answer, e) ->
+              dispatched(
+                  action.owned,
+                  action.instance,
+                  e != null && !(unwrap(e) instanceof EvaluationException),
+                  start));
+      return;
+    }
+    CompletableFuture<CheckResult> call = round.calls.get(round.next++);
+    try {
+      CheckResult answer = call.join();
+      if (trace != DecisionTrace.NONE) {
+        trace.built(rule, handler, build(action.instance, attributes));
+      }
+      trace.checkAnswered(rule, handler, action.instance.name(), answer);
+      result.check(rule, handler, answer);
+    } catch (EvaluationException e) {
+      // Rebuilding the instance for the trace: it was built from the same attributes for the call.
+      String message = "instance '" + action.instance.name() + "': " + e.getMessage();
+      trace.failed(rule, handler, action.instance.name(), message);
+      result.error(rule, handler, message);
+    } catch (CompletionException e) {
+      Throwable cause = unwrap(e);
+      if (cause instanceof EvaluationException ee) {
+        String message = "instance '" + action.instance.name() + "': " + ee.getMessage();
+        trace.failed(rule, handler, action.instance.name(), message);
+        result.error(rule, handler, message);
+      } else {
+        trace.failed(rule, handler, action.instance.name(), "handler failed: " + cause);
+        handlerFailed(
+            rule,
+            action.owned,
+            action.instance,
+            cause instanceof RuntimeException re ? re : new CompletionException(cause),
+            result,
+            false);
+      }
+    }
+  }
+
+  private static Throwable unwrap(Throwable e) {
+    Throwable t = e;
+    while (t instanceof CompletionException && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
   }
 
   private void allocate(
@@ -569,16 +753,27 @@ public final class PolicyEngine implements AutoCloseable {
       result.error(rule, handler, message);
     } catch (RuntimeException e) {
       trace.failed(rule, handler, action.instance.name(), "handler failed: " + e);
-      handlerFailed(rule, action.owned, action.instance, e, result);
+      handlerFailed(rule, action.owned, action.instance, e, result, false);
     } finally {
       dispatched(action.owned, action.instance, error, start);
     }
   }
 
   private static void handlerFailed(
-      RuleConfig rule, OwnedHandler owned, InstanceConfig instance, RuntimeException e, Combiner result) {
-    handlerErrors.warn(
-        "handler-" + owned.config.name(), "handler '{}' failed on instance '{}'", owned.config.name(), instance.name(), e);
+      RuleConfig rule,
+      OwnedHandler owned,
+      InstanceConfig instance,
+      RuntimeException e,
+      Combiner result,
+      boolean replaying) {
+    if (!replaying) {
+      handlerErrors.warn(
+          "handler-" + owned.config.name(),
+          "handler '{}' failed on instance '{}'",
+          owned.config.name(),
+          instance.name(),
+          e);
+    }
     result.error(rule, owned.config.name(), "handler '" + owned.config.name() + "' failed");
   }
 
@@ -606,7 +801,11 @@ public final class PolicyEngine implements AutoCloseable {
   }
 
   private List<HeaderMutation> append(
-      List<HeaderMutation> to, RuleConfig rule, List<HeaderOperation> ops, Attributes attributes) {
+      List<HeaderMutation> to,
+      RuleConfig rule,
+      List<HeaderOperation> ops,
+      Attributes attributes,
+      boolean replaying) {
     List<HeaderMutation> out = new ArrayList<>(to);
     for (HeaderOperation op : ops) {
       if (op.operation() == HeaderOperation.Operation.REMOVE) {
@@ -619,6 +818,9 @@ public final class PolicyEngine implements AutoCloseable {
               new HeaderMutation(
                   op.name(), AttributeValues.toText(value.evaluate(attributes)), op.operation()));
         } catch (EvaluationException e) {
+          if (replaying) {
+            continue;
+          }
           services.metrics().matchError(rule.name());
           if (log.isDebugEnabled()) {
             log.debug("rule '{}': header '{}': {}", rule.name(), op.name(), e.getMessage());
@@ -671,8 +873,27 @@ public final class PolicyEngine implements AutoCloseable {
   private record BoundRule(
       RuleConfig rule, List<CheckAction> checks, List<QuotaAction> quotas, LongAdder hits) {}
 
-  /** A check instance bound to its handler, typed once at build. */
-  private record CheckAction(OwnedHandler owned, CheckHandler handler, InstanceConfig instance) {}
+  /**
+   * A check instance bound to its handler, typed once at build: {@code handler} for an in-process
+   * one, {@code async} for an out-of-process adapter; exactly one is set.
+   */
+  private record CheckAction(
+      OwnedHandler owned,
+      @Nullable CheckHandler handler,
+      @Nullable AsyncCheckHandler async,
+      InstanceConfig instance) {}
+
+  /**
+   * The out-of-process calls of one decision, in dispatch order (see {@link
+   * #checkPreconditionsAsync}). Confined: the first pass fills it on the request thread; the second
+   * reads it on the thread that completed the last call, after every call completed (the futures'
+   * completion orders the two).
+   */
+  private static final class Round {
+    final List<CompletableFuture<CheckResult>> calls = new ArrayList<>(2);
+    boolean replaying;
+    int next;
+  }
 
   /** A quota instance bound to its handler, typed once at build. */
   private record QuotaAction(OwnedHandler owned, QuotaHandler handler, InstanceConfig instance) {}

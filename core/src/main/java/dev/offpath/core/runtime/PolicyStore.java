@@ -81,14 +81,18 @@ public final class PolicyStore implements Decider, EngineSource, AutoCloseable {
     }
   }
 
+  /** Decides with the live engine, held until the decision is known (see {@link Outcome}). */
   @Override
-  public Decision check(Attributes attributes) {
+  public Outcome decide(Attributes attributes) {
     PolicyEngine engine = acquire();
+    Outcome outcome;
     try {
-      return engine.check(attributes);
-    } finally {
+      outcome = engine.decide(attributes);
+    } catch (RuntimeException e) {
       engine.release();
+      throw e;
     }
+    return Holding.release(engine, outcome);
   }
 
   @Override

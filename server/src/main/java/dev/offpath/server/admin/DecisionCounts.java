@@ -6,6 +6,7 @@ import dev.offpath.core.attribute.AttributeManifest;
 import dev.offpath.core.attribute.Attributes;
 import dev.offpath.core.runtime.Decider;
 import dev.offpath.core.runtime.Decision;
+import dev.offpath.core.runtime.Outcome;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -24,13 +25,25 @@ public final class DecisionCounts implements Decider {
   }
 
   @Override
-  public Decision check(Attributes attributes) {
-    Decision d = delegate.check(attributes);
+  public Outcome decide(Attributes attributes) {
+    Outcome outcome = delegate.decide(attributes);
+    Decision now = outcome.now();
+    if (now != null) {
+      count(now);
+      return now;
+    }
+    return outcome.map(
+        d -> {
+          count(d);
+          return d;
+        });
+  }
+
+  private void count(Decision d) {
     checks.increment();
     if (!d.allowed()) {
       denials.increment();
     }
-    return d;
   }
 
   @Override

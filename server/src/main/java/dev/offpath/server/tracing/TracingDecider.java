@@ -7,6 +7,7 @@ import dev.offpath.core.attribute.Attributes;
 import dev.offpath.core.attribute.StringMap;
 import dev.offpath.core.runtime.Decider;
 import dev.offpath.core.runtime.Decision;
+import dev.offpath.core.runtime.Outcome;
 import dev.offpath.core.runtime.PolicyEngine;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
@@ -64,23 +65,43 @@ public final class TracingDecider implements Decider {
     this.tracing = requireNonNull(tracing, "tracing");
   }
 
+  /**
+   * The span is current while the decision is evaluated (so adapter calls it starts are its
+   * children) and ends when the decision is known: at once, or when out-of-process adapters have
+   * answered.
+   */
   @Override
   @SuppressWarnings("try") // the scope makes the span current for the decision below
-  public Decision check(Attributes attributes) {
+  public Outcome decide(Attributes attributes) {
     Context parent = Context.root();
     if (attributes.get("request.headers") instanceof StringMap headers) {
       parent = tracing.propagator().extract(parent, headers, HEADERS);
       if (explicitlyUnsampled(parent, headers)) {
-        return delegate.check(attributes);
+        return delegate.decide(attributes);
       }
     }
     Span span =
         tracing.tracer().spanBuilder("offpath.check").setParent(parent).setSpanKind(SpanKind.SERVER).startSpan();
     if (!span.isRecording()) {
-      return delegate.check(attributes);
+      return delegate.decide(attributes);
     }
+    Outcome outcome;
     try (Scope scope = parent.with(span).makeCurrent()) {
-      Decision d = delegate.check(attributes);
+      outcome = delegate.decide(attributes);
+    } catch (RuntimeException e) {
+      span.setStatus(StatusCode.ERROR, e.toString());
+      span.end();
+      throw e;
+    }
+    Decision now = outcome.now();
+    if (now != null) {
+      return finish(span, now);
+    }
+    return outcome.map(d -> finish(span, d));
+  }
+
+  private Decision finish(Span span, Decision d) {
+    try {
       span.setAttribute("offpath.allowed", d.allowed());
       span.setAttribute("offpath.status", d.status().code().name());
       if (d.decidingRule() != null) {
@@ -97,9 +118,6 @@ public final class TracingDecider implements Decider {
         span.setStatus(StatusCode.ERROR, d.status().message());
       }
       return d;
-    } catch (RuntimeException e) {
-      span.setStatus(StatusCode.ERROR, e.toString());
-      throw e;
     } finally {
       span.end();
     }

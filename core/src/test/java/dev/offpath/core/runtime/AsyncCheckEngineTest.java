@@ -1,0 +1,340 @@
+package dev.offpath.core.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.offpath.core.adapter.AdapterConfigException;
+import dev.offpath.core.adapter.AdapterEnvironment;
+import dev.offpath.core.adapter.AdapterFactory;
+import dev.offpath.core.adapter.AdapterRegistry;
+import dev.offpath.core.adapter.AsyncCheckHandler;
+import dev.offpath.core.adapter.CheckResult;
+import dev.offpath.core.adapter.Handler;
+import dev.offpath.core.adapter.Instance;
+import dev.offpath.core.adapter.Params;
+import dev.offpath.core.adapter.PolicyStatus;
+import dev.offpath.core.adapter.StatusCode;
+import dev.offpath.core.attribute.AttributeManifest;
+import dev.offpath.core.attribute.Attributes;
+import dev.offpath.core.attribute.MapAttributes;
+import dev.offpath.core.attribute.ValueType;
+import dev.offpath.core.config.Action;
+import dev.offpath.core.config.ConfigException;
+import dev.offpath.core.config.HandlerConfig;
+import dev.offpath.core.config.InstanceConfig;
+import dev.offpath.core.config.PolicyConfig;
+import dev.offpath.core.config.RuleConfig;
+import dev.offpath.core.config.Source;
+import dev.offpath.core.expr.Expression;
+import dev.offpath.core.runtime.PolicyEngineTest.Fixed;
+import dev.offpath.core.runtime.PolicyEngineTest.FixedAdapter;
+import dev.offpath.core.runtime.PolicyEngineTest.RecordingMetrics;
+import dev.offpath.core.runtime.PolicyEngineTest.TestExpression;
+import dev.offpath.core.time.FakeTicker;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Decisions that wait for out-of-process check adapters ({@link AsyncCheckHandler}): pending until
+ * the calls answer, then combined exactly as in-process answers are (rule order, minimum validity,
+ * dry-run), counting each rule hit and dispatch once; and no pending outcome at all when no remote
+ * handler is involved.
+ */
+class AsyncCheckEngineTest {
+
+  private static final Source SRC = new Source("async.yaml", 1);
+  private final FakeTicker ticker = new FakeTicker();
+  private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+  private final RecordingMetrics metrics = new RecordingMetrics();
+  private final FixedAdapter fixed = new FixedAdapter();
+  private final ManualRemote remote = new ManualRemote();
+
+  @AfterEach
+  void stop() {
+    scheduler.shutdownNow();
+  }
+
+  @Test
+  void anEngineWithoutRemoteHandlersAnswersAtOnceWithTheDecisionItself() {
+    PolicyEngine engine = engine(false, rule("local", null, local("allow", StatusCode.OK)));
+    Outcome outcome = engine.decide(Attributes.empty());
+    assertThat(outcome).isInstanceOf(Decision.class);
+    assertThat(outcome.now()).isSameAs(outcome);
+  }
+
+  @Test
+  void aRequestThatMatchesNoRemoteRuleIsKnownAtOnce() {
+    PolicyEngine engine =
+        engine(
+            false,
+            rule("remote", constant(false), remote("adapter")),
+            rule("local", null, local("allow", StatusCode.OK)));
+    assertThat(engine.decide(Attributes.empty())).isInstanceOf(Decision.class);
+    assertThat(remote.calls).isEmpty();
+  }
+
+  @Test
+  void aRemoteDenialEarlierInRuleOrderWinsOverALocalOneThatAnsweredFirst() {
+    PolicyEngine engine =
+        engine(
+            false,
+            rule("first", null, remote("adapter")),
+            rule("second", null, local("deny", StatusCode.PERMISSION_DENIED)));
+    Outcome outcome = engine.decide(bag("alice"));
+    assertThat(outcome).isInstanceOf(PendingDecision.class);
+    assertThat(outcome.now()).isNull();
+    Call call = remote.calls.remove();
+    assertThat(call.instance.name()).isEqualTo("who.async");
+    assertThat(call.instance.field("value")).isEqualTo("alice");
+
+    call.answer.complete(
+        new CheckResult(
+            PolicyStatus.of(StatusCode.UNAUTHENTICATED, "who are you"), Duration.ofSeconds(7), 3));
+
+    Decision d = outcome.now();
+    assertThat(d).isNotNull();
+    assertThat(d.status().code()).isEqualTo(StatusCode.UNAUTHENTICATED);
+    assertThat(d.status().message()).isEqualTo("adapter.async:who are you, deny.async:no");
+    assertThat(d.decidingRule()).isEqualTo("first");
+    assertThat(d.validDuration()).isEqualTo(Duration.ofSeconds(2)); // the local one's, lower
+    assertThat(d.validUseCount()).isEqualTo(3);
+    assertThat(engine.ruleHits()).containsEntry("first", 1L).containsEntry("second", 1L);
+    assertThat(metrics.dispatches)
+        .containsExactlyInAnyOrder(
+            "fixed/deny.async/checknothing/false", "remote/adapter.async/listentry/false");
+  }
+
+  @Test
+  void twoRemoteCallsRunConcurrentlyAndTheDecisionWaitsForBoth() throws Exception {
+    PolicyEngine engine =
+        engine(false, rule("a", null, remote("one")), rule("b", null, remote("two")));
+    AtomicReference<Decision> seen = new AtomicReference<>();
+    AtomicReference<String> thread = new AtomicReference<>();
+    engine
+        .decide(bag("bob"))
+        .whenDecided(
+            d -> {
+              seen.set(d);
+              thread.set(Thread.currentThread().getName());
+            });
+    assertThat(remote.calls).hasSize(2);
+    Call one = remote.calls.remove();
+    Call two = remote.calls.remove();
+    two.answer.complete(CheckResult.ok(Duration.ofSeconds(30), 100));
+    assertThat(seen.get()).isNull();
+    Thread answering =
+        new Thread(() -> one.answer.complete(CheckResult.ok(Duration.ofSeconds(5), -1)), "adapter-1");
+    answering.start();
+    answering.join();
+    assertThat(seen.get().allowed()).isTrue();
+    assertThat(seen.get().validDuration()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(seen.get().validUseCount()).isEqualTo(100);
+    assertThat(thread.get()).isEqualTo("adapter-1");
+  }
+
+  @Test
+  void aFailedCallIsAnErrorDecisionClosedAndIgnoredOpen() {
+    for (boolean failOpen : new boolean[] {false, true}) {
+      PolicyEngine engine = engine(failOpen, rule("r", null, remote("adapter")));
+      Outcome outcome = engine.decide(bag("carol"));
+      remote.calls.remove().answer.completeExceptionally(new IllegalStateException("socket"));
+      Decision d = outcome.join();
+      assertThat(d.error()).isTrue();
+      assertThat(d.allowed()).isEqualTo(failOpen);
+      if (!failOpen) {
+        assertThat(d.status().code()).isEqualTo(StatusCode.INTERNAL);
+        assertThat(d.status().message()).isEqualTo("adapter.async:handler 'adapter.async' failed");
+      }
+    }
+    assertThat(metrics.dispatches)
+        .containsExactly("remote/adapter.async/listentry/true", "remote/adapter.async/listentry/true");
+  }
+
+  @Test
+  void anInstanceThatCannotBeBuiltNeverReachesTheAdapter() {
+    PolicyEngine engine = engine(false, rule("r", null, remote("adapter")));
+    Decision d = engine.decide(Attributes.empty()).join();
+    assertThat(remote.calls).isEmpty();
+    assertThat(d.status().code()).isEqualTo(StatusCode.INTERNAL);
+    assertThat(d.status().message()).contains("instance 'who.async'").contains("request.user");
+  }
+
+  @Test
+  void aDryRunRuleWithARemoteCheckReportsItsDenialWithoutDenying() {
+    PolicyEngine engine =
+        engine(
+            false,
+            dryRun(rule("shadow", null, remote("adapter"))),
+            rule("live", null, local("allow", StatusCode.OK)));
+    Outcome outcome = engine.decide(bag("dave"));
+    remote
+        .calls
+        .remove()
+        .answer
+        .complete(
+            new CheckResult(
+                PolicyStatus.of(StatusCode.PERMISSION_DENIED, "nope"), Duration.ofSeconds(1), 5));
+    Decision d = outcome.join();
+    assertThat(d.allowed()).isTrue();
+    assertThat(d.dryRunDenials()).hasSize(1);
+    assertThat(d.dryRunDenials().get(0).rule()).isEqualTo("shadow");
+    assertThat(d.validDuration()).isEqualTo(Duration.ofSeconds(1));
+  }
+
+  @Test
+  void theStoreHoldsTheEngineUntilAPendingDecisionCompletes() throws Exception {
+    PolicyStore store =
+        new PolicyStore(
+            new RuntimeServices(
+                AdapterRegistry.of(List.of(fixed, remote)), ticker, ticker, scheduler, metrics, false));
+    store.install(config(List.of(rule("r", null, remote("adapter")))));
+    PolicyEngine first = store.current();
+    Outcome outcome = store.decide(bag("erin"));
+    store.install(config(List.of(rule("r2", null, local("allow", StatusCode.OK)))));
+    TimeUnit.MILLISECONDS.sleep(100); // several retirement polls
+    assertThat(remote.closed).isEmpty();
+    remote.calls.remove().answer.complete(CheckResult.ok(Duration.ofSeconds(1), 1));
+    assertThat(outcome.join().allowed()).isTrue();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (remote.closed.isEmpty() && System.nanoTime() < deadline) {
+      TimeUnit.MILLISECONDS.sleep(10);
+    }
+    assertThat(remote.closed).containsExactly("adapter.async");
+    assertThat(first.idle()).isTrue();
+  }
+
+  // --- fixtures -----------------------------------------------------------------------------
+
+  private static Attributes bag(String user) {
+    return MapAttributes.builder().put("request.user", user).build();
+  }
+
+  private PolicyEngine engine(boolean failOpen, RuleConfig... rules) {
+    try {
+      return PolicyEngine.create(
+          1,
+          config(List.of(rules)),
+          new RuntimeServices(
+              AdapterRegistry.of(List.of(fixed, remote)), ticker, ticker, scheduler, metrics, failOpen),
+          null);
+    } catch (ConfigException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  private static PolicyConfig config(List<RuleConfig> rules) {
+    Map<String, HandlerConfig> handlers = new LinkedHashMap<>();
+    Map<String, InstanceConfig> instances = new LinkedHashMap<>();
+    for (RuleConfig r : rules) {
+      for (Action a : r.actions()) {
+        handlers.put(a.handler().name(), a.handler());
+        a.instances().forEach(i -> instances.put(i.name(), i));
+      }
+    }
+    return new PolicyConfig(
+        AttributeManifest.of(Map.of("request.user", ValueType.STRING)),
+        handlers,
+        instances,
+        rules,
+        List.of());
+  }
+
+  private Action local(String name, StatusCode code) {
+    HandlerConfig h =
+        new HandlerConfig(
+            name + ".async",
+            fixed,
+            new Fixed(code, code == StatusCode.OK ? "" : "no", Duration.ofSeconds(2), 10),
+            SRC);
+    return new Action(
+        h, List.of(new InstanceConfig("nothing.async", "checknothing", Map.of(), SRC)), null);
+  }
+
+  private Action remote(String name) {
+    HandlerConfig h = new HandlerConfig(name + ".async", remote, name, SRC);
+    Expression user =
+        new TestExpression(
+            "request.user",
+            ValueType.STRING,
+            a -> {
+              Object v = a.get("request.user");
+              if (v == null) {
+                throw new dev.offpath.core.expr.EvaluationException(
+                    "lookup failed: 'request.user'");
+              }
+              return v;
+            });
+    return new Action(
+        h, List.of(new InstanceConfig("who.async", "listentry", Map.of("value", user), SRC)), null);
+  }
+
+  private static RuleConfig rule(String name, @Nullable Expression match, Action... actions) {
+    return new RuleConfig(name, match, List.of(actions), List.of(), List.of(), SRC);
+  }
+
+  private static RuleConfig dryRun(RuleConfig r) {
+    return new RuleConfig(
+        r.name(),
+        r.match(),
+        r.actions(),
+        r.requestHeaderOperations(),
+        r.responseHeaderOperations(),
+        r.source(),
+        true);
+  }
+
+  private static Expression constant(boolean value) {
+    return new TestExpression(String.valueOf(value), ValueType.BOOL, a -> value);
+  }
+
+  record Call(Instance instance, CompletableFuture<CheckResult> answer) {}
+
+  /** An out-of-process adapter stand-in whose answers the test gives, on the thread it chooses. */
+  static final class ManualRemote implements AdapterFactory<String> {
+    final ConcurrentLinkedQueue<Call> calls = new ConcurrentLinkedQueue<>();
+    final List<String> closed = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    @Override
+    public String name() {
+      return "remote";
+    }
+
+    @Override
+    public Set<String> templates() {
+      return Set.of("listentry");
+    }
+
+    @Override
+    public String parse(Params params) throws AdapterConfigException {
+      throw params.invalid("", "not parsed in this test");
+    }
+
+    @Override
+    public Handler create(String config, AdapterEnvironment env) {
+      return new AsyncCheckHandler() {
+        @Override
+        public CompletableFuture<CheckResult> checkAsync(Instance instance) {
+          CompletableFuture<CheckResult> f = new CompletableFuture<>();
+          calls.add(new Call(instance, f));
+          return f;
+        }
+
+        @Override
+        public void close() {
+          closed.add(env.handlerName());
+        }
+      };
+    }
+  }
+}
