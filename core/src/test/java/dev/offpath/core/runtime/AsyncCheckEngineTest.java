@@ -25,6 +25,10 @@ import dev.offpath.core.config.PolicyConfig;
 import dev.offpath.core.config.RuleConfig;
 import dev.offpath.core.config.Source;
 import dev.offpath.core.expr.Expression;
+import static dev.offpath.core.runtime.PolicyEngineTest.config;
+import static dev.offpath.core.runtime.PolicyEngineTest.constant;
+import static dev.offpath.core.runtime.PolicyEngineTest.rule;
+
 import dev.offpath.core.runtime.PolicyEngineTest.Fixed;
 import dev.offpath.core.runtime.PolicyEngineTest.FixedAdapter;
 import dev.offpath.core.runtime.PolicyEngineTest.RecordingMetrics;
@@ -233,23 +237,6 @@ class AsyncCheckEngineTest {
     }
   }
 
-  private static PolicyConfig config(List<RuleConfig> rules) {
-    Map<String, HandlerConfig> handlers = new LinkedHashMap<>();
-    Map<String, InstanceConfig> instances = new LinkedHashMap<>();
-    for (RuleConfig r : rules) {
-      for (Action a : r.actions()) {
-        handlers.put(a.handler().name(), a.handler());
-        a.instances().forEach(i -> instances.put(i.name(), i));
-      }
-    }
-    return new PolicyConfig(
-        AttributeManifest.of(Map.of("request.user", ValueType.STRING)),
-        handlers,
-        instances,
-        rules,
-        List.of());
-  }
-
   private Action local(String name, StatusCode code) {
     HandlerConfig h =
         new HandlerConfig(
@@ -279,10 +266,6 @@ class AsyncCheckEngineTest {
         h, List.of(new InstanceConfig("who.async", "listentry", Map.of("value", user), SRC)), null);
   }
 
-  private static RuleConfig rule(String name, @Nullable Expression match, Action... actions) {
-    return new RuleConfig(name, match, List.of(actions), List.of(), List.of(), SRC);
-  }
-
   private static RuleConfig dryRun(RuleConfig r) {
     return new RuleConfig(
         r.name(),
@@ -292,10 +275,6 @@ class AsyncCheckEngineTest {
         r.responseHeaderOperations(),
         r.source(),
         true);
-  }
-
-  private static Expression constant(boolean value) {
-    return new TestExpression(String.valueOf(value), ValueType.BOOL, a -> value);
   }
 
   record Call(Instance instance, CompletableFuture<CheckResult> answer) {}

@@ -321,7 +321,7 @@ class PolicyEngineTest {
     }
   }
 
-  private static PolicyConfig config(List<RuleConfig> rules) {
+  static PolicyConfig config(List<RuleConfig> rules) {
     Map<String, HandlerConfig> handlers = new LinkedHashMap<>();
     Map<String, InstanceConfig> instances = new LinkedHashMap<>();
     for (RuleConfig r : rules) {
@@ -342,11 +342,11 @@ class PolicyEngineTest {
     return new Action(h, List.of(new InstanceConfig("nothing.test", "checknothing", Map.of(), SRC)), null);
   }
 
-  private static RuleConfig rule(String name, @Nullable Expression match, Action... actions) {
+  static RuleConfig rule(String name, @Nullable Expression match, Action... actions) {
     return new RuleConfig(name, match, List.of(actions), List.of(), List.of(), SRC);
   }
 
-  private static Expression constant(boolean value) {
+  static Expression constant(boolean value) {
     return new TestExpression(String.valueOf(value), ValueType.BOOL, a -> value);
   }
 
