@@ -267,6 +267,13 @@ class RedisClusterEndToEndTest {
             + " calls %s%n",
         victimChecks, deniedOnVictimFailClose, fleet.servers.get(1).metrics().lines()
             .filter(l -> l.startsWith("offpath_redisquota_calls_total")).toList());
+    // FAIL_CLOSE as documented: nothing passed without cover, only tokens Redis granted (plus
+    // the optimistic overshoot, what Redis refused of them).
+    assertThat(fleet.metric(1, "offpath_redisquota_pool_fail_open_passes_total")).isZero();
+    assertThat(fleet.metric(1, "offpath_redisquota_checks_total", "result", "pass"))
+        .isLessThanOrEqualTo(
+            fleet.metric(1, "offpath_redisquota_pool_granted_tokens_total")
+                + fleet.metric(1, "offpath_redisquota_pool_overshoot_tokens_total"));
     assertThat(fleet.metric(1, "offpath_redisquota_pool_failures_total")).isPositive();
     assertThat(deniedElsewhere).as("denials on the live masters' keys").isZero();
     // After the failover both servers account on the promoted replica again: the victim's keys

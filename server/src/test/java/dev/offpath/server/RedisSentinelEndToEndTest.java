@@ -122,6 +122,13 @@ class RedisSentinelEndToEndTest {
         getClass().getSimpleName(), fleet.timed.get(), fleet.slow.get(), deadline,
         fleet.maxNanos.get() / 1_000_000);
     assertThat(fleet.slow.get()).isLessThanOrEqualTo(fleet.timed.get() / 100);
+    // FAIL_CLOSE as documented: nothing passed without cover, only tokens Redis granted (plus
+    // the optimistic overshoot, what Redis refused of them).
+    assertThat(fleet.metric(1, "offpath_redisquota_pool_fail_open_passes_total")).isZero();
+    assertThat(fleet.metric(1, "offpath_redisquota_checks_total", "result", "pass"))
+        .isLessThanOrEqualTo(
+            fleet.metric(1, "offpath_redisquota_pool_granted_tokens_total")
+                + fleet.metric(1, "offpath_redisquota_pool_overshoot_tokens_total"));
     assertThat(failCloseDenials).as("FAIL_CLOSE denials while there was no master").isPositive();
     // Accounting resumes on the promoted replica: each server's prefetches succeed there again.
     double okBefore = fleet.metric("offpath_redisquota_calls_total", "result", "ok");

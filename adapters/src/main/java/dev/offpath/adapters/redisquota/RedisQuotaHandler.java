@@ -61,10 +61,14 @@ import org.slf4j.LoggerFactory;
  * once, so accounting resumes on the new master without waiting out {@code
  * circuitBreakerOpenDuration}.
  *
- * <p><b>Overshoot.</b> A pool that is empty in OPEN mode grants one prefetch optimistically while
- * the answer is in flight; what Redis then refuses was already spent. Over a window, an instance
- * passes at most its share of {@code maxAmount} plus one prefetch amount (at least 10) per pool per
- * round trip in which its pool ran dry ({@code offpath_redisquota_pool_overshoot_tokens_total}).
+ * <p><b>Overshoot.</b> A pool that is empty in OPEN mode grants a prefetch optimistically while
+ * the answer is in flight; what Redis then refuses was already spent. FAIL_CLOSE: one such
+ * prefetch at a time, so an instance passes at most its share of {@code maxAmount} plus one
+ * prefetch amount (at least 10) per pool per round trip in which its pool ran dry. FAIL_OPEN: one
+ * per check that finds the pool empty, so no check is denied for want of an answer (a Redis killed
+ * a moment ago looks healthy until the connection is seen closed); the overshoot is what Redis
+ * refuses of them, at most one round trip's demand ({@code
+ * offpath_redisquota_pool_overshoot_tokens_total}; see {@link dev.offpath.cache.quota.QuotaPool}).
  *
  * <p>Amounts above one are all or nothing; {@code bestEffort} gets the same answer (the runtime
  * asks one unit per check). Deduplication ids are not used: a check is never retried, and

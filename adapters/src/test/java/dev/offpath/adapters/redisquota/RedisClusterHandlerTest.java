@@ -46,7 +46,10 @@ class RedisClusterHandlerTest {
 
   @Test
   void scriptsRunOnTheMasterOfTheKeysSlot() throws Exception {
-    RedisQuotaHandler h = handlers.handler(cluster.url(), quota("maxAmount", 20));
+    // A generous timeout: this test is about routing, and on a loaded machine a call may take
+    // longer than the default 50 ms (it then fails, and its grant would be lost for the window).
+    RedisQuotaHandler h =
+        handlers.handler(cluster.url(), quota("maxAmount", 20), "timeout", "10s");
     assertThat(h.connections()).isEqualTo(1);
     for (int n = 0; n < 30; n++) {
       Instance i = instance("user", "u" + n);

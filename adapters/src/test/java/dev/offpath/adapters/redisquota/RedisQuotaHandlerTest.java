@@ -273,10 +273,8 @@ class RedisQuotaHandlerTest {
     awaitAnswered(h);
     redis.stop();
     try {
-      // Until the link sees the connection gone, a prefetch waits for its timeout, and a pool
-      // that runs dry meanwhile denies, as it does whenever checks outrun a round trip. Once
-      // Redis is known to be down, FAIL_OPEN passes every check.
-      await("the link to see Redis gone", () -> h.connections() == 0);
+      // At once, before the link has seen the connection gone: FAIL_OPEN passes every check,
+      // whether the prefetch to the dead Redis is still unanswered or has failed already.
       for (int n = 0; n < 200; n++) {
         assertThat(check(h, i)).as("check %s while Redis is down", n).isTrue();
       }
@@ -295,6 +293,52 @@ class RedisQuotaHandlerTest {
         });
     assertThat(Long.parseLong(redis.get("offpath:quota:{" + QUOTA + ":source=a}:fixed")))
         .isEqualTo(30);
+  }
+
+  /**
+   * Redis stops answering while its connection stays up ({@code CLIENT PAUSE}): the state a killed
+   * Redis is in until the client sees the connection close, here held for seconds. FAIL_OPEN must
+   * not deny for want of an answer; every token passed is asked of Redis, which counts it once it
+   * answers again.
+   */
+  @Test
+  void failOpenPassesWhileRedisDoesNotAnswerAndRedisCountsWhatPassed() throws Exception {
+    RedisQuotaHandler h =
+        handler(quota("maxAmount", 1_000_000), "failurePolicy", "FAIL_OPEN", "timeout", "20s");
+    Instance i = instance("source", "a");
+    assertThat(check(h, i)).isTrue();
+    awaitAnswered(h);
+    assertThat(redis.command("CLIENT PAUSE 5000 ALL")).isEqualTo("+OK");
+    for (int n = 0; n < 300; n++) {
+      assertThat(check(h, i)).as("check %s while Redis does not answer", n).isTrue();
+    }
+    assertThat(h.pools().inFlight()).as("prefetches waiting on the paused Redis").isPositive();
+    awaitAnswered(h);
+    QuotaPoolStats s = h.pools().stats();
+    assertThat(s.passes()).isEqualTo(301);
+    assertThat(s.failures()).isZero();
+    assertThat(s.overshoot()).isZero();
+    assertThat(Long.parseLong(redis.get("offpath:quota:{" + QUOTA + ":source=a}:fixed")))
+        .isEqualTo(s.grantedTokens())
+        .isGreaterThanOrEqualTo(s.passes());
+  }
+
+  /** The same pause under FAIL_CLOSE: doubt denies once the one optimistic grant is spent. */
+  @Test
+  void failCloseDeniesWhileRedisDoesNotAnswer() throws Exception {
+    RedisQuotaHandler h =
+        handler(quota("maxAmount", 1_000_000), "failurePolicy", "FAIL_CLOSE", "timeout", "20s");
+    Instance i = instance("source", "a");
+    assertThat(check(h, i)).isTrue();
+    awaitAnswered(h);
+    assertThat(redis.command("CLIENT PAUSE 5000 ALL")).isEqualTo("+OK");
+    int denied = 0;
+    for (int n = 0; n < 300; n++) {
+      denied += check(h, i) ? 0 : 1;
+    }
+    assertThat(h.pools().inFlight()).as("prefetches waiting on the paused Redis").isPositive();
+    assertThat(denied).isPositive();
+    awaitAnswered(h);
   }
 
   @Test

@@ -35,8 +35,16 @@ import org.jspecify.annotations.Nullable;
  * taken back was already spent and is counted as {@link QuotaPoolStats#overshoot()}. A surviving
  * provisional slot takes the backend's expiry. No optimistic grant is made while the backend says
  * it is not {@linkplain QuotaBackend#healthy() healthy}: its answer is known to be a failure, so
- * FAIL_OPEN passes the check at once and FAIL_CLOSE denies it. Unlike mixerclient, at most one optimistic prefetch
- * is in flight at a time, which bounds the overshoot by one prefetch amount per round trip.
+ * FAIL_OPEN passes the check at once and FAIL_CLOSE denies it. Under FAIL_CLOSE, unlike
+ * mixerclient, at most one optimistic prefetch is in flight at a time, which bounds the overshoot by
+ * one prefetch amount per round trip; a check the pool cannot cover while it is unanswered is
+ * denied. Under FAIL_OPEN, as in mixerclient, every check that finds the pool empty in OPEN mode
+ * gets an optimistic prefetch of its own, so a check is never denied for want of an answer: only a
+ * partial grant (CLOSE mode) denies. This matters when the backend dies: until its failure is known
+ * (the client sees the connection close, or the call times out) it still looks healthy, and a pool
+ * that waited on its one optimistic prefetch would deny under FAIL_OPEN. Each optimistic batch is
+ * asked of the backend ({@code max(amount, desired)}, and desired follows the demand), so the
+ * overshoot is what the backend refuses, at most one round trip's demand when the limit is reached.
  *
  * <p><b>Failures.</b> A failed future, an error status or no answer within {@code responseTimeout}
  * counts as a failure. {@link FailurePolicy#FAIL_OPEN} settles it as a full grant valid for {@code
@@ -210,7 +218,7 @@ public final class QuotaPool {
       if (avail == 0
           && !closeMode
           && !failingOpen
-          && !optimisticInFlight()
+          && mayGrantOptimistically()
           && backend.healthy()) {
         provisional = new Slot(ask, now + provisionalNanos);
         slots.add(provisional);
@@ -304,6 +312,15 @@ public final class QuotaPool {
       slots.add(new Slot(granted, expiresAt));
     }
     closeMode = granted < prefetch.amount;
+  }
+
+  /**
+   * FAIL_CLOSE: one optimistic prefetch at a time (doubt denies). FAIL_OPEN: one per check that
+   * finds the pool empty, as in mixerclient, since doubt must not deny under FAIL_OPEN: an
+   * unanswered prefetch may be a backend that died a moment ago and whose failure is not known yet.
+   */
+  private boolean mayGrantOptimistically() {
+    return options.failurePolicy() == FailurePolicy.FAIL_OPEN || !optimisticInFlight();
   }
 
   private boolean optimisticInFlight() {

@@ -320,6 +320,91 @@ class QuotaPoolTest {
     assertThat(pool.check(1)).isFalse();
   }
 
+  /**
+   * A backend that answered, then stopped answering while still looking healthy: Redis killed a
+   * moment ago, before its client has seen the connection close (the window in which
+   * RedisQuotaEndToEndTest's FAIL_OPEN check was once denied). The first call is answered in full;
+   * later ones stay pending until the test completes them.
+   */
+  private static final class DyingBackend implements QuotaBackend {
+    final List<CompletableFuture<QuotaResult>> pending = new ArrayList<>();
+    final List<Long> asked = new ArrayList<>();
+
+    @Override
+    public CompletableFuture<QuotaResult> allocate(long amount) {
+      asked.add(amount);
+      if (asked.size() == 1) {
+        return CompletableFuture.completedFuture(QuotaResult.granted(amount, Duration.ofMinutes(1)));
+      }
+      CompletableFuture<QuotaResult> f = new CompletableFuture<>();
+      pending.add(f);
+      return f;
+    }
+  }
+
+  @Test
+  void failOpenNeverDeniesForWantOfAnAnswer() {
+    DyingBackend backend = new DyingBackend();
+    QuotaPool pool = new QuotaPool(backend, ticker, PrefetchOptions.defaults());
+
+    // No time passes: every check lands while the prefetches to the dead backend are unanswered.
+    for (int i = 0; i < 200; i++) {
+      assertThat(pool.check(1)).as("FAIL_OPEN check %s, backend not answering", i).isTrue();
+    }
+    // Every token passed beyond the first grant was asked of the backend optimistically.
+    assertThat(pool.stats().optimisticGrants()).isGreaterThan(1);
+    long asked = backend.asked.stream().mapToLong(Long::longValue).sum();
+    assertThat(asked).isGreaterThanOrEqualTo(200);
+    // The failures arrive (the client saw the connection close): FAIL_OPEN settles each.
+    backend.pending.forEach(f -> f.completeExceptionally(new IllegalStateException("down")));
+    QuotaPoolStats s = pool.stats();
+    assertThat(pool.failingOpen()).isTrue();
+    assertThat(s.failures()).isEqualTo(backend.pending.size());
+    assertThat(s.passes()).isEqualTo(200);
+    assertThat(s.overshoot()).isZero();
+    assertThat(s.passes() + pool.available())
+        .isEqualTo(s.grantedTokens() + s.overshoot() + s.failOpenPasses());
+  }
+
+  @Test
+  void failOpenOptimismIsAskedOfTheBackendAndOnlyRefusalsAreOvershoot() {
+    DyingBackend slow = new DyingBackend();
+    QuotaPool pool = new QuotaPool(slow, ticker, PrefetchOptions.defaults());
+    for (int i = 0; i < 100; i++) {
+      assertThat(pool.check(1)).isTrue();
+    }
+    // The backend was slow, not dead: it grants all but 7 of what was asked.
+    long refused = 7;
+    for (int i = 0; i < slow.pending.size(); i++) {
+      long amount = slow.asked.get(i + 1);
+      long granted = i == 0 ? amount - refused : amount;
+      slow.pending.get(i).complete(QuotaResult.granted(granted, Duration.ofMinutes(1)));
+    }
+    QuotaPoolStats s = pool.stats();
+    assertThat(s.failures()).isZero();
+    assertThat(s.passes() + pool.available()).isEqualTo(s.grantedTokens() + s.overshoot());
+    // Optimistic tokens not yet spent are taken back first: nothing here was spent beyond grants.
+    assertThat(s.overshoot()).isLessThanOrEqualTo(refused);
+    assertThat(s.grantedTokens()).isGreaterThanOrEqualTo(s.passes() - refused);
+  }
+
+  @Test
+  void failCloseDeniesWhileItsOneOptimisticPrefetchIsUnanswered() {
+    DyingBackend backend = new DyingBackend();
+    QuotaPool pool =
+        new QuotaPool(
+            backend, ticker, PrefetchOptions.defaults().withFailurePolicy(FailurePolicy.FAIL_CLOSE));
+    int passed = 0;
+    for (int i = 0; i < 200; i++) {
+      passed += pool.check(1) ? 1 : 0;
+    }
+    // 10 granted, then one optimistic prefetch of 10 at most in flight: the rest is denied.
+    assertThat(pool.stats().optimisticGrants()).isEqualTo(2);
+    assertThat(passed).isLessThan(200);
+    backend.pending.forEach(f -> f.completeExceptionally(new IllegalStateException("down")));
+    assertThat(pool.check(1)).isFalse();
+  }
+
   @Test
   void rejectsNonPositiveAmount() {
     QuotaPool pool =
