@@ -86,7 +86,7 @@ public final class LoadDriver {
 
   private static final String POLICY = "offpath-policy.yaml";
   private static final String TELEMETRY = "/dev/offpath/benchmarks/telemetry/istio-telemetry.yaml";
-  private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
+  private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
   private static final Duration JCMD_TIMEOUT = Duration.ofSeconds(60);
 
   private final LoadOptions options;
@@ -292,28 +292,28 @@ public final class LoadDriver {
     progress.message("starting " + p.name() + " (pid " + p.pid() + ")");
     CheckRequest probe = CheckTraffic.requests(1, 1).get(0);
     long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
-    ManagedChannel channel = security.channel(p.grpcPort(), false);
-    try {
-      while (true) {
-        if (!p.isAlive()) {
-          throw new ExitedAtStart(p);
-        }
-        try {
-          AuthorizationGrpc.newBlockingStub(channel)
-              .withDeadlineAfter(2, TimeUnit.SECONDS)
-              .check(probe);
-          progress.message(p.name() + " ready on 127.0.0.1:" + p.grpcPort());
-          return;
-        } catch (StatusRuntimeException e) {
-          if (System.nanoTime() > deadline) {
-            throw new IllegalStateException(
-                p.name() + " not ready after " + READY_TIMEOUT + ": " + e + "\n" + p.logTail(), e);
-          }
-          Thread.sleep(100);
-        }
+    while (true) {
+      if (!p.isAlive()) {
+        throw new ExitedAtStart(p);
       }
-    } finally {
-      channel.shutdownNow();
+      // A channel per attempt: one that was refused backs off its reconnects (up to two minutes),
+      // so a server that binds late (a busy machine: 45 s has been seen) would look unready.
+      ManagedChannel channel = security.channel(p.grpcPort(), false);
+      try {
+        AuthorizationGrpc.newBlockingStub(channel)
+            .withDeadlineAfter(2, TimeUnit.SECONDS)
+            .check(probe);
+        progress.message(p.name() + " ready on 127.0.0.1:" + p.grpcPort());
+        return;
+      } catch (StatusRuntimeException e) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException(
+              p.name() + " not ready after " + READY_TIMEOUT + ": " + e + "\n" + p.logTail(), e);
+        }
+        Thread.sleep(100);
+      } finally {
+        channel.shutdownNow();
+      }
     }
   }
 
