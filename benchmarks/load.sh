@@ -4,7 +4,8 @@
 # benchmarks/results/latest.txt and latest.html. Builds server/target/offpath.jar and
 # benchmarks/target/benchmarks.jar first when they are missing or older than any pom.xml or
 # source under */src/main. Picks a JDK >= 21 like ./offpath. Flags: benchmarks/load.sh --help;
-# rerun one phase with e.g. --phases ingest, or --phases fixed --fixed-rate 8000. The soak (steady
+# rerun one phase with e.g. --phases ingest, or --phases fixed --fixed-rate 8000; TLS vs plaintext:
+# benchmarks/load.sh --tls --phases capacity,fixed. The soak (steady
 # memory: a full GC and a heap reading in Offpath every --soak-sample, 10 minutes by default) runs
 # only when named: --phases soak --soak-rate 2000, or --phases capacity,closed,fixed,ingest,mixed,soak.
 # It needs a full JDK here (jcmd beside java).
@@ -45,9 +46,14 @@ if (($(offpath_java_major "$java_home/bin/java") >= 24)); then
 fi
 # --istio-ingest: the access-log ingest with Istio 1.0's whole default config (stdio access log to a
 # file and to /dev/null) against its metrics alone (dev.offpath.benchmarks.load.IstioConfigIngest).
+# --tls: the Check phases of Offpath over TLS against Offpath in plaintext, alternating, certificates
+# made at run time with the openssl CLI (dev.offpath.benchmarks.load.TlsComparison).
 main=dev.offpath.benchmarks.load.LoadDriver
 if [[ ${1:-} == --istio-ingest ]]; then
   main=dev.offpath.benchmarks.load.IstioConfigIngest
+  shift
+elif [[ ${1:-} == --tls ]]; then
+  main=dev.offpath.benchmarks.load.TlsComparison
   shift
 fi
 cd "$root"

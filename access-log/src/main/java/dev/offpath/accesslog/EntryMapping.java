@@ -104,16 +104,19 @@ public final class EntryMapping {
     putString(v, REQUEST_USERAGENT, request.getUserAgent());
     putString(v, REQUEST_REFERER, request.getReferer());
     v[REQUEST_HEADERS] = new RequestHeaders(request);
-    v[REQUEST_SIZE] = number(request.getRequestBodyBytes());
-    v[REQUEST_TOTAL_SIZE] =
-        number(request.getRequestHeadersBytes() + request.getRequestBodyBytes());
+    long requestBody = count(request.getRequestBodyBytes(), "request_body_bytes");
+    long requestHeaders = count(request.getRequestHeadersBytes(), "request_headers_bytes");
+    v[REQUEST_SIZE] = number(requestBody);
+    v[REQUEST_TOTAL_SIZE] = number(sum(requestHeaders, requestBody, "request size"));
 
     if (response.hasResponseCode()) {
-      v[RESPONSE_CODE] = number(response.getResponseCode().getValue());
+      // A uint32: one past Integer.MAX_VALUE is no HTTP status, but not a negative one either.
+      v[RESPONSE_CODE] = number(Integer.toUnsignedLong(response.getResponseCode().getValue()));
     }
-    v[RESPONSE_SIZE] = number(response.getResponseBodyBytes());
-    v[RESPONSE_TOTAL_SIZE] =
-        number(response.getResponseHeadersBytes() + response.getResponseBodyBytes());
+    long responseBody = count(response.getResponseBodyBytes(), "response_body_bytes");
+    long responseHeaders = count(response.getResponseHeadersBytes(), "response_headers_bytes");
+    v[RESPONSE_SIZE] = number(responseBody);
+    v[RESPONSE_TOTAL_SIZE] = number(sum(responseHeaders, responseBody, "response size"));
     Map<String, String> headers = response.getResponseHeadersMap();
     Map<String, String> trailers = response.getResponseTrailersMap();
     if (!headers.isEmpty() || !trailers.isEmpty()) {
@@ -169,10 +172,11 @@ public final class EntryMapping {
     common(v, common);
     v[CONTEXT_PROTOCOL] = "tcp";
     v[CONNECTION_EVENT] = common.getIntermediateLogEntry() ? "continue" : "close";
-    v[SENT_BYTES] = number(sentDelta);
-    v[RECEIVED_BYTES] = number(receivedDelta);
-    v[SENT_BYTES_TOTAL] = number(entry.getConnectionProperties().getSentBytes());
-    v[RECEIVED_BYTES_TOTAL] = number(entry.getConnectionProperties().getReceivedBytes());
+    v[SENT_BYTES_TOTAL] = number(count(entry.getConnectionProperties().getSentBytes(), "sent_bytes"));
+    v[RECEIVED_BYTES_TOTAL] =
+        number(count(entry.getConnectionProperties().getReceivedBytes(), "received_bytes"));
+    v[SENT_BYTES] = number(count(sentDelta, "sent_bytes"));
+    v[RECEIVED_BYTES] = number(count(receivedDelta, "received_bytes"));
     Duration total =
         common.hasDuration()
             ? common.getDuration()
@@ -247,8 +251,13 @@ public final class EntryMapping {
       }
       v[ipSlot] = ip;
     }
-    if (s.getPortValue() != 0) {
-      v[portSlot] = number(s.getPortValue());
+    int port = s.getPortValue();
+    if (port < 0 || port > 65535) {
+      throw new MalformedEntryException(
+          what + " port out of range: " + Integer.toUnsignedString(port));
+    }
+    if (port != 0) {
+      v[portSlot] = number(port);
     }
   }
 
@@ -359,6 +368,27 @@ public final class EntryMapping {
 
   static Long number(long n) {
     return n >= 0 && n < SMALL.length ? SMALL[(int) n] : Long.valueOf(n);
+  }
+
+  /**
+   * One of Envoy's uint64 byte counts, which Java reads as a signed long: one past {@code
+   * Long.MAX_VALUE} (8 EiB, no real count) makes the entry malformed rather than a negative size or
+   * byte count (found by AccessLogEntryFuzzTest).
+   */
+  private static long count(long n, String field) throws MalformedEntryException {
+    if (n < 0) {
+      throw new MalformedEntryException(field + " out of range: " + Long.toUnsignedString(n));
+    }
+    return n;
+  }
+
+  /** {@code a + b} of two counts; an overflow makes the entry malformed. */
+  private static long sum(long a, long b, String what) throws MalformedEntryException {
+    try {
+      return Math.addExact(a, b);
+    } catch (ArithmeticException e) {
+      throw new MalformedEntryException(what + " out of range: " + a + " + " + b);
+    }
   }
 
   /** {@code t + d}; past the representable range the entry is malformed, not a crash. */

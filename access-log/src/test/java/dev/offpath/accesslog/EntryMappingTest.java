@@ -218,4 +218,61 @@ class EntryMappingTest {
                         .build()));
     assertThat(e).hasMessage("negative duration: -1s");
   }
+
+  /** Found by AccessLogEntryFuzzTest: Envoy's uint64 counts past the signed range read negative. */
+  @Test
+  void countsPastTheSignedRangeAndOutOfRangePortsAreMalformedNotNegative() throws Exception {
+    HTTPAccessLogEntry http = Entries.http(Entries.REVIEWS, 200);
+    MalformedEntryException body =
+        catchThrowableOfType(
+            MalformedEntryException.class,
+            () ->
+                EntryMapping.http(
+                    productpage,
+                    http.toBuilder()
+                        .setRequest(http.getRequest().toBuilder().setRequestBodyBytes(-1))
+                        .build()));
+    assertThat(body).hasMessage("request_body_bytes out of range: 18446744073709551615");
+    MalformedEntryException total =
+        catchThrowableOfType(
+            MalformedEntryException.class,
+            () ->
+                EntryMapping.http(
+                    productpage,
+                    http.toBuilder()
+                        .setResponse(
+                            http.getResponse().toBuilder()
+                                .setResponseHeadersBytes(Long.MAX_VALUE)
+                                .setResponseBodyBytes(1))
+                        .build()));
+    assertThat(total.getMessage()).startsWith("response size out of range");
+    MalformedEntryException sent =
+        catchThrowableOfType(
+            MalformedEntryException.class,
+            () ->
+                EntryMapping.tcp(
+                    productpage, Entries.tcp(Entries.REVIEWS, "c1", false, Long.MIN_VALUE, 1)));
+    assertThat(sent).hasMessage("sent_bytes out of range: 9223372036854775808");
+    MalformedEntryException port =
+        catchThrowableOfType(
+            MalformedEntryException.class,
+            () ->
+                EntryMapping.http(
+                    productpage,
+                    http.toBuilder()
+                        .setCommonProperties(
+                            Entries.common(Entries.REVIEWS)
+                                .setDownstreamRemoteAddress(Entries.address("10.0.0.1", 70000)))
+                        .build()));
+    assertThat(port).hasMessage("downstream_remote port out of range: 70000");
+    EntryAttributes big =
+        EntryMapping.http(
+            productpage,
+            http.toBuilder()
+                .setResponse(
+                    http.getResponse().toBuilder()
+                        .setResponseCode(com.google.protobuf.UInt32Value.of(-1)))
+                .build());
+    assertThat(big.get("response.code")).isEqualTo(4294967295L);
+  }
 }

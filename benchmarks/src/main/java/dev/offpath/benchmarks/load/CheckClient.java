@@ -8,7 +8,6 @@ import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
@@ -50,6 +49,11 @@ final class CheckClient implements AutoCloseable {
 
   /** A client cycling through requests already encoded. */
   CheckClient(int port, int connections, byte[][] encodedRequests) {
+    this(ChannelSecurity.PLAINTEXT, port, connections, encodedRequests);
+  }
+
+  /** A client cycling through requests already encoded, its connections secured as {@code security} says. */
+  CheckClient(ChannelSecurity security, int port, int connections, byte[][] encodedRequests) {
     if (connections <= 0) {
       throw new IllegalArgumentException("connections: " + connections + " (expected: > 0)");
     }
@@ -58,11 +62,7 @@ final class CheckClient implements AutoCloseable {
     }
     this.requests = encodedRequests;
     for (int i = 0; i < connections; i++) {
-      channels.add(
-          NettyChannelBuilder.forAddress("127.0.0.1", port)
-              .usePlaintext()
-              .directExecutor()
-              .build());
+      channels.add(security.channel(port, true));
     }
   }
 

@@ -8,7 +8,6 @@ import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -87,7 +86,7 @@ public final class LoadDriver {
 
   private static final String POLICY = "offpath-policy.yaml";
   private static final String TELEMETRY = "/dev/offpath/benchmarks/telemetry/istio-telemetry.yaml";
-  private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
+  private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
   private static final Duration JCMD_TIMEOUT = Duration.ofSeconds(60);
 
   private final LoadOptions options;
@@ -191,6 +190,22 @@ public final class LoadDriver {
   static ServerProcess startOffpath(
       LoadOptions options, List<Path> config, Progress progress, String name, Path output)
       throws IOException, InterruptedException {
+    return startOffpath(options, config, progress, name, output, List.of(), ChannelSecurity.PLAINTEXT);
+  }
+
+  /**
+   * Starts Offpath serving {@code config} with {@code extraArgs} after the driver's (TLS flags,
+   * say), its stdout and stderr to {@code output}; readiness is probed as {@code security} says.
+   */
+  static ServerProcess startOffpath(
+      LoadOptions options,
+      List<Path> config,
+      Progress progress,
+      String name,
+      Path output,
+      List<String> extraArgs,
+      ChannelSecurity security)
+      throws IOException, InterruptedException {
     return startReady(
         () -> {
           int grpc = ServerProcess.freePort();
@@ -210,9 +225,11 @@ public final class LoadDriver {
                   "--telemetry-port", Integer.toString(telemetry),
                   "--no-watch"));
           command.addAll(options.offpathArgs());
+          command.addAll(extraArgs);
           return ServerProcess.start(name, command, grpc, telemetry, output);
         },
-        progress);
+        progress,
+        security);
   }
 
   /** Starts one server process, on fresh ports each time. */
@@ -229,9 +246,15 @@ public final class LoadDriver {
    */
   static ServerProcess startReady(Launch launch, Progress progress)
       throws IOException, InterruptedException {
+    return startReady(launch, progress, ChannelSecurity.PLAINTEXT);
+  }
+
+  /** {@link #startReady(Launch, Progress)}, probing the server as {@code security} says. */
+  static ServerProcess startReady(Launch launch, Progress progress, ChannelSecurity security)
+      throws IOException, InterruptedException {
     ServerProcess p = launch.start();
     try {
-      return awaitReady(p, progress);
+      return awaitReady(p, progress, security);
     } catch (ExitedAtStart e) {
       String logName = p.log().getFileName().toString();
       Path failed = p.log().resolveSibling(logName.replace(".log", ".failed-start.log"));
@@ -239,15 +262,15 @@ public final class LoadDriver {
       progress.message(String.valueOf(e.getMessage()));
       progress.message(
           "starting " + p.name() + " once more (the failed start's log is " + failed + ")");
-      return awaitReady(launch.start(), progress);
+      return awaitReady(launch.start(), progress, security);
     }
   }
 
   /** Waits until the server answers a Check; stops it and fails with the end of its log if not. */
-  private static ServerProcess awaitReady(ServerProcess p, Progress progress)
-      throws InterruptedException {
+  private static ServerProcess awaitReady(
+      ServerProcess p, Progress progress, ChannelSecurity security) throws InterruptedException {
     try {
-      probe(p, progress);
+      probe(p, progress, security);
     } catch (RuntimeException | InterruptedException e) {
       p.close();
       throw e;
@@ -264,33 +287,33 @@ public final class LoadDriver {
     }
   }
 
-  private static void probe(ServerProcess p, Progress progress) throws InterruptedException {
+  private static void probe(ServerProcess p, Progress progress, ChannelSecurity security)
+      throws InterruptedException {
     progress.message("starting " + p.name() + " (pid " + p.pid() + ")");
     CheckRequest probe = CheckTraffic.requests(1, 1).get(0);
     long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
-    ManagedChannel channel =
-        NettyChannelBuilder.forAddress("127.0.0.1", p.grpcPort()).usePlaintext().build();
-    try {
-      while (true) {
-        if (!p.isAlive()) {
-          throw new ExitedAtStart(p);
-        }
-        try {
-          AuthorizationGrpc.newBlockingStub(channel)
-              .withDeadlineAfter(2, TimeUnit.SECONDS)
-              .check(probe);
-          progress.message(p.name() + " ready on 127.0.0.1:" + p.grpcPort());
-          return;
-        } catch (StatusRuntimeException e) {
-          if (System.nanoTime() > deadline) {
-            throw new IllegalStateException(
-                p.name() + " not ready after " + READY_TIMEOUT + ": " + e + "\n" + p.logTail(), e);
-          }
-          Thread.sleep(100);
-        }
+    while (true) {
+      if (!p.isAlive()) {
+        throw new ExitedAtStart(p);
       }
-    } finally {
-      channel.shutdownNow();
+      // A channel per attempt: one that was refused backs off its reconnects (up to two minutes),
+      // so a server that binds late (a busy machine: 45 s has been seen) would look unready.
+      ManagedChannel channel = security.channel(p.grpcPort(), false);
+      try {
+        AuthorizationGrpc.newBlockingStub(channel)
+            .withDeadlineAfter(2, TimeUnit.SECONDS)
+            .check(probe);
+        progress.message(p.name() + " ready on 127.0.0.1:" + p.grpcPort());
+        return;
+      } catch (StatusRuntimeException e) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException(
+              p.name() + " not ready after " + READY_TIMEOUT + ": " + e + "\n" + p.logTail(), e);
+        }
+        Thread.sleep(100);
+      } finally {
+        channel.shutdownNow();
+      }
     }
   }
 
@@ -622,8 +645,12 @@ public final class LoadDriver {
 
   /** Offpath must allow the allowed requests and deny the denied ones, or the run measures nothing. */
   private static void verifyPolicy(Target offpath, List<CheckRequest> requests) {
-    ManagedChannel channel =
-        NettyChannelBuilder.forAddress("127.0.0.1", offpath.grpcPort()).usePlaintext().build();
+    verifyPolicy(offpath, requests, ChannelSecurity.PLAINTEXT);
+  }
+
+  /** {@link #verifyPolicy(Target, List)} over a connection secured as {@code security} says. */
+  static void verifyPolicy(Target offpath, List<CheckRequest> requests, ChannelSecurity security) {
+    ManagedChannel channel = security.channel(offpath.grpcPort(), false);
     try {
       AuthorizationGrpc.AuthorizationBlockingStub stub =
           AuthorizationGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
