@@ -128,6 +128,10 @@ final class AdapterKindCompiler implements KindCompiler {
       } catch (IllegalArgumentException e) {
         int line = config == null ? o.specLine() : config.line();
         c.error(o.at(line), Category.HANDLER, what + ": config: " + e.getMessage());
+      } catch (RuntimeException e) {
+        // protobuf's descriptor builder on hostile input: an invalid config, never a crash
+        int line = config == null ? o.specLine() : config.line();
+        c.error(o.at(line), Category.HANDLER, what + ": config: invalid (" + e + ")");
       }
     }
 

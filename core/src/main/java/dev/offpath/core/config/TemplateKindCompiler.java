@@ -80,6 +80,10 @@ final class TemplateKindCompiler implements KindCompiler {
     } catch (IllegalArgumentException e) {
       c.error(o.at(line), Category.INSTANCE, what + ": descriptor: " + e.getMessage());
       templates.put(key, new Failed<>(o.source()));
+    } catch (RuntimeException e) {
+      // protobuf's descriptor builder on hostile input: an invalid descriptor, never a crash
+      c.error(o.at(line), Category.INSTANCE, what + ": descriptor: invalid (" + e + ")");
+      templates.put(key, new Failed<>(o.source()));
     }
   }
 
