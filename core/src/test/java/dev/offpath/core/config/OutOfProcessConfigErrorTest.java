@@ -600,6 +600,22 @@ class OutOfProcessConfigErrorTest {
   }
 
   @Test
+  void aHandlerNamesOneOfCompiledAdapterAndAdapter() {
+    String doc =
+        HEADER
+            + """
+              compiledAdapter: listchecker
+              connection: {address: "x:1"}
+            """;
+    assertThat(errors(doc))
+        .containsExactly(
+            line(doc, "compiledAdapter:")
+                + ": "
+                + H
+                + "both compiledAdapter and adapter (expected: one of them)");
+  }
+
+  @Test
   void withoutTheRemoteFactoryHandlersAreAnError() {
     String doc =
         HEADER

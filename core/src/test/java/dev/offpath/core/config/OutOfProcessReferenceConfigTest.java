@@ -132,6 +132,10 @@ class OutOfProcessReferenceConfigTest {
     assertThat(get(params, "overrides")).isEqualTo(List.of("mysource", "mysource2"));
     assertThat(get(params, "blacklist")).isEqualTo(false);
     assertThat(params.getAllFields()).hasSize(1); // blacklist: false is proto3's default
+    assertThat(r.toString())
+        .contains("listbackend-nosession", "[listentry]", "listadapter:8080", "FAIL_CLOSE")
+        .contains("type.googleapis.com/adapter.list.config.Params (" + r.params().size() + " bytes)")
+        .doesNotContain("mysource");
 
     InstanceConfig sourceInfo = config.instances().get("source-info.instance.istio-system");
     assertThat(sourceInfo.template()).isEqualTo("listentry");
