@@ -470,6 +470,40 @@ class OutOfProcessConfigErrorTest {
         .startsWith("18: adapter 'a.istio-system': config: descriptor is not a FileDescriptorSet");
   }
 
+  /** Corrupted descriptors (seeded byte flips) load or fail with config errors, nothing else. */
+  @Test
+  void corruptedDescriptorsAreConfigErrorsNeverCrashes() throws Exception {
+    byte[] good =
+        RemoteConfigs.adapterConfig(MixerReference.file("oop/template-listentry.yaml"))
+            .toByteArray();
+    java.util.Random random = new java.util.Random(12);
+    int failed = 0;
+    for (int i = 0; i < 150; i++) {
+      byte[] bad = good.clone();
+      for (int flips = 1 + random.nextInt(4); flips > 0; flips--) {
+        bad[random.nextInt(bad.length)] ^= (byte) (1 << random.nextInt(8));
+      }
+      String doc =
+          template("t", ByteString.copyFrom(bad))
+              + """
+              ---
+              apiVersion: config.istio.io/v1alpha2
+              kind: instance
+              metadata: {name: i, namespace: istio-system}
+              spec:
+                template: t
+                params: {value: source.name}
+              """;
+      try {
+        load(doc);
+      } catch (ConfigException e) {
+        failed++;
+        assertThat(e.errors()).allSatisfy(err -> assertThat(err.message()).isNotBlank());
+      }
+    }
+    assertThat(failed).as("some corruptions must be caught").isPositive();
+  }
+
   @Test
   void anUnsupportedVarietyIsAWarningAndItsInstancesAreSkipped() throws Exception {
     FileDescriptorSet set =
