@@ -25,9 +25,9 @@ import org.yaml.snakeyaml.nodes.MappingNode;
 
 /**
  * The state one load shares between its {@link KindCompiler}s: diagnostics, the named handlers and
- * instances rules refer to, the out-of-process templates and adapters they refer to, the effective attribute manifest, the rules compiled so far; and the
- * checks every kind makes the same way (spec shape, known fields, duplicates, expressions), so
- * their messages read alike.
+ * instances rules refer to, the out-of-process templates and adapters those refer to, the
+ * effective attribute manifest, the rules compiled so far; and the checks every kind makes the
+ * same way (spec shape, known fields, duplicates, expressions), so their messages read alike.
  *
  * <p>Not thread-safe; one per load.
  */

@@ -52,7 +52,8 @@ final class RemoteConnectionCompiler {
       return null;
     }
     Map<String, Entry> fields =
-        c.known(o, spec, Category.HANDLER, what + ": connection", "address", "timeout", "authentication");
+        c.known(
+            o, spec, Category.HANDLER, what + ": connection", "address", "timeout", "authentication");
     Entry a = fields.get("address");
     String address = a == null ? null : text(a.value());
     if (address == null || address.isBlank()) {
@@ -68,7 +69,9 @@ final class RemoteConnectionCompiler {
           error(t.line(), "connection.timeout: " + text + " (expected: > 0)");
         }
       } catch (IllegalArgumentException | ArithmeticException e) {
-        error(t.line(), "connection.timeout: '" + text + "' is not a duration (expected e.g. 500ms, 2s)");
+        error(
+            t.line(),
+            "connection.timeout: '" + text + "' is not a duration (expected e.g. 500ms, 2s)");
       }
     }
     RemoteAuthentication auth = authentication(fields.get("authentication"));
@@ -99,7 +102,9 @@ final class RemoteConnectionCompiler {
       return null;
     }
     if (tls != null) {
-      Map<String, Entry> f = fields(tls, "tls", "caCertificates", "tokenPath", "authHeader", "customHeader", "serverName");
+      Map<String, Entry> f =
+          fields(
+              tls, "tls", "caCertificates", "tokenPath", "authHeader", "customHeader", "serverName");
       if (f == null) {
         return null;
       }
@@ -113,17 +118,26 @@ final class RemoteConnectionCompiler {
         try {
           header = AuthHeader.valueOf(String.valueOf(text).trim().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException ex) {
-          error(h.line(), "connection.authentication.tls.authHeader: '" + text + "' (expected: PLAIN or BEARER)");
+          error(
+              h.line(),
+              "connection.authentication.tls.authHeader: '"
+                  + text
+                  + "' (expected: PLAIN or BEARER)");
         }
         if (custom != null) {
-          error(h.line(), "connection.authentication.tls: both authHeader and customHeader (expected: one)");
+          error(
+              h.line(),
+              "connection.authentication.tls: both authHeader and customHeader (expected: one)");
         }
       }
       String serverName = optional(f, "serverName", "tls");
-      return ca == null || failed ? null : new RemoteAuthentication.Tls(ca, token, header, custom, serverName);
+      return ca == null || failed
+          ? null
+          : new RemoteAuthentication.Tls(ca, token, header, custom, serverName);
     }
     Entry mu = java.util.Objects.requireNonNull(mutual, "mutual");
-    Map<String, Entry> f = fields(mu, "mutual", "privateKey", "clientCertificate", "caCertificates", "serverName");
+    Map<String, Entry> f =
+        fields(mu, "mutual", "privateKey", "clientCertificate", "caCertificates", "serverName");
     if (f == null) {
       return null;
     }
@@ -170,7 +184,9 @@ final class RemoteConnectionCompiler {
     }
     String text = text(e.value());
     if (text == null || text.isBlank()) {
-      error(e.line(), "connection.authentication." + parent + "." + key + ": expected a non-empty string");
+      error(
+          e.line(),
+          "connection.authentication." + parent + "." + key + ": expected a non-empty string");
       return null;
     }
     return text.trim();

@@ -317,7 +317,8 @@ public final class ParamsEncoder {
               + " is not a "
               + type.getName()
               + " (expected one of: "
-              + String.join(", ", type.getValues().stream().map(EnumValueDescriptor::getName).toList())
+              + String.join(
+                  ", ", type.getValues().stream().map(EnumValueDescriptor::getName).toList())
               + ")");
     }
     return v;
@@ -370,7 +371,8 @@ public final class ParamsEncoder {
     try {
       d = Params.parseDuration(s);
     } catch (IllegalArgumentException | ArithmeticException e) {
-      throw new ParamsException(path, "'" + s + "' is not a duration (expected e.g. \"10s\", \"500ms\")");
+      throw new ParamsException(
+          path, "'" + s + "' is not a duration (expected e.g. \"10s\", \"500ms\")");
     }
     return DynamicMessage.newBuilder(type)
         .setField(type.findFieldByName("seconds"), d.getSeconds())
@@ -419,7 +421,8 @@ public final class ParamsEncoder {
     FieldDescriptor values = type.findFieldByName("values");
     DynamicMessage.Builder b = DynamicMessage.newBuilder(type);
     for (int i = 0; i < list.size(); i++) {
-      b.addRepeatedField(values, jsonValue(values.getMessageType(), list.get(i), path + "[" + i + "]"));
+      b.addRepeatedField(
+          values, jsonValue(values.getMessageType(), list.get(i), path + "[" + i + "]"));
     }
     return b.build();
   }

@@ -43,7 +43,11 @@ public final class RemoteAdapters {
     }
     if (found.isEmpty()) {
       throw new IllegalArgumentException(
-          "config declares no message " + PARAMS + " (files: " + String.join(", ", files.keySet()) + ")");
+          "config declares no message "
+              + PARAMS
+              + " (files: "
+              + String.join(", ", files.keySet())
+              + ")");
     }
     if (found.size() > 1) {
       throw new IllegalArgumentException(
