@@ -14,6 +14,7 @@ import dev.offpath.core.config.YamlNodes.Entry;
 import dev.offpath.core.expr.Expression;
 import dev.offpath.core.expr.ExpressionCompiler;
 import dev.offpath.core.expr.ExpressionException;
+import dev.offpath.core.remote.RemoteTemplate;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -24,9 +25,9 @@ import org.yaml.snakeyaml.nodes.MappingNode;
 
 /**
  * The state one load shares between its {@link KindCompiler}s: diagnostics, the named handlers and
- * instances rules refer to, the effective attribute manifest, the rules compiled so far; and the
- * checks every kind makes the same way (spec shape, known fields, duplicates, expressions), so
- * their messages read alike.
+ * instances rules refer to, the out-of-process templates and adapters those refer to, the
+ * effective attribute manifest, the rules compiled so far; and the checks every kind makes the
+ * same way (spec shape, known fields, duplicates, expressions), so their messages read alike.
  *
  * <p>Not thread-safe; one per load.
  */
@@ -39,6 +40,10 @@ final class Compilation {
   final Diagnostics diagnostics = new Diagnostics();
   final References<HandlerConfig> handlers = new References<>(HANDLER);
   final References<InstanceConfig> instances = new References<>(INSTANCE);
+  /** {@code kind: template} objects (out-of-process templates), by name and namespace. */
+  final References<RemoteTemplate> remoteTemplates = new References<>(TemplateKindCompiler.KIND);
+  /** {@code kind: adapter} objects (out-of-process adapters), by name and namespace. */
+  final References<RemoteAdapter> remoteAdapters = new References<>(AdapterKindCompiler.KIND);
   final List<RuleConfig> rules = new ArrayList<>();
 
   /** Built-in vocabulary until the manifest phase has run. */

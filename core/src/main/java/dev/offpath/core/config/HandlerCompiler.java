@@ -13,6 +13,7 @@ import dev.offpath.core.config.References.Failed;
 import dev.offpath.core.config.References.Key;
 import dev.offpath.core.config.References.Skipped;
 import dev.offpath.core.config.YamlNodes.Entry;
+import dev.offpath.core.remote.RemoteHandlerConfig;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,8 +28,9 @@ import org.yaml.snakeyaml.nodes.Node;
  * whose spec is the params. Params are parsed by the adapter's {@link AdapterFactory#parse}; an
  * error names the line of the offending param.
  *
- * <p>Skipped with a warning: handlers of adapters in {@link AdapterRegistry#KNOWN_UNSUPPORTED} and
- * of out-of-process adapters ({@code spec.adapter}). {@code spec.connection} beside {@code
+ * <p>A handler of an out-of-process adapter ({@code spec.adapter} instead of {@code
+ * compiledAdapter}) is compiled by {@link RemoteHandlerCompiler}. Skipped with a warning: handlers
+ * of adapters in {@link AdapterRegistry#KNOWN_UNSUPPORTED}. {@code spec.connection} beside {@code
  * compiledAdapter} has no effect and is named in a warning.
  */
 final class HandlerCompiler implements KindCompiler {
@@ -39,6 +41,7 @@ final class HandlerCompiler implements KindCompiler {
       return PolicyCompiler.isMixer(apiVersion);
     }
     return apiVersion.equals(PolicyCompiler.CONFIG_V1ALPHA2)
+        && !kind.equals(RemoteHandlerConfig.FACTORY_NAME)
         && (c.adapters.find(kind) != null || AdapterRegistry.KNOWN_UNSUPPORTED.contains(kind));
   }
 
@@ -69,12 +72,8 @@ final class HandlerCompiler implements KindCompiler {
       Map<String, Entry> fields =
           c.known(
               o, spec, Category.HANDLER, what, "compiledAdapter", "adapter", "params", "connection");
-      Entry outOfProcess = fields.get("adapter");
-      if (outOfProcess != null) {
-        String reason =
-            "out-of-process adapter '" + text(outOfProcess.value()) + "' is not supported";
-        c.warning(o.source(), what + ": " + reason + "; handler skipped");
-        handlers.put(key, new Skipped<>(reason, o.source()));
+      if (fields.get("adapter") != null) {
+        RemoteHandlerCompiler.compile(o, key, what, fields, c);
         return;
       }
       Entry compiled = fields.get("compiledAdapter");
@@ -100,7 +99,8 @@ final class HandlerCompiler implements KindCompiler {
       params = o.spec();
       paramsLine = o.specLine();
     }
-    AdapterFactory<?> factory = c.adapters.find(adapterName);
+    AdapterFactory<?> factory =
+        adapterName.equals(RemoteHandlerConfig.FACTORY_NAME) ? null : c.adapters.find(adapterName);
     if (factory == null) {
       if (AdapterRegistry.KNOWN_UNSUPPORTED.contains(adapterName)) {
         String reason = "adapter '" + adapterName + "' is not supported";
@@ -114,7 +114,7 @@ final class HandlerCompiler implements KindCompiler {
                 + ": unknown adapter '"
                 + adapterName
                 + "' (expected one of: "
-                + String.join(", ", new TreeSet<>(c.adapters.names()))
+                + String.join(", ", compiledAdapters(c))
                 + ")");
         handlers.put(key, new Failed<>(o.source()));
       }
@@ -146,5 +146,12 @@ final class HandlerCompiler implements KindCompiler {
       c.error(o.at(paramsLine), Category.HANDLER, what + ": invalid params: " + e);
       handlers.put(key, new Failed<>(o.source()));
     }
+  }
+
+  /** The in-process adapters' names, sorted; the out-of-process factory is not one. */
+  private static TreeSet<String> compiledAdapters(Compilation c) {
+    TreeSet<String> names = new TreeSet<>(c.adapters.names());
+    names.remove(RemoteHandlerConfig.FACTORY_NAME);
+    return names;
   }
 }

@@ -28,10 +28,10 @@ import org.yaml.snakeyaml.nodes.Node;
  * checked against the template's shape ({@link Templates}); the template's {@link Variety} is
  * decided here, once.
  *
- * <p>Skipped with a warning: instances of templates Offpath does not build ({@link
- * Templates#KNOWN_UNSUPPORTED}) and of out-of-process templates ({@code spec.template}, which names
- * a {@code kind: template} object). {@code spec.attributeBindings} (attribute-producing adapters)
- * has no effect and is named in a warning.
+ * <p>An instance of an out-of-process template ({@code spec.template}, which names a {@code kind:
+ * template} object) is compiled by {@link RemoteInstanceCompiler}. Skipped with a warning:
+ * instances of templates Offpath does not build ({@link Templates#KNOWN_UNSUPPORTED}). {@code
+ * spec.attributeBindings} (attribute-producing adapters) has no effect and is named in a warning.
  */
 final class InstanceCompiler implements KindCompiler {
 
@@ -79,10 +79,23 @@ final class InstanceCompiler implements KindCompiler {
       Entry t = fields.get("compiledTemplate");
       Entry outOfProcess = fields.get("template");
       if (t == null && outOfProcess != null) {
-        String reason =
-            "out-of-process template '" + text(outOfProcess.value()) + "' is not supported";
-        c.warning(o.source(), what + ": " + reason + "; instance skipped");
-        instances.put(key, new Skipped<>(reason, o.source()));
+        String ref = text(outOfProcess.value());
+        if (ref == null || ref.isBlank()) {
+          c.error(
+              o.at(outOfProcess.line()),
+              Category.INSTANCE,
+              what + ": template: expected a template name");
+          instances.put(key, new Failed<>(o.source()));
+          return;
+        }
+        c.unsupportedField(
+            o,
+            fields.get("attributeBindings"),
+            what,
+            "ignored (Offpath runs no attribute-producing adapter)");
+        Entry p = fields.get("params");
+        RemoteInstanceCompiler.compile(
+            o, key, what, ref, outOfProcess.line(), p == null ? null : p.value(), c);
         return;
       }
       String name = t == null ? null : text(t.value());

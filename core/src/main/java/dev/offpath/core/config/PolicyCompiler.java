@@ -16,9 +16,9 @@ import org.jspecify.annotations.Nullable;
  * <p>Each document's envelope is read ({@link ObjectReader}) and the object handed to the {@link
  * KindCompiler} that accepts its apiVersion and kind. The compilers then run in {@link #KINDS}
  * order, which is dependency order as in Mixer's runtime: attribute manifests (which every
- * expression is checked against), handlers, Istio's RBAC objects (handed to the handlers that
- * consume them, {@link RbacCompiler}), instances, and rules, whose references resolve through
- * {@link References}. Each object is validated on its own, so one bad object never hides the errors
+ * expression is checked against), out-of-process templates and adapters, handlers, Istio's RBAC
+ * objects (handed to the handlers that consume them, {@link RbacCompiler}), instances, and rules,
+ * whose references resolve through {@link References}. Each object is validated on its own, so one bad object never hides the errors
  * of another; an object with errors is remembered as failed and references to it stay quiet rather
  * than adding "not found" noise.
  *
@@ -44,7 +44,8 @@ final class PolicyCompiler {
   private static final List<KindCompiler> KINDS =
       List.of(
           new ManifestCompiler(),
-          new OutOfProcessKinds(),
+          new TemplateKindCompiler(),
+          new AdapterKindCompiler(),
           HANDLERS,
           new RbacCompiler(),
           INSTANCES,
@@ -123,8 +124,8 @@ final class PolicyCompiler {
         Category.SYNTAX,
         "unknown kind '"
             + o.kind()
-            + "' (expected: handler, instance, rule, attributemanifest, or an adapter or"
-            + " template name)");
+            + "' (expected: handler, instance, rule, attributemanifest, template, adapter, or an"
+            + " adapter or template name)");
   }
 
   private @Nullable KindCompiler compilerOf(ConfigObject o) {

@@ -257,6 +257,14 @@ final class RuleCompiler implements KindCompiler {
                   Category.RULE,
                   what + ": " + path + ": instance '" + instance.name() + "' listed twice");
               usable = false;
+            } else if (handler != null && RemoteActionCheck.applies(handler, instance)) {
+              String problem = RemoteActionCheck.problem(handler, instance);
+              if (problem != null) {
+                c.error(o.at(line(ref)), Category.RULE, what + ": " + path + ": " + problem);
+                usable = false;
+              } else {
+                resolved.add(instance);
+              }
             } else if (handler != null
                 && !handler.adapter().templates().contains(instance.template())) {
               c.error(

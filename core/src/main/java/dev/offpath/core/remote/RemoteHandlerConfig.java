@@ -49,4 +49,25 @@ public record RemoteHandlerConfig(
     }
     return null;
   }
+
+  /**
+   * For logs and {@code /config}: adapter, templates, connection (paths, never file contents) and
+   * the size of the encoded params, never their bytes (params may hold credentials).
+   */
+  @Override
+  public String toString() {
+    return "RemoteHandlerConfig[adapter="
+        + adapter
+        + ", sessionBased="
+        + sessionBased
+        + ", templates="
+        + templates.stream().map(RemoteTemplate::name).toList()
+        + ", connection="
+        + connection
+        + ", params="
+        + (params == null ? "none" : paramsTypeUrl + " (" + params.size() + " bytes)")
+        + ", failurePolicy="
+        + failurePolicy
+        + "]";
+  }
 }

@@ -1,21 +1,14 @@
 package dev.offpath.core.remote;
 
 import com.google.protobuf.ByteString;
-import com.google.protobuf.DescriptorProtos.FileDescriptorProto;
-import com.google.protobuf.DescriptorProtos.FileDescriptorSet;
 import com.google.protobuf.Descriptors.Descriptor;
-import com.google.protobuf.Descriptors.DescriptorValidationException;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Descriptors.FileDescriptor;
 import com.google.protobuf.Descriptors.MethodDescriptor;
 import com.google.protobuf.Descriptors.ServiceDescriptor;
-import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.UnknownFieldSet;
 import dev.offpath.core.config.Variety;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
@@ -60,7 +53,7 @@ public final class RemoteTemplates {
    * @throws IllegalArgumentException when the bytes are not a usable descriptor set
    */
   public static RemoteTemplate parse(String name, ByteString descriptorSet) {
-    Map<String, FileDescriptor> files = files(descriptorSet);
+    Map<String, FileDescriptor> files = DescriptorSets.files(descriptorSet);
     FileDescriptor file = null;
     ServiceDescriptor service = null;
     for (FileDescriptor f : files.values()) {
@@ -106,60 +99,6 @@ public final class RemoteTemplates {
         service.getFullName() + "/" + method.getName(),
         method.getInputType(),
         instance);
-  }
-
-  /** Builds every file of the set, each after its dependencies. */
-  private static Map<String, FileDescriptor> files(ByteString bytes) {
-    FileDescriptorSet set;
-    try {
-      set = FileDescriptorSet.parseFrom(bytes);
-    } catch (InvalidProtocolBufferException e) {
-      throw new IllegalArgumentException("descriptor is not a FileDescriptorSet: " + e.getMessage());
-    }
-    Map<String, FileDescriptorProto> protos = new LinkedHashMap<>();
-    for (FileDescriptorProto p : set.getFileList()) {
-      protos.putIfAbsent(p.getName(), p);
-    }
-    if (protos.isEmpty()) {
-      throw new IllegalArgumentException("descriptor set is empty");
-    }
-    Map<String, FileDescriptor> built = new LinkedHashMap<>();
-    for (String file : protos.keySet()) {
-      build(file, protos, built, new ArrayList<>());
-    }
-    return built;
-  }
-
-  private static FileDescriptor build(
-      String name,
-      Map<String, FileDescriptorProto> protos,
-      Map<String, FileDescriptor> built,
-      List<String> path) {
-    FileDescriptor done = built.get(name);
-    if (done != null) {
-      return done;
-    }
-    if (path.contains(name)) {
-      throw new IllegalArgumentException("descriptor set: import cycle through " + name);
-    }
-    FileDescriptorProto proto = protos.get(name);
-    if (proto == null) {
-      throw new IllegalArgumentException(
-          "descriptor set lacks " + name + ", imported by " + path.get(path.size() - 1));
-    }
-    path.add(name);
-    List<FileDescriptor> deps = new ArrayList<>();
-    for (String dep : proto.getDependencyList()) {
-      deps.add(build(dep, protos, built, path));
-    }
-    path.remove(path.size() - 1);
-    try {
-      FileDescriptor f = FileDescriptor.buildFrom(proto, deps.toArray(FileDescriptor[]::new));
-      built.put(name, f);
-      return f;
-    } catch (DescriptorValidationException e) {
-      throw new IllegalArgumentException("descriptor set: " + name + ": " + e.getMessage());
-    }
   }
 
   /** The file's {@code template_variety} option; an unset option is CHECK, the enum's zero. */

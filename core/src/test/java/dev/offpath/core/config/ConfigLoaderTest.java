@@ -287,13 +287,6 @@ class ConfigLoaderTest {
                   compiledAdapter: kubernetesenv
                 ---
                 apiVersion: config.istio.io/v1alpha2
-                kind: handler
-                metadata: {name: remote, namespace: ns}
-                spec:
-                  adapter: mygrpcadapter
-                  connection: {address: "localhost:1234"}
-                ---
-                apiVersion: config.istio.io/v1alpha2
                 kind: apikey
                 metadata: {name: key, namespace: ns}
                 spec:
@@ -310,8 +303,6 @@ class ConfigLoaderTest {
                     instances: [nothing]
                   - handler: deny
                     instances: [nothing, key.apikey]
-                  - handler: remote
-                    instances: [nothing]
                 """);
 
     assertThat(config.handlers()).containsOnlyKeys("deny.handler.ns");
@@ -325,18 +316,14 @@ class ConfigLoaderTest {
         .containsExactly(
             "test.yaml:23: warning: handler 'env.handler.ns': adapter 'kubernetesenv' is not"
                 + " supported; handler skipped",
-            "test.yaml:29: warning: handler 'remote.handler.ns': out-of-process adapter"
-                + " 'mygrpcadapter' is not supported; handler skipped",
-            "test.yaml:36: warning: instance 'key.apikey.ns': template 'apikey' is not supported;"
+            "test.yaml:29: warning: instance 'key.apikey.ns': template 'apikey' is not supported;"
                 + " instance skipped",
-            "test.yaml:46: warning: rule 'mixed.rule.ns': sampling is not supported; every matching"
+            "test.yaml:39: warning: rule 'mixed.rule.ns': sampling is not supported; every matching"
                 + " request is dispatched",
-            "test.yaml:49: warning: rule 'mixed.rule.ns': actions[0] on handler 'env' skipped"
+            "test.yaml:42: warning: rule 'mixed.rule.ns': actions[0] on handler 'env' skipped"
                 + " (adapter 'kubernetesenv' is not supported)",
-            "test.yaml:52: warning: rule 'mixed.rule.ns': actions[1]: instance 'key.apikey':"
-                + " template 'apikey' is not supported; instance not dispatched",
-            "test.yaml:53: warning: rule 'mixed.rule.ns': actions[2] on handler 'remote' skipped"
-                + " (out-of-process adapter 'mygrpcadapter' is not supported)");
+            "test.yaml:45: warning: rule 'mixed.rule.ns': actions[1]: instance 'key.apikey':"
+                + " template 'apikey' is not supported; instance not dispatched");
   }
 
   @Test
@@ -354,11 +341,6 @@ class ConfigLoaderTest {
             metadata: {name: qs}
             spec: {}
             ---
-            apiVersion: config.istio.io/v1alpha2
-            kind: template
-            metadata: {name: t}
-            spec: {}
-            ---
             # an empty document is nothing at all
             """);
 
@@ -369,9 +351,7 @@ class ConfigLoaderTest {
             "test.yaml:1: warning: DestinationRule 'dr.ns' (networking.istio.io/v1alpha3) is not"
                 + " Mixer config; skipped",
             "test.yaml:6: warning: QuotaSpec 'qs.istio-system' (config.istio.io/v1alpha2) is not"
-                + " Mixer config; skipped",
-            "test.yaml:11: warning: template 't.istio-system' describes an out-of-process template,"
-                + " which is not supported; skipped");
+                + " Mixer config; skipped");
   }
 
   @Test

@@ -6,6 +6,7 @@ import dev.offpath.core.adapter.AdapterFactory;
 import dev.offpath.core.adapter.AdapterRegistry;
 import dev.offpath.core.adapter.Handler;
 import dev.offpath.core.adapter.Params;
+import dev.offpath.core.remote.RemoteHandlerConfig;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,7 +27,35 @@ final class TestAdapters {
   static AdapterRegistry registry() {
     return AdapterRegistry.of(
         List.of(new Denier(), new ListChecker(), new MemQuota(), new Report("prometheus"),
+            new Report("stdio"), new Remote()));
+  }
+
+  /** The registry without the out-of-process factory (a build without remote-adapters). */
+  static AdapterRegistry withoutRemote() {
+    return AdapterRegistry.of(
+        List.of(new Denier(), new ListChecker(), new MemQuota(), new Report("prometheus"),
             new Report("stdio")));
+  }
+
+  /**
+   * Stands for the remote-adapters module's factory ({@link RemoteHandlerConfig#FACTORY_NAME}):
+   * the config compiler builds its handlers' config itself and never calls {@code parse}.
+   */
+  static final class Remote extends NoHandlers<RemoteHandlerConfig> {
+    @Override
+    public String name() {
+      return RemoteHandlerConfig.FACTORY_NAME;
+    }
+
+    @Override
+    public Set<String> templates() {
+      return Set.of();
+    }
+
+    @Override
+    public RemoteHandlerConfig parse(Params params) {
+      throw new UnsupportedOperationException("remote handlers are compiled by the loader");
+    }
   }
 
   record DenierConfig(int code, String message, Duration validDuration, long validUseCount) {}
