@@ -71,10 +71,15 @@ class WireReader {
     return (int) readVarint64(end);
   }
 
+  /**
+   * A varint as protobuf-java's array decoder reads it ({@code parseFrom(byte[])}, and grpc-java for
+   * a message it has in one buffer): a 10-byte varint has bit 63 set whatever its 10th byte holds
+   * (the decoder's fast path keeps the 9th byte's sign extension; its stream decoder differs).
+   */
   final long readVarint64(int end) throws InvalidProtocolBufferException {
     long result = 0;
     int p = pos;
-    for (int shift = 0; shift < 64; shift += 7) {
+    for (int shift = 0; shift < 63; shift += 7) {
       if (p >= end) {
         throw truncated();
       }
@@ -85,7 +90,14 @@ class WireReader {
         return result;
       }
     }
-    throw malformed("CodedInputStream encountered a malformed varint.");
+    if (p >= end) {
+      throw truncated();
+    }
+    if (buf[p++] < 0) {
+      throw malformed("CodedInputStream encountered a malformed varint.");
+    }
+    pos = p;
+    return result | Long.MIN_VALUE;
   }
 
   /** A length prefix: its value, checked to fit before {@code end}. */

@@ -140,6 +140,10 @@ class LazyCheckRequestTest {
     List<Arguments> c = new ArrayList<>();
     c.add(Arguments.of("empty", new byte[0]));
     c.add(Arguments.of("typical", proto(typical())));
+    // RequestBagTest's requests.
+    c.add(Arguments.of("bag-no-headers", proto(RequestBagTest.request(Map.of()))));
+    c.add(Arguments.of("bag-lower-case", proto(RequestBagTest.request(Map.of("x-user", "alice", "user-agent", "curl")))));
+    c.add(Arguments.of("bag-mixed-case", proto(RequestBagTest.request(Map.of("X-User", "bob", "Caf\u00c9", "1")))));
     AttributeContext t = typical();
     // Mixed-case and non-ASCII header names: a lower-cased copy; "X-A" and "x-a" collide.
     c.add(Arguments.of("mixed-case-headers", proto(t.toBuilder().setRequest(t.getRequest().toBuilder()
@@ -151,6 +155,14 @@ class LazyCheckRequestTest {
         header(":authority", "h"), header("content-type", "application/grpc+proto"), header("referer", "r")))));
     c.add(Arguments.of("headers-without-method", check(http(header("content-type", "text/plain")))));
     c.add(Arguments.of("size", check(http(str(2, "GET"), tag(9, 0), varint(-1L)))));
+    // A 10-byte varint: protobuf-java's array decoder sets bit 63 whatever the 10th byte (fuzzer).
+    for (int last : new int[] {0, 1, 0x14}) {
+      byte[] v = new byte[10];
+      java.util.Arrays.fill(v, (byte) 0xFF);
+      v[9] = (byte) last;
+      c.add(Arguments.of("size-10-byte-varint-" + last, check(http(str(2, "GET"), tag(9, 0), v))));
+      c.add(Arguments.of("seconds-10-byte-varint-" + last, check(len(4, len(1, tag(1, 0), v)))));
+    }
     c.add(Arguments.of("size-positive", check(http(str(2, "GET"), tag(9, 0), varint(42)))));
     c.add(Arguments.of("size-without-method", check(http(tag(9, 0), varint(42)))));
     // Merging: attributes twice; http twice, the second clearing the method with an empty string.
