@@ -154,6 +154,7 @@ final class CheckRequestIndex extends WireReader {
   boolean headerNamesLowerAscii = true;
   int headerMapCount;
 
+  boolean hasMetadata;
   int[] entries = new int[80];
   int entryCount;
   int[] segments = new int[0];
@@ -206,6 +207,7 @@ final class CheckRequestIndex extends WireReader {
         case 11 << 3 | 2 -> {
           int sub = subMessage(end, d);
           segment(SEG_METADATA, pos, sub - pos);
+          hasMetadata = true;
           message(T_METADATA, sub, d + 1);
         }
         case 12 << 3 | 2 -> {

@@ -238,7 +238,7 @@ final class LazyRequestBag implements Attributes {
 
   /** The JWT attributes, by {@code RequestAttributes}' own code over the decoded metadata. */
   private @Nullable Object jwt(int slot) {
-    if (request.index.segmentCount == 0) {
+    if (!request.index.hasMetadata) {
       return null;
     }
     RequestBag.Builder b = new RequestBag.Builder();
