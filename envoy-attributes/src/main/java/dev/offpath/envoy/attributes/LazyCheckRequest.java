@@ -200,6 +200,19 @@ public final class LazyCheckRequest {
     }
   }
 
+  /** Whether a later entry of entry {@code i}'s map has the same key bytes. */
+  private boolean repeatedLater(int i) {
+    CheckRequestIndex x = index;
+    int[] e = x.entries;
+    for (int j = i + 5, n = x.entryCount * 5; j < n; j += 5) {
+      if (e[j] == e[i] && e[j + 2] == e[i + 2] && java.util.Arrays.equals(
+          buf, e[j + 1], e[j + 1] + e[j + 2], buf, e[i + 1], e[i + 1] + e[i + 2])) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /**
    * The context extensions the manifest declares, converted to their types (as {@code
    * RequestAttributes}: the last value of a repeated key, a value that does not convert ignored);
@@ -210,17 +223,24 @@ public final class LazyCheckRequest {
       return null;
     }
     Map<String, Object> out = null;
-    for (Map.Entry<String, String> e : map(CheckRequestIndex.CONTEXT_EXTENSIONS).entrySet()) {
-      ValueType type = manifest.typeOf(e.getKey());
+    CheckRequestIndex x = index;
+    int[] e = x.entries;
+    int n = x.entryCount * 5;
+    for (int i = 0; i < n; i += 5) {
+      if (e[i] != CheckRequestIndex.CONTEXT_EXTENSIONS || repeatedLater(i)) {
+        continue; // protobuf's map keeps a repeated key's last value
+      }
+      String key = decode(e[i + 1], e[i + 2]);
+      ValueType type = manifest.typeOf(key);
       if (type == null) {
         continue;
       }
       try {
-        Object value = AttributeValues.fromString(e.getValue(), type);
+        Object value = AttributeValues.fromString(decode(e[i + 3], e[i + 4]), type);
         if (out == null) {
           out = new LinkedHashMap<>(4);
         }
-        out.put(e.getKey(), value);
+        out.put(key, value);
       } catch (IllegalArgumentException ex) {
         // A context extension of the wrong shape is ignored, like any unparseable attribute.
       }
