@@ -12,7 +12,10 @@ import dev.offpath.core.attribute.IpAddress;
 import dev.offpath.core.attribute.Attributes;
 import dev.offpath.core.attribute.StringMap;
 import dev.offpath.core.attribute.ValueType;
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.offpath.core.attribute.AttributeIds;
 import dev.offpath.envoy.attributes.InvalidRequestException;
+import dev.offpath.envoy.attributes.LazyCheckRequest;
 import dev.offpath.envoy.attributes.RequestAttributes;
 import dev.offpath.envoy.attributes.RequestLimits;
 import io.envoyproxy.envoy.config.core.v3.HeaderMap;
@@ -22,10 +25,18 @@ import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The shared Envoy request mapping as ext_authz feeds it (requests built by {@link CheckRequests}). */
+/**
+ * The shared Envoy request mapping as ext_authz feeds it (requests built by {@link CheckRequests}).
+ * Every request goes through both paths: protobuf-java's parser + {@link RequestAttributes#of}, and
+ * {@link LazyCheckRequest} on the request's bytes. {@link #map} checks they agree (same refusal, or
+ * the same names and values) and returns the lazy bag, so each test's assertions hold for both.
+ */
 class CheckRequestAttributesTest {
 
   private static final AttributeManifest MANIFEST =
@@ -36,7 +47,37 @@ class CheckRequestAttributesTest {
               "source.ip", ValueType.IP_ADDRESS));
 
   private static Attributes map(CheckRequest request) throws InvalidRequestException {
-    return RequestAttributes.of(request.getAttributes(), MANIFEST, RequestLimits.DEFAULT);
+    return map(request, RequestLimits.DEFAULT);
+  }
+
+  private static Attributes map(CheckRequest request, RequestLimits limits)
+      throws InvalidRequestException {
+    Attributes parsed;
+    try {
+      parsed = RequestAttributes.of(request.getAttributes(), MANIFEST, limits);
+    } catch (InvalidRequestException e) {
+      assertThatThrownBy(() -> lazy(request).attributes(MANIFEST, limits))
+          .isInstanceOf(InvalidRequestException.class)
+          .hasMessage(e.getMessage());
+      throw e;
+    }
+    Attributes lazy = lazy(request).attributes(MANIFEST, limits);
+    Set<String> names = new LinkedHashSet<>(parsed.names());
+    names.addAll(MANIFEST.all().keySet());
+    names.addAll(List.of("request.query_params", "request.headers", "request.auth.claims", "source.labels"));
+    for (String name : names) {
+      assertThat(lazy.get(AttributeIds.of(name), name)).as(name).isEqualTo(parsed.get(name));
+    }
+    assertThat(lazy.names()).isEqualTo(parsed.names());
+    return lazy;
+  }
+
+  private static LazyCheckRequest lazy(CheckRequest request) {
+    try {
+      return LazyCheckRequest.parse(request.toByteArray());
+    } catch (InvalidProtocolBufferException e) {
+      throw new AssertionError("a serialized request does not scan", e);
+    }
   }
 
   private static Map<String, String> attrs(String... kv) {
@@ -182,10 +223,10 @@ class CheckRequestAttributesTest {
       ctx.getRequestBuilder().getHttpBuilder().putHeaders("h" + i, "v");
     }
     CheckRequest req = CheckRequest.newBuilder().setAttributes(ctx).build();
-    assertThatThrownBy(() -> RequestAttributes.of(req.getAttributes(), MANIFEST, new RequestLimits(10, 1000)))
+    assertThatThrownBy(() -> map(req, new RequestLimits(10, 1000)))
         .isInstanceOf(InvalidRequestException.class)
         .hasMessage("too many request headers: 11 (limit: 10)");
-    assertThatThrownBy(() -> RequestAttributes.of(req.getAttributes(), MANIFEST, new RequestLimits(20, 25)))
+    assertThatThrownBy(() -> map(req, new RequestLimits(20, 25)))
         .isInstanceOf(InvalidRequestException.class)
         .hasMessage("request headers too large: 34 bytes (limit: 25)");
   }

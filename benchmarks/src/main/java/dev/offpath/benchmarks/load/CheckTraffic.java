@@ -14,7 +14,7 @@ import java.util.Map;
  * is one the twenty-rule policy denies (service {@code svc-N} for user {@code blocked-N}), so the
  * deny path is exercised too; the rest are allowed.
  */
-final class CheckTraffic {
+public final class CheckTraffic {
 
   static final int DENIED_EVERY = 64;
   private static final String[] SERVICES = {"reviews", "ratings", "details", "productpage"};
@@ -46,7 +46,8 @@ final class CheckTraffic {
     return i % DENIED_EVERY == DENIED_EVERY - 1;
   }
 
-  static Map<String, String> attributes(int i, int users) {
+  /** The attributes of request {@code i} among {@code users} users, for {@link CheckRequests}. */
+  public static Map<String, String> attributes(int i, int users) {
     boolean denied = denied(i);
     String service = denied ? "svc-" + (i % 18) : SERVICES[i % SERVICES.length];
     String user = denied ? "blocked-" + (i % 18) : "user-" + (i % users);

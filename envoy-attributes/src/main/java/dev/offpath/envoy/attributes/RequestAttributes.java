@@ -163,7 +163,7 @@ public final class RequestAttributes {
    * The request headers as {@code request.headers}: a view of Envoy's {@code headers} map when its
    * names are all lower case ASCII and there is no {@code header_map}, else a lower-cased copy.
    */
-  private static StringMap headers(AttributeContext.HttpRequest http, RequestLimits limits)
+  static StringMap headers(AttributeContext.HttpRequest http, RequestLimits limits)
       throws InvalidRequestException {
     Map<String, String> plain = http.getHeadersMap();
     if (http.getHeaderMap().getHeadersCount() > 0) {
@@ -188,7 +188,7 @@ public final class RequestAttributes {
     return StringMap.of(headers(plain, HeaderMap.getDefaultInstance(), limits, "request"));
   }
 
-  private static boolean isLowerCaseAscii(String s) {
+  static boolean isLowerCaseAscii(String s) {
     for (int i = 0, n = s.length(); i < n; i++) {
       char c = s.charAt(i);
       if ((c >= 'A' && c <= 'Z') || c >= 0x80) {
@@ -257,7 +257,7 @@ public final class RequestAttributes {
     return out;
   }
 
-  private static void jwt(RequestBag.Builder b, AttributeContext ctx) {
+  static void jwt(RequestBag.Builder b, AttributeContext ctx) {
     Struct meta = ctx.getMetadataContext().getFilterMetadataMap().get(JWT_FILTER);
     if (meta == null) {
       return;
@@ -335,7 +335,7 @@ public final class RequestAttributes {
   private static final long MAX_SECONDS = 253_402_300_799L;
 
   /** {@code request.time}; a value outside the Timestamp range is a bad request (400), not a crash. */
-  private static Instant toInstant(Timestamp t) throws InvalidRequestException {
+  static Instant toInstant(Timestamp t) throws InvalidRequestException {
     if (t.getSeconds() < MIN_SECONDS
         || t.getSeconds() > MAX_SECONDS
         || t.getNanos() < 0

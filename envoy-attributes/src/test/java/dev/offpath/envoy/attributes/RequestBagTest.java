@@ -25,7 +25,7 @@ class RequestBagTest {
               "source.workload.name", ValueType.STRING,
               "destination.port", ValueType.INT64));
 
-  private static AttributeContext request(Map<String, String> headers) {
+  static AttributeContext request(Map<String, String> headers) {
     AttributeContext.Builder ctx = AttributeContext.newBuilder();
     ctx.getSourceBuilder()
         .setAddress(
