@@ -5,21 +5,21 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * One handler's call counters: calls by {@link Outcome}, calls in flight, instances sent in report
+ * One handler's call counters: calls by {@link CallOutcome}, calls in flight, instances sent in report
  * calls, report instances dropped by reason, checks that shared a call in flight. Updated with
  * {@link LongAdder}s from any thread; read at scrape time.
  */
 final class CallStats {
 
-  private final LongAdder[] calls = new LongAdder[Outcome.values().length];
-  private final LongAdder[] dropped = new LongAdder[Outcome.values().length + 1];
+  private final LongAdder[] calls = new LongAdder[CallOutcome.values().length];
+  private final LongAdder[] dropped = new LongAdder[CallOutcome.values().length + 1];
   private final AtomicLong inFlight = new AtomicLong();
   private final LongAdder instancesSent = new LongAdder();
   private final LongAdder reportCalls = new LongAdder();
   private final LongAdder checksShared = new LongAdder();
 
   /** The index in {@link #dropped} of instances that could not be encoded. */
-  private static final int INVALID = Outcome.values().length;
+  private static final int INVALID = CallOutcome.values().length;
 
   CallStats() {
     for (int i = 0; i < calls.length; i++) {
@@ -35,13 +35,13 @@ final class CallStats {
   }
 
   /** A call that {@link #started} ended. */
-  void ended(Outcome outcome) {
+  void ended(CallOutcome outcome) {
     inFlight.decrementAndGet();
     calls[outcome.ordinal()].increment();
   }
 
   /** A call that was never sent (circuit open, overloaded). */
-  void refused(Outcome outcome) {
+  void refused(CallOutcome outcome) {
     calls[outcome.ordinal()].increment();
   }
 
@@ -50,7 +50,7 @@ final class CallStats {
     instancesSent.add(instances);
   }
 
-  void dropped(Outcome reason, int instances) {
+  void dropped(CallOutcome reason, int instances) {
     dropped[reason.ordinal()].add(instances);
   }
 
@@ -62,11 +62,11 @@ final class CallStats {
     checksShared.increment();
   }
 
-  long calls(Outcome outcome) {
+  long calls(CallOutcome outcome) {
     return calls[outcome.ordinal()].sum();
   }
 
-  long dropped(Outcome reason) {
+  long dropped(CallOutcome reason) {
     return dropped[reason.ordinal()].sum();
   }
 
@@ -92,7 +92,7 @@ final class CallStats {
 
   void collect(MetricSink sink) {
     String help = "Calls from an out-of-process adapter's handler to the adapter, by result.";
-    for (Outcome o : Outcome.values()) {
+    for (CallOutcome o : CallOutcome.values()) {
       sink.counter("offpath_adapter_calls", help, calls(o), "result", o.label);
     }
     sink.gauge(
@@ -109,8 +109,8 @@ final class CallStats {
             + " offpath_adapter_report_calls_total, the instances per call.",
         instancesSent());
     String droppedHelp = "Report instances not delivered to an out-of-process adapter, by reason.";
-    for (Outcome o : Outcome.values()) {
-      if (o != Outcome.OK) {
+    for (CallOutcome o : CallOutcome.values()) {
+      if (o != CallOutcome.OK) {
         sink.counter("offpath_adapter_dropped_instances", droppedHelp, dropped(o), "reason", o.label);
       }
     }

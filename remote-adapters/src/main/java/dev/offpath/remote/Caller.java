@@ -67,7 +67,7 @@ final class Caller implements AutoCloseable {
 
             @Override
             public void onError(Throwable t) {
-              Outcome o = Outcome.of(t);
+              CallOutcome o = CallOutcome.of(t);
               stats.ended(o);
               breaker.onFailure();
               result.completeExceptionally(t);
@@ -75,13 +75,13 @@ final class Caller implements AutoCloseable {
 
             @Override
             public void onCompleted() {
-              stats.ended(Outcome.OK);
+              stats.ended(CallOutcome.OK);
               breaker.onSuccess();
               result.complete(answer);
             }
           });
     } catch (RuntimeException e) {
-      stats.ended(Outcome.ERROR);
+      stats.ended(CallOutcome.ERROR);
       breaker.onFailure();
       result.completeExceptionally(e);
     }

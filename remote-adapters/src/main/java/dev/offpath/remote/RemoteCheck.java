@@ -99,7 +99,7 @@ final class RemoteCheck {
     try {
       encoded = encoder.instances().encode(instance);
     } catch (RuntimeException e) {
-      caller.stats.refused(Outcome.ERROR);
+      caller.stats.refused(CallOutcome.ERROR);
       return CompletableFuture.completedFuture(failure());
     }
     Key key = new Key(encoded);
@@ -109,7 +109,7 @@ final class RemoteCheck {
       return existing;
     }
     if (inFlight.size() >= MAX_IN_FLIGHT) {
-      caller.stats.refused(Outcome.OVERLOADED);
+      caller.stats.refused(CallOutcome.OVERLOADED);
       return CompletableFuture.completedFuture(failure());
     }
     CompletableFuture<CheckResult> mine = new CompletableFuture<>();
@@ -119,7 +119,7 @@ final class RemoteCheck {
       return existing;
     }
     if (!caller.breaker.tryAcquire()) {
-      caller.stats.refused(Outcome.CIRCUIT_OPEN);
+      caller.stats.refused(CallOutcome.CIRCUIT_OPEN);
       inFlight.remove(key, mine);
       mine.complete(failure());
       return mine;

@@ -132,7 +132,7 @@ final class RemoteQuota {
 
   private CompletableFuture<QuotaResult> fetch(Key key, long amount) {
     if (!caller.breaker.tryAcquire()) {
-      caller.stats.refused(Outcome.CIRCUIT_OPEN);
+      caller.stats.refused(CallOutcome.CIRCUIT_OPEN);
       key.failing = true;
       return CompletableFuture.failedFuture(new IllegalStateException("circuit open"));
     }

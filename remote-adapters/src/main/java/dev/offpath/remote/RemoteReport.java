@@ -81,14 +81,14 @@ final class RemoteReport {
       acquired = false;
     }
     if (!acquired) {
-      caller.stats.refused(Outcome.OVERLOADED);
-      caller.stats.dropped(Outcome.OVERLOADED, n);
+      caller.stats.refused(CallOutcome.OVERLOADED);
+      caller.stats.dropped(CallOutcome.OVERLOADED, n);
       return;
     }
     if (!caller.breaker.tryAcquire()) {
       slots.release();
-      caller.stats.refused(Outcome.CIRCUIT_OPEN);
-      caller.stats.dropped(Outcome.CIRCUIT_OPEN, n);
+      caller.stats.refused(CallOutcome.CIRCUIT_OPEN);
+      caller.stats.dropped(CallOutcome.CIRCUIT_OPEN, n);
       return;
     }
     byte[] request;
@@ -107,7 +107,7 @@ final class RemoteReport {
               if (error == null) {
                 caller.stats.reported(n);
               } else {
-                caller.stats.dropped(Outcome.of(error), n);
+                caller.stats.dropped(CallOutcome.of(error), n);
               }
               slots.release();
             });

@@ -121,7 +121,7 @@ class RemoteCheckTest {
     assertThat(r.status().message()).isEqualTo(RemoteCheck.UNAVAILABLE_MESSAGE);
     assertThat(r.validDuration()).isZero();
     assertThat(r.validUseCount()).isZero();
-    assertThat(closed.stats().calls(Outcome.TIMEOUT)).isEqualTo(1);
+    assertThat(closed.stats().calls(CallOutcome.TIMEOUT)).isEqualTo(1);
   }
 
   @Test
@@ -138,8 +138,8 @@ class RemoteCheckTest {
       assertThat(r.validDuration()).isZero();
     }
     assertThat(closed.breakerState()).isNotEqualTo(CircuitBreaker.State.CLOSED);
-    assertThat(closed.stats().calls(Outcome.UNAVAILABLE)).isEqualTo(RemoteHandler.BREAKER_FAILURES);
-    assertThat(closed.stats().calls(Outcome.CIRCUIT_OPEN)).isEqualTo(3);
+    assertThat(closed.stats().calls(CallOutcome.UNAVAILABLE)).isEqualTo(RemoteHandler.BREAKER_FAILURES);
+    assertThat(closed.stats().calls(CallOutcome.CIRCUIT_OPEN)).isEqualTo(3);
 
     RemoteHandler open = handler(a, Duration.ofSeconds(2), RemoteFailurePolicy.FAIL_OPEN);
     CheckResult passed = open.checkAsync(Instances.authorization("y")).join();

@@ -139,7 +139,7 @@ class RemoteReportTest {
 
     assertThat(a.maxInFlight.get()).isLessThanOrEqualTo(RemoteHandler.MAX_REPORTS_IN_FLIGHT);
     assertThat(instancesIn(a, new HashSet<>())).isEqualTo(2_400);
-    assertThat(h.stats().calls(Outcome.OVERLOADED)).isZero();
+    assertThat(h.stats().calls(CallOutcome.OVERLOADED)).isZero();
   }
 
   @Test
@@ -155,8 +155,8 @@ class RemoteReportTest {
     h.report(List.of(new Instance("bad", "metric", java.util.Map.of("no_such_field", "x"))));
 
     CallStats s = h.stats();
-    assertThat(s.dropped(Outcome.UNAVAILABLE)).isEqualTo(10L * RemoteHandler.BREAKER_FAILURES);
-    assertThat(s.dropped(Outcome.CIRCUIT_OPEN)).isEqualTo(20);
+    assertThat(s.dropped(CallOutcome.UNAVAILABLE)).isEqualTo(10L * RemoteHandler.BREAKER_FAILURES);
+    assertThat(s.dropped(CallOutcome.CIRCUIT_OPEN)).isEqualTo(20);
     assertThat(s.droppedInvalid()).isEqualTo(1);
     assertThat(s.instancesSent()).isZero();
   }

@@ -1,50 +1,30 @@
 package dev.offpath.core.runtime;
 
-import dev.offpath.core.log.RateLimitedLog;
 import static java.util.Objects.requireNonNull;
 
-import dev.offpath.core.adapter.AdapterRegistry;
 import dev.offpath.core.adapter.AsyncCheckHandler;
-import dev.offpath.core.adapter.AttributeCheckHandler;
-import dev.offpath.core.adapter.CheckHandler;
-import dev.offpath.core.adapter.CheckResult;
 import dev.offpath.core.adapter.Handler;
-import dev.offpath.core.adapter.Instance;
-import dev.offpath.core.adapter.PolicyStatus;
-import dev.offpath.core.adapter.QuotaArgs;
 import dev.offpath.core.adapter.QuotaHandler;
-import dev.offpath.core.adapter.QuotaResult;
-import dev.offpath.core.adapter.StatusCode;
-import dev.offpath.core.attribute.AttributeValues;
 import dev.offpath.core.attribute.Attributes;
 import dev.offpath.core.config.Action;
-import dev.offpath.core.config.ConfigError;
 import dev.offpath.core.config.ConfigException;
-import dev.offpath.core.config.HandlerConfig;
-import dev.offpath.core.config.HeaderOperation;
 import dev.offpath.core.config.InstanceConfig;
 import dev.offpath.core.config.PolicyConfig;
 import dev.offpath.core.config.RuleConfig;
-import dev.offpath.core.config.Variety;
-import dev.offpath.core.expr.EvaluationException;
 import dev.offpath.core.expr.Expression;
-import java.time.Duration;
+import dev.offpath.core.runtime.ActionRunner.BoundRule;
+import dev.offpath.core.runtime.ActionRunner.CheckAction;
+import dev.offpath.core.runtime.ActionRunner.QuotaAction;
+import dev.offpath.core.runtime.ActionRunner.Round;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The policy runtime for one config snapshot: rules in order, each with its match expression and its
@@ -64,6 +44,8 @@ import org.slf4j.LoggerFactory;
  * <p>Handlers: created when the engine is built. A handler whose name, adapter and parsed config equal
  * one of the previous engine's is taken over instead of re-created, so a reload that does not touch a
  * memquota handler keeps its counters. {@link #close()} closes the handlers this engine still owns.
+ * The pieces: {@link EngineHandlers} builds and types the handlers, {@link ActionRunner} runs a
+ * rule's match and actions, {@link Combiner} folds the answers into a decision.
  *
  * <p>Dry-run rules ({@link RuleConfig#dryRun()}, README "Operating Offpath"): matched and dispatched
  * as usual, but into a combiner of their own; a failure there becomes a {@link DryRunDenial} on the
@@ -80,21 +62,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class PolicyEngine implements AutoCloseable {
 
-  private static final Logger log = LoggerFactory.getLogger(PolicyEngine.class);
-
-  /** Failures on the request path log once per kind per 10 s with a count, not per request. */
-  private static final RateLimitedLog handlerErrors = RateLimitedLog.of(log);
-
-  /**
-   * Every check asks one unit, without a deduplication id: ids only help a client that retries the
-   * same request (Mixer's proxies did), and the runtime never does, so a unique id per check would
-   * only fill the adapters' dedup tables.
-   */
-  private static final QuotaArgs ONE_UNIT = new QuotaArgs("", 1, false);
-
   private final long version;
   private final PolicyConfig config;
   private final RuntimeServices services;
+  private final ActionRunner runner;
   private final List<BoundRule> rules;
   private final Map<String, OwnedHandler> handlers;
   private final Map<String, OwnedHandler> shadows;
@@ -116,6 +87,7 @@ public final class PolicyEngine implements AutoCloseable {
     this.version = version;
     this.config = config;
     this.services = services;
+    this.runner = new ActionRunner(services);
     this.handlers = handlers;
     this.shadows = shadows;
     List<BoundRule> bound = new ArrayList<>(config.rules().size());
@@ -131,7 +103,7 @@ public final class PolicyEngine implements AutoCloseable {
         OwnedHandler shadow = shadows.get(action.handler().name());
         for (InstanceConfig instance : action.instances()) {
           switch (instance.variety()) {
-            case CHECK -> checks.add(checkAction(owned, instance));
+            case CHECK -> checks.add(EngineHandlers.checkAction(owned, instance));
             case QUOTA -> {
               OwnedHandler quotaOwner = owned;
               if (rule.dryRun()) {
@@ -142,7 +114,9 @@ public final class PolicyEngine implements AutoCloseable {
               }
               quotas.add(
                   new QuotaAction(
-                      quotaOwner, typed(quotaOwner, QuotaHandler.class, instance), instance));
+                      quotaOwner,
+                      EngineHandlers.typed(quotaOwner, QuotaHandler.class, instance),
+                      instance));
             }
             case REPORT -> {} // the telemetry pipeline's
           }
@@ -151,9 +125,9 @@ public final class PolicyEngine implements AutoCloseable {
       bound.add(new BoundRule(rule, List.copyOf(checks), List.copyOf(quotas), new LongAdder()));
     }
     this.rules = List.copyOf(bound);
-    this.hasQuotas = bound.stream().anyMatch(r -> !r.quotas.isEmpty());
+    this.hasQuotas = bound.stream().anyMatch(r -> !r.quotas().isEmpty());
     this.hasAsyncChecks =
-        bound.stream().anyMatch(r -> r.checks.stream().anyMatch(c -> c.async != null));
+        bound.stream().anyMatch(r -> r.checks().stream().anyMatch(c -> c.async() != null));
     this.preconditionIndex = index(bound, false);
     this.quotaIndex = index(bound, true);
   }
@@ -163,39 +137,10 @@ public final class PolicyEngine implements AutoCloseable {
     List<@Nullable Expression> matches = new ArrayList<>(rules.size());
     boolean[] included = new boolean[rules.size()];
     for (int i = 0; i < rules.size(); i++) {
-      matches.add(rules.get(i).rule.match());
-      included[i] = !quotasOnly || !rules.get(i).quotas.isEmpty();
+      matches.add(rules.get(i).rule().match());
+      included[i] = !quotasOnly || !rules.get(i).quotas().isEmpty();
     }
     return RuleIndex.of(matches, included);
-  }
-
-  /** A check instance bound to its handler: an in-process one, or an out-of-process adapter. */
-  private static CheckAction checkAction(OwnedHandler owned, InstanceConfig instance)
-      throws ConfigException {
-    if (owned.handler instanceof AsyncCheckHandler async) {
-      return new CheckAction(owned, null, async, instance);
-    }
-    return new CheckAction(owned, typed(owned, CheckHandler.class, instance), null, instance);
-  }
-
-  /**
-   * The handler as the type its instance's variety needs. The loader checked that the adapter
-   * declares the template, so a mismatch is the adapter's bug, refused like a handler that cannot
-   * start.
-   */
-  private static <T> T typed(OwnedHandler owned, Class<T> type, InstanceConfig instance)
-      throws ConfigException {
-    if (type.isInstance(owned.handler)) {
-      return type.cast(owned.handler);
-    }
-    throw startFailure(
-        owned.config,
-        "adapter '"
-            + owned.config.adapter().name()
-            + "' declares template "
-            + instance.template()
-            + " but its handler is not a "
-            + type.getSimpleName());
   }
 
   /**
@@ -217,8 +162,22 @@ public final class PolicyEngine implements AutoCloseable {
     List<OwnedHandler> takenOver = new ArrayList<>();
     PolicyEngine engine;
     try {
-      build(config.handlers().values(), false, services, previous, handlers, created, takenOver);
-      build(shadowed(config), true, services, previous, shadows, created, takenOver);
+      EngineHandlers.build(
+          config.handlers().values(),
+          false,
+          services,
+          previous == null ? null : previous.handlers,
+          handlers,
+          created,
+          takenOver);
+      EngineHandlers.build(
+          EngineHandlers.shadowed(config),
+          true,
+          services,
+          previous == null ? null : previous.shadows,
+          shadows,
+          created,
+          takenOver);
       engine = new PolicyEngine(version, config, services, handlers, shadows);
     } catch (ConfigException | RuntimeException e) {
       for (OwnedHandler h : created) {
@@ -230,95 +189,6 @@ public final class PolicyEngine implements AutoCloseable {
       h.transferred.set(true);
     }
     return engine;
-  }
-
-  /**
-   * Creates the handlers {@code configs} (shadows when {@code dryRun}) into {@code into}, or takes
-   * them over from {@code previous}; records which in {@code created} / {@code takenOver}.
-   */
-  private static void build(
-      Collection<HandlerConfig> configs,
-      boolean dryRun,
-      RuntimeServices services,
-      @Nullable PolicyEngine previous,
-      Map<String, OwnedHandler> into,
-      List<OwnedHandler> created,
-      List<OwnedHandler> takenOver)
-      throws ConfigException {
-    for (HandlerConfig hc : configs) {
-      OwnedHandler reusable =
-          previous == null ? null : reusable(dryRun ? previous.shadows : previous.handlers, hc);
-      if (reusable != null) {
-        into.put(hc.name(), new OwnedHandler(hc, reusable.handler));
-        takenOver.add(reusable);
-        continue;
-      }
-      Handler handler;
-      try {
-        handler =
-            AdapterRegistry.create(
-                hc.adapter(),
-                hc.adapterConfig(),
-                new HandlerEnvironment(
-                    services.ticker(),
-                    services.clock(),
-                    services.scheduler(),
-                    hc.name(),
-                    dryRun,
-                    services.tracer()));
-      } catch (RuntimeException e) {
-        log.warn("handler '{}' cannot start", hc.name(), e);
-        throw startFailure(hc, describe(e));
-      }
-      OwnedHandler owned = new OwnedHandler(hc, handler);
-      created.add(owned);
-      into.put(hc.name(), owned);
-    }
-  }
-
-  /** The handlers that quota instances of dry-run rules are dispatched to (shadowed), each once. */
-  private static Collection<HandlerConfig> shadowed(PolicyConfig config) {
-    Map<String, HandlerConfig> out = new LinkedHashMap<>();
-    for (RuleConfig rule : config.rules()) {
-      if (!rule.dryRun()) {
-        continue;
-      }
-      for (Action action : rule.actions()) {
-        for (InstanceConfig instance : action.instances()) {
-          if (instance.variety() == Variety.QUOTA) {
-            out.putIfAbsent(action.handler().name(), action.handler());
-          }
-        }
-      }
-    }
-    return out.values();
-  }
-
-  private static ConfigException startFailure(HandlerConfig hc, String reason) {
-    return new ConfigException(
-        List.of(
-            new ConfigError(
-                hc.source(),
-                ConfigError.Category.HANDLER,
-                "handler '" + hc.name() + "': cannot start: " + reason)));
-  }
-
-  /** An exception's own words, without its class name unless it has none. */
-  private static String describe(Throwable e) {
-    String message = e.getMessage();
-    return message == null || message.isBlank() ? e.getClass().getSimpleName() : message;
-  }
-
-  /** The handler of {@code handlers} for {@code next}, when {@code next} configures it the same way. */
-  private static @Nullable OwnedHandler reusable(Map<String, OwnedHandler> handlers, HandlerConfig next) {
-    OwnedHandler h = handlers.get(next.name());
-    if (h != null
-        && !h.transferred.get()
-        && h.config.adapter().name().equals(next.adapter().name())
-        && h.config.adapterConfig().equals(next.adapterConfig())) {
-      return h;
-    }
-    return null;
   }
 
   public long version() {
@@ -352,7 +222,7 @@ public final class PolicyEngine implements AutoCloseable {
   public Map<String, Long> ruleHits() {
     Map<String, Long> out = new LinkedHashMap<>();
     for (BoundRule r : rules) {
-      out.put(r.rule.name(), r.hits.sum());
+      out.put(r.rule().name(), r.hits().sum());
     }
     return out;
   }
@@ -448,11 +318,11 @@ public final class PolicyEngine implements AutoCloseable {
     RuleIndex.Cursor candidates = preconditionIndex.cursor(attributes);
     for (int position = candidates.next(); position >= 0; position = candidates.next()) {
       BoundRule rule = rules.get(position);
-      if (!matches(rule.rule, attributes, result, trace, replaying)) {
+      if (!runner.matches(rule.rule(), attributes, result, trace, replaying)) {
         continue;
       }
       if (!replaying) {
-        rule.hits.increment();
+        rule.hits().increment();
       }
       if (matched == null) {
         matched = new int[Math.min(rules.size(), 8)];
@@ -460,34 +330,34 @@ public final class PolicyEngine implements AutoCloseable {
         matched = Arrays.copyOf(matched, Math.min(rules.size(), matchedCount * 2));
       }
       matched[matchedCount++] = position;
-      if (rule.rule.dryRun()) {
-        if (!rule.checks.isEmpty()) {
+      if (rule.rule().dryRun()) {
+        if (!rule.checks().isEmpty()) {
           Combiner own = new Combiner(services.failOpen());
-          for (CheckAction action : rule.checks) {
-            check(rule.rule, action, attributes, own, trace, round);
+          for (CheckAction action : rule.checks()) {
+            runner.check(rule.rule(), action, attributes, own, trace, round);
           }
-          dryRun = result.absorbDryRun(own, rule.rule, dryRun, false);
+          dryRun = result.absorbDryRun(own, rule.rule(), dryRun, false);
         }
         continue;
       }
-      for (CheckAction action : rule.checks) {
-        check(rule.rule, action, attributes, result, trace, round);
+      for (CheckAction action : rule.checks()) {
+        runner.check(rule.rule(), action, attributes, result, trace, round);
       }
-      if (!rule.rule.requestHeaderOperations().isEmpty()) {
+      if (!rule.rule().requestHeaderOperations().isEmpty()) {
         requestMutations =
-            append(
+            runner.append(
                 requestMutations,
-                rule.rule,
-                rule.rule.requestHeaderOperations(),
+                rule.rule(),
+                rule.rule().requestHeaderOperations(),
                 attributes,
                 replaying);
       }
-      if (!rule.rule.responseHeaderOperations().isEmpty()) {
+      if (!rule.rule().responseHeaderOperations().isEmpty()) {
         responseMutations =
-            append(
+            runner.append(
                 responseMutations,
-                rule.rule,
-                rule.rule.responseHeaderOperations(),
+                rule.rule(),
+                rule.rule().responseHeaderOperations(),
                 attributes,
                 replaying);
       }
@@ -507,7 +377,7 @@ public final class PolicyEngine implements AutoCloseable {
   public void recordHits(Decision preconditions) {
     MatchedRules matched = preconditions.matchedRules();
     for (int i = 0; i < matched.size(); i++) {
-      rules.get(matched.position(i)).hits.increment();
+      rules.get(matched.position(i)).hits().increment();
     }
   }
 
@@ -520,7 +390,7 @@ public final class PolicyEngine implements AutoCloseable {
     for (int i = 0; i < matched.size(); i++) {
       int position = matched.position(i);
       if (position < rules.size()) {
-        names.add(rules.get(position).rule.name());
+        names.add(rules.get(position).rule().name());
       }
     }
     return names;
@@ -549,15 +419,15 @@ public final class PolicyEngine implements AutoCloseable {
     RuleIndex.Cursor candidates = quotaIndex.cursor(attributes);
     for (int i = candidates.next(); i >= 0; i = candidates.next()) {
       BoundRule rule = rules.get(i);
-      if (rule.quotas.isEmpty() || !matches(rule.rule, attributes, result, trace, false)) {
+      if (rule.quotas().isEmpty() || !runner.matches(rule.rule(), attributes, result, trace, false)) {
         continue;
       }
-      Combiner into = rule.rule.dryRun() ? new Combiner(services.failOpen()) : result;
-      for (QuotaAction action : rule.quotas) {
-        allocate(rule.rule, action, attributes, into, trace);
+      Combiner into = rule.rule().dryRun() ? new Combiner(services.failOpen()) : result;
+      for (QuotaAction action : rule.quotas()) {
+        runner.allocate(rule.rule(), action, attributes, into, trace);
       }
-      if (rule.rule.dryRun()) {
-        dryRun = result.absorbDryRun(into, rule.rule, dryRun, true);
+      if (rule.rule().dryRun()) {
+        dryRun = result.absorbDryRun(into, rule.rule(), dryRun, true);
       }
     }
     if (!result.usedQuota && !result.error && dryRun == preconditions.dryRunDenials()) {
@@ -579,256 +449,6 @@ public final class PolicyEngine implements AutoCloseable {
         preconditions.responseHeaderMutations(),
         dryRun,
         preconditions.matchedRules());
-  }
-
-  /**
-   * Whether the rule's match holds. An evaluation error (a missing attribute is the common case) is
-   * logged and the rule does not match, as in Mixer. Anything else thrown is a bug: it fails the
-   * decision as an error (INTERNAL, or ignored when failing open) rather than quietly skipping what
-   * may be a deny rule.
-   */
-  private boolean matches(
-      RuleConfig rule,
-      Attributes attributes,
-      Combiner result,
-      DecisionTrace trace,
-      boolean replaying) {
-    Expression match = rule.match();
-    if (match == null) {
-      trace.matched(rule, true, null);
-      return true;
-    }
-    try {
-      boolean matched = match.evaluateBoolean(attributes);
-      trace.matched(rule, matched, null);
-      return matched;
-    } catch (EvaluationException e) {
-      trace.matched(rule, false, e.getMessage());
-      if (replaying) {
-        return false;
-      }
-      services.metrics().matchError(rule.name());
-      if (log.isDebugEnabled()) {
-        log.debug("rule '{}': match failed: {}", rule.name(), e.getMessage());
-      }
-      return false;
-    } catch (RuntimeException e) {
-      if (!replaying) {
-        services.metrics().matchError(rule.name());
-        handlerErrors.error("match-" + rule.name(), "rule '{}': match threw", rule.name(), e);
-      }
-      trace.matched(rule, false, "match threw " + e);
-      result.error(rule, "", "rule '" + rule.name() + "' failed");
-      return false;
-    }
-  }
-
-  private void check(
-      RuleConfig rule,
-      CheckAction action,
-      Attributes attributes,
-      Combiner result,
-      DecisionTrace trace,
-      @Nullable Round round) {
-    AsyncCheckHandler async = action.async;
-    if (async != null) {
-      remoteCheck(rule, action, async, attributes, result, trace, requireNonNull(round, "round"));
-      return;
-    }
-    CheckHandler local = requireNonNull(action.handler, "handler");
-    boolean replaying = round != null && round.replaying;
-    long start = services.ticker().nanoTime();
-    boolean error = true;
-    String handler = action.owned.config.name();
-    try {
-      Instance instance = build(action.instance, attributes);
-      trace.built(rule, handler, instance);
-      CheckResult answer =
-          local instanceof AttributeCheckHandler reading
-              ? reading.check(instance, attributes)
-              : local.check(instance);
-      trace.checkAnswered(rule, handler, instance.name(), answer);
-      result.check(rule, handler, answer);
-      error = false;
-    } catch (EvaluationException e) {
-      String message = "instance '" + action.instance.name() + "': " + e.getMessage();
-      trace.failed(rule, handler, action.instance.name(), message);
-      result.error(rule, handler, message);
-    } catch (RuntimeException e) {
-      trace.failed(rule, handler, action.instance.name(), "handler failed: " + e);
-      handlerFailed(rule, action.owned, action.instance, e, result, replaying);
-    } finally {
-      if (!replaying) {
-        dispatched(action.owned, action.instance, error, start);
-      }
-    }
-  }
-
-  /**
-   * A check instance for an out-of-process adapter: the first pass starts the call and keeps it in
-   * {@code round} (its dispatch is counted when it completes); the second folds its answer in.
-   */
-  private void remoteCheck(
-      RuleConfig rule,
-      CheckAction action,
-      AsyncCheckHandler async,
-      Attributes attributes,
-      Combiner result,
-      DecisionTrace trace,
-      Round round) {
-    String handler = action.owned.config.name();
-    if (!round.replaying) {
-      long start = services.ticker().nanoTime();
-      CompletableFuture<CheckResult> call;
-      try {
-        call = async.checkAsync(build(action.instance, attributes));
-      } catch (EvaluationException | RuntimeException e) {
-        call = CompletableFuture.failedFuture(e);
-      }
-      round.calls.add(call);
-      call.whenComplete(
-          (answer, e) ->
-              dispatched(
-                  action.owned,
-                  action.instance,
-                  e != null && !(unwrap(e) instanceof EvaluationException),
-                  start));
-      return;
-    }
-    CompletableFuture<CheckResult> call = round.calls.get(round.next++);
-    try {
-      CheckResult answer = call.join();
-      if (trace != DecisionTrace.NONE) {
-        trace.built(rule, handler, build(action.instance, attributes));
-      }
-      trace.checkAnswered(rule, handler, action.instance.name(), answer);
-      result.check(rule, handler, answer);
-    } catch (EvaluationException e) {
-      // Rebuilding the instance for the trace: it was built from the same attributes for the call.
-      String message = "instance '" + action.instance.name() + "': " + e.getMessage();
-      trace.failed(rule, handler, action.instance.name(), message);
-      result.error(rule, handler, message);
-    } catch (CompletionException e) {
-      Throwable cause = unwrap(e);
-      if (cause instanceof EvaluationException ee) {
-        String message = "instance '" + action.instance.name() + "': " + ee.getMessage();
-        trace.failed(rule, handler, action.instance.name(), message);
-        result.error(rule, handler, message);
-      } else {
-        trace.failed(rule, handler, action.instance.name(), "handler failed: " + cause);
-        handlerFailed(
-            rule,
-            action.owned,
-            action.instance,
-            cause instanceof RuntimeException re ? re : new CompletionException(cause),
-            result,
-            false);
-      }
-    }
-  }
-
-  private static Throwable unwrap(Throwable e) {
-    Throwable t = e;
-    while (t instanceof CompletionException && t.getCause() != null) {
-      t = t.getCause();
-    }
-    return t;
-  }
-
-  private void allocate(
-      RuleConfig rule, QuotaAction action, Attributes attributes, Combiner result, DecisionTrace trace) {
-    long start = services.ticker().nanoTime();
-    boolean error = true;
-    String handler = action.owned.config.name();
-    try {
-      Instance instance = build(action.instance, attributes);
-      trace.built(rule, handler, instance);
-      QuotaResult q = action.handler.allocate(instance, ONE_UNIT);
-      trace.quotaAnswered(rule, handler, instance.name(), q);
-      result.quota(rule, handler, instance.name(), q);
-      error = false;
-    } catch (EvaluationException e) {
-      String message = "instance '" + action.instance.name() + "': " + e.getMessage();
-      trace.failed(rule, handler, action.instance.name(), message);
-      result.error(rule, handler, message);
-    } catch (RuntimeException e) {
-      trace.failed(rule, handler, action.instance.name(), "handler failed: " + e);
-      handlerFailed(rule, action.owned, action.instance, e, result, false);
-    } finally {
-      dispatched(action.owned, action.instance, error, start);
-    }
-  }
-
-  private static void handlerFailed(
-      RuleConfig rule,
-      OwnedHandler owned,
-      InstanceConfig instance,
-      RuntimeException e,
-      Combiner result,
-      boolean replaying) {
-    if (!replaying) {
-      handlerErrors.warn(
-          "handler-" + owned.config.name(),
-          "handler '{}' failed on instance '{}'",
-          owned.config.name(),
-          instance.name(),
-          e);
-    }
-    result.error(rule, owned.config.name(), "handler '" + owned.config.name() + "' failed");
-  }
-
-  private void dispatched(OwnedHandler owned, InstanceConfig instance, boolean error, long start) {
-    services
-        .metrics()
-        .dispatched(
-            owned.config.adapter().name(),
-            owned.config.name(),
-            instance.template(),
-            error,
-            services.ticker().nanoTime() - start);
-  }
-
-  private static Instance build(InstanceConfig config, Attributes attributes)
-      throws EvaluationException {
-    if (config.fields().isEmpty()) {
-      return new Instance(config.name(), config.template(), Map.of());
-    }
-    Map<String, Object> fields = new HashMap<>();
-    for (Map.Entry<String, Expression> f : config.fields().entrySet()) {
-      fields.put(f.getKey(), f.getValue().evaluate(attributes));
-    }
-    return new Instance(config.name(), config.template(), fields);
-  }
-
-  private List<HeaderMutation> append(
-      List<HeaderMutation> to,
-      RuleConfig rule,
-      List<HeaderOperation> ops,
-      Attributes attributes,
-      boolean replaying) {
-    List<HeaderMutation> out = new ArrayList<>(to);
-    for (HeaderOperation op : ops) {
-      if (op.operation() == HeaderOperation.Operation.REMOVE) {
-        out.add(new HeaderMutation(op.name(), "", op.operation()));
-        continue;
-      }
-      for (Expression value : op.values()) {
-        try {
-          out.add(
-              new HeaderMutation(
-                  op.name(), AttributeValues.toText(value.evaluate(attributes)), op.operation()));
-        } catch (EvaluationException e) {
-          if (replaying) {
-            continue;
-          }
-          services.metrics().matchError(rule.name());
-          if (log.isDebugEnabled()) {
-            log.debug("rule '{}': header '{}': {}", rule.name(), op.name(), e.getMessage());
-          }
-        }
-      }
-    }
-    return out;
   }
 
   /** One more unit of work holds this engine; see {@link PolicyStore#acquire()}. */
@@ -867,186 +487,6 @@ public final class PolicyEngine implements AutoCloseable {
           h.closeQuietly();
         }
       }
-    }
-  }
-
-  private record BoundRule(
-      RuleConfig rule, List<CheckAction> checks, List<QuotaAction> quotas, LongAdder hits) {}
-
-  /**
-   * A check instance bound to its handler, typed once at build: {@code handler} for an in-process
-   * one, {@code async} for an out-of-process adapter; exactly one is set.
-   */
-  private record CheckAction(
-      OwnedHandler owned,
-      @Nullable CheckHandler handler,
-      @Nullable AsyncCheckHandler async,
-      InstanceConfig instance) {}
-
-  /**
-   * The out-of-process calls of one decision, in dispatch order (see {@link
-   * #checkPreconditionsAsync}). Confined: the first pass fills it on the request thread; the second
-   * reads it on the thread that completed the last call, after every call completed (the futures'
-   * completion orders the two).
-   */
-  private static final class Round {
-    final List<CompletableFuture<CheckResult>> calls = new ArrayList<>(2);
-    boolean replaying;
-    int next;
-  }
-
-  /** A quota instance bound to its handler, typed once at build. */
-  private record QuotaAction(OwnedHandler owned, QuotaHandler handler, InstanceConfig instance) {}
-
-  private static final class OwnedHandler {
-    final HandlerConfig config;
-    final Handler handler;
-    final AtomicBoolean transferred = new AtomicBoolean();
-
-    OwnedHandler(HandlerConfig config, Handler handler) {
-      this.config = config;
-      this.handler = handler;
-    }
-
-    void closeQuietly() {
-      try {
-        handler.close();
-      } catch (Exception e) {
-        log.warn("closing handler '{}' failed", config.name(), e);
-      }
-    }
-  }
-
-  /** Folds handler answers into one decision, in dispatch order. Confined to one check. */
-  private static final class Combiner {
-    final boolean failOpen;
-    @Nullable PolicyStatus firstFailure;
-    @Nullable String rule;
-    @Nullable String handler;
-    @Nullable StringBuilder messages;
-    Duration validDuration = Decision.DEFAULT_VALID_DURATION;
-    int validUseCount = Decision.DEFAULT_VALID_USE_COUNT;
-    boolean anyCheckAnswered;
-    boolean error;
-    boolean usedQuota;
-
-    Combiner(boolean failOpen) {
-      this.failOpen = failOpen;
-    }
-
-    void check(RuleConfig r, String handlerName, CheckResult res) {
-      if (!anyCheckAnswered) {
-        anyCheckAnswered = true;
-        validDuration = res.validDuration();
-        validUseCount = res.validUseCount();
-      } else {
-        if (res.validDuration().compareTo(validDuration) < 0) {
-          validDuration = res.validDuration();
-        }
-        validUseCount = minUseCount(validUseCount, res.validUseCount());
-      }
-      if (!res.status().isOk()) {
-        fail(r, handlerName, res.status());
-      }
-    }
-
-    /**
-     * Folds in {@code dryRun}'s answers (one dry-run rule's): their validity and error flag, never
-     * their status, which instead becomes a {@link DryRunDenial} appended to {@code denials}.
-     */
-    List<DryRunDenial> absorbDryRun(
-        Combiner dryRun, RuleConfig rule, List<DryRunDenial> denials, boolean quota) {
-      if (dryRun.anyCheckAnswered) {
-        if (!anyCheckAnswered) {
-          anyCheckAnswered = true;
-          validDuration = dryRun.validDuration;
-          validUseCount = dryRun.validUseCount;
-        } else {
-          if (dryRun.validDuration.compareTo(validDuration) < 0) {
-            validDuration = dryRun.validDuration;
-          }
-          validUseCount = minUseCount(validUseCount, dryRun.validUseCount);
-        }
-      }
-      error |= dryRun.error;
-      if (dryRun.firstFailure == null) {
-        return denials;
-      }
-      List<DryRunDenial> out = new ArrayList<>(denials);
-      out.add(
-          new DryRunDenial(
-              rule.name(),
-              requireNonNull(dryRun.handler, "handler"),
-              PolicyStatus.of(dryRun.firstFailure.code(), String.valueOf(dryRun.messages)),
-              quota));
-      return out;
-    }
-
-    /** Negative counts mean unlimited, so they lose to any non-negative count. */
-    private static int minUseCount(int a, int b) {
-      if (a < 0) {
-        return b;
-      }
-      if (b < 0) {
-        return a;
-      }
-      return Math.min(a, b);
-    }
-
-    void quota(RuleConfig r, String handlerName, String instance, QuotaResult q) {
-      usedQuota = true;
-      if (!q.status().isOk()) {
-        fail(r, handlerName, q.status());
-      } else if (q.granted() < 1) {
-        fail(
-            r,
-            handlerName,
-            PolicyStatus.of(StatusCode.RESOURCE_EXHAUSTED, "quota '" + instance + "' exhausted"));
-      }
-    }
-
-    /** A failure, not a verdict: denies with INTERNAL unless failing open, where it is ignored. */
-    void error(RuleConfig r, String handlerName, String message) {
-      error = true;
-      if (!failOpen) {
-        fail(r, handlerName, PolicyStatus.of(StatusCode.INTERNAL, message));
-      }
-    }
-
-    private void fail(RuleConfig r, String handlerName, PolicyStatus status) {
-      if (firstFailure == null) {
-        firstFailure = status;
-        rule = r.name();
-        handler = handlerName;
-        messages = new StringBuilder();
-      } else {
-        Objects.requireNonNull(messages).append(", ");
-      }
-      Objects.requireNonNull(messages).append(handlerName).append(':').append(status.message());
-    }
-
-    Decision toDecision(
-        List<HeaderMutation> request,
-        List<HeaderMutation> response,
-        List<DryRunDenial> dryRun,
-        MatchedRules matched) {
-      if (firstFailure == null) {
-        return new Decision(
-            PolicyStatus.OK, validDuration, validUseCount, null, null, error, usedQuota, request,
-            response, dryRun, matched);
-      }
-      return new Decision(
-          PolicyStatus.of(firstFailure.code(), String.valueOf(messages)),
-          validDuration,
-          validUseCount,
-          rule,
-          handler,
-          error,
-          usedQuota,
-          List.of(),
-          List.of(),
-          dryRun,
-          matched);
     }
   }
 }

@@ -7,7 +7,7 @@ import java.util.Locale;
  * How a call to an adapter ended, the {@code result} label of {@code offpath_adapter_calls_total}
  * and the {@code reason} of dropped report instances.
  */
-enum Outcome {
+enum CallOutcome {
   OK,
   /** The adapter answered with an error status, or the answer could not be read. */
   ERROR,
@@ -23,7 +23,7 @@ enum Outcome {
   final String label = name().toLowerCase(Locale.ROOT);
 
   /** The outcome of a call that failed with {@code error}. */
-  static Outcome of(Throwable error) {
+  static CallOutcome of(Throwable error) {
     Status status = Status.fromThrowable(error);
     return switch (status.getCode()) {
       case DEADLINE_EXCEEDED -> TIMEOUT;
