@@ -18,6 +18,7 @@ import dev.offpath.core.config.RuleConfig;
 import dev.offpath.core.expr.EvaluationException;
 import dev.offpath.core.expr.Expression;
 import dev.offpath.core.log.RateLimitedLog;
+import dev.offpath.core.trace.TraceSpan;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -167,13 +168,26 @@ final class ActionRunner {
         call = CompletableFuture.failedFuture(e);
       }
       round.calls.add(call);
+      // The call's span is started here, under the Check's span, and ended on the thread that
+      // completes the call (README "Tracing and profiling").
+      TraceSpan span =
+          services
+              .tracer()
+              .start("offpath.adapter.call")
+              .attribute("offpath.handler", handler)
+              .attribute("offpath.adapter", action.owned.config.adapter().name())
+              .attribute("offpath.template", action.instance.template());
       call.whenComplete(
-          (answer, e) ->
-              dispatched(
-                  action.owned,
-                  action.instance,
-                  e != null && !(unwrap(e) instanceof EvaluationException),
-                  start));
+          (answer, e) -> {
+            boolean failed = e != null && !(unwrap(e) instanceof EvaluationException);
+            dispatched(action.owned, action.instance, failed, start);
+            if (answer != null) {
+              span.attribute("offpath.status", answer.status().code().name());
+            } else if (failed) {
+              span.error("handler failed");
+            }
+            span.end();
+          });
       return;
     }
     CompletableFuture<CheckResult> call = round.calls.get(round.next++);

@@ -34,6 +34,8 @@ import dev.offpath.core.runtime.PolicyEngineTest.FixedAdapter;
 import dev.offpath.core.runtime.PolicyEngineTest.RecordingMetrics;
 import dev.offpath.core.runtime.PolicyEngineTest.TestExpression;
 import dev.offpath.core.time.FakeTicker;
+import dev.offpath.core.trace.TraceSpan;
+import dev.offpath.core.trace.Tracer;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -218,6 +220,46 @@ class AsyncCheckEngineTest {
     assertThat(first.idle()).isTrue();
   }
 
+  @Test
+  void eachAdapterCallIsASpanStartedOnTheRequestThreadAndEndedWhenItAnswers() throws Exception {
+    RecordingTracer tracer = new RecordingTracer();
+    PolicyEngine engine =
+        PolicyEngine.create(
+            1,
+            config(List.of(rule("a", null, remote("one")), rule("b", null, remote("two")))),
+            new RuntimeServices(
+                AdapterRegistry.of(List.of(fixed, remote)),
+                ticker,
+                ticker,
+                scheduler,
+                metrics,
+                false,
+                tracer),
+            null);
+    Outcome outcome = engine.decide(bag("bob"));
+    assertThat(tracer.spans).hasSize(2);
+    assertThat(tracer.spans).allSatisfy(span -> assertThat(span.ended).isFalse());
+    RecordingTracer.Span first = tracer.spans.get(0);
+    assertThat(first.name).isEqualTo("offpath.adapter.call");
+    assertThat(first.attributes)
+        .containsEntry("offpath.handler", "one.async")
+        .containsEntry("offpath.adapter", "remote")
+        .containsEntry("offpath.template", "listentry");
+    remote.calls.remove().answer.complete(
+        new CheckResult(
+            PolicyStatus.of(StatusCode.PERMISSION_DENIED, "no"), Duration.ofSeconds(1), 1));
+    remote.calls.remove().answer.completeExceptionally(new IllegalStateException("broken"));
+    assertThat(outcome.join().allowed()).isFalse();
+    assertThat(first.ended).isTrue();
+    assertThat(first.attributes).containsEntry("offpath.status", "PERMISSION_DENIED");
+    assertThat(first.error).isNull();
+    RecordingTracer.Span second = tracer.spans.get(1);
+    assertThat(second.ended).isTrue();
+    assertThat(second.error).isEqualTo("handler failed");
+    // The second pass starts no span.
+    assertThat(tracer.spans).hasSize(2);
+  }
+
   // --- fixtures -----------------------------------------------------------------------------
 
   private static Attributes bag(String user) {
@@ -278,6 +320,67 @@ class AsyncCheckEngineTest {
   }
 
   record Call(Instance instance, CompletableFuture<CheckResult> answer) {}
+
+  /** Records the spans the engine starts (tracing SPI), with their attributes and end. */
+  static final class RecordingTracer implements Tracer {
+    final List<Span> spans = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    @Override
+    public TraceSpan start(String name) {
+      Span span = new Span(name);
+      spans.add(span);
+      return span;
+    }
+
+    @Override
+    public TraceSpan current() {
+      return TraceSpan.NOOP;
+    }
+
+    static final class Span implements TraceSpan {
+      final String name;
+      final Map<String, Object> attributes = new java.util.concurrent.ConcurrentHashMap<>();
+      volatile @Nullable String error;
+      volatile boolean ended;
+
+      Span(String name) {
+        this.name = name;
+      }
+
+      @Override
+      public TraceSpan attribute(String key, String value) {
+        attributes.put(key, value);
+        return this;
+      }
+
+      @Override
+      public TraceSpan attribute(String key, long value) {
+        attributes.put(key, value);
+        return this;
+      }
+
+      @Override
+      public TraceSpan error(String message) {
+        error = message;
+        return this;
+      }
+
+      @Override
+      public Scope makeCurrent() {
+        return Scope.NOOP;
+      }
+
+      @Override
+      public boolean recording() {
+        return true;
+      }
+
+      @Override
+      public void end() {
+        ended = true;
+      }
+    }
+  }
 
   /** An out-of-process adapter stand-in whose answers the test gives, on the thread it chooses. */
   static final class ManualRemote implements AdapterFactory<String> {
