@@ -2,6 +2,7 @@ package dev.offpath.remote;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.offpath.core.adapter.CircuitBreaker;
 import dev.offpath.core.remote.RemoteConnection;
 import io.grpc.CallOptions;
 import io.grpc.MethodDescriptor;

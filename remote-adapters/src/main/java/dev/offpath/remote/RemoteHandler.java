@@ -6,6 +6,7 @@ import dev.offpath.cache.quota.QuotaPoolStats;
 import dev.offpath.core.adapter.AdapterEnvironment;
 import dev.offpath.core.adapter.AsyncCheckHandler;
 import dev.offpath.core.adapter.CheckResult;
+import dev.offpath.core.adapter.CircuitBreaker;
 import dev.offpath.core.adapter.Instance;
 import dev.offpath.core.adapter.MeteredHandler;
 import dev.offpath.core.adapter.PolicyStatus;

@@ -14,6 +14,7 @@ import dev.offpath.cache.quota.PrefetchOptions;
 import dev.offpath.cache.quota.QuotaBackend;
 import dev.offpath.cache.quota.QuotaPoolStats;
 import dev.offpath.cache.quota.QuotaPools;
+import dev.offpath.core.adapter.CircuitBreaker;
 import dev.offpath.core.adapter.Instance;
 import dev.offpath.core.adapter.PolicyStatus;
 import dev.offpath.core.adapter.QuotaArgs;

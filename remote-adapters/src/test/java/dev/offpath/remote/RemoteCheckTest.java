@@ -8,6 +8,7 @@ import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.DynamicMessage;
 import com.google.protobuf.Message;
 import dev.offpath.core.adapter.CheckResult;
+import dev.offpath.core.adapter.CircuitBreaker;
 import dev.offpath.core.adapter.Instance;
 import dev.offpath.core.adapter.StatusCode;
 import dev.offpath.core.remote.RemoteConnection;

@@ -9,6 +9,7 @@ import dev.offpath.cache.quota.QuotaBackend;
 import dev.offpath.cache.quota.QuotaPoolStats;
 import dev.offpath.cache.quota.QuotaPools;
 import dev.offpath.core.adapter.AdapterEnvironment;
+import dev.offpath.core.adapter.CircuitBreaker;
 import dev.offpath.core.adapter.Instance;
 import dev.offpath.core.adapter.MeteredHandler;
 import dev.offpath.core.adapter.PolicyStatus;

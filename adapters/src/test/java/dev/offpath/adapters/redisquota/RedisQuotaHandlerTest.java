@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.offpath.cache.quota.QuotaPoolStats;
 import dev.offpath.cache.quota.QuotaPools;
 import dev.offpath.core.adapter.AdapterEnvironment;
+import dev.offpath.core.adapter.CircuitBreaker;
 import dev.offpath.core.adapter.Instance;
 import dev.offpath.core.adapter.Params;
 import dev.offpath.core.adapter.QuotaArgs;

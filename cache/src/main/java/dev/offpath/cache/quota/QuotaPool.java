@@ -38,7 +38,9 @@ import org.jspecify.annotations.Nullable;
  * FAIL_OPEN passes the check at once and FAIL_CLOSE denies it. Under FAIL_CLOSE, unlike
  * mixerclient, at most one optimistic prefetch is in flight at a time, which bounds the overshoot by
  * one prefetch amount per round trip; a check the pool cannot cover while it is unanswered is
- * denied. Under FAIL_OPEN, as in mixerclient, every check that finds the pool empty in OPEN mode
+ * denied, and it sends no prefetch of its own while the unconfirmed asks in flight would cover it
+ * (mixerclient sent one per such check, so a tight burst during one round trip drained a limited
+ * backend into the pool, a call per check). Under FAIL_OPEN, as in mixerclient, every check that finds the pool empty in OPEN mode
  * gets an optimistic prefetch of its own, so a check is never denied for want of an answer: only a
  * partial grant (CLOSE mode) denies. This matters when the backend dies: until its failure is known
  * (the client sees the connection close, or the call times out) it still looks healthy, and a pool
@@ -213,6 +215,10 @@ public final class QuotaPool {
     long avail = available(now);
     long desired = Math.max(usage.count(now), options.minPrefetch());
     if ((avail < desired / 2 && inFlight.isEmpty()) || avail < amount) {
+      if (options.failurePolicy() == FailurePolicy.FAIL_CLOSE
+          && avail + unconfirmedAsked() >= amount) {
+        return null; // an answer on its way covers this check: one more call would only drain it
+      }
       long ask = Math.max(amount, desired);
       Slot provisional = null;
       if (avail == 0
@@ -321,6 +327,17 @@ public final class QuotaPool {
    */
   private boolean mayGrantOptimistically() {
     return options.failurePolicy() == FailurePolicy.FAIL_OPEN || !optimisticInFlight();
+  }
+
+  /** Tokens asked by in-flight prefetches that are not already in the pool as provisional ones. */
+  private long unconfirmedAsked() {
+    long sum = 0;
+    for (Prefetch prefetch : inFlight) {
+      if (prefetch.provisional == null) {
+        sum += prefetch.amount;
+      }
+    }
+    return sum;
   }
 
   private boolean optimisticInFlight() {

@@ -406,6 +406,26 @@ class QuotaPoolTest {
   }
 
   @Test
+  void failCloseSendsNoCallPerCheckWhileAnAnswerOnItsWayCoversIt() {
+    DyingBackend backend = new DyingBackend();
+    QuotaPool pool =
+        new QuotaPool(
+            backend, ticker, PrefetchOptions.defaults().withFailurePolicy(FailurePolicy.FAIL_CLOSE));
+    for (int i = 0; i < 1_000; i++) {
+      pool.check(1);
+    }
+    // The first (answered) call, the optimistic one, and one more once the optimistic tokens are
+    // spent; mixerclient sent a call for each of the ~970 checks that found the pool empty.
+    assertThat(backend.asked).hasSize(3);
+    assertThat(pool.inFlight()).isEqualTo(2);
+    long unconfirmed = backend.asked.get(2);
+    backend.pending.forEach(f -> f.complete(QuotaResult.granted(10_000, Duration.ofMinutes(1))));
+    assertThat(pool.available()).as("both answers land in the pool").isPositive();
+    assertThat(pool.stats().grantedTokens())
+        .isEqualTo(backend.asked.get(0) + backend.asked.get(1) + unconfirmed);
+  }
+
+  @Test
   void rejectsNonPositiveAmount() {
     QuotaPool pool =
         new QuotaPool(amount -> new CompletableFuture<>(), ticker, PrefetchOptions.defaults());

@@ -1,4 +1,4 @@
-package dev.offpath.remote;
+package dev.offpath.core.adapter;
 
 import static java.util.Objects.requireNonNull;
 
@@ -6,18 +6,22 @@ import dev.offpath.core.time.Ticker;
 import java.time.Duration;
 
 /**
- * Stops calling an adapter that keeps failing (one per handler). CLOSED: calls pass; {@code
- * threshold} consecutive failures open it. OPEN: calls are refused at once for {@code
- * openDuration}; then one call passes as a probe (HALF_OPEN) while the others are still refused;
- * the probe's success closes the breaker, its failure opens it again. A probe that is never
- * settled (it cannot be: every call has a deadline) would keep the breaker half open.
+ * Stops calling a backend that keeps failing: one per failure domain (an out-of-process adapter's
+ * handler, a Redis node). CLOSED: calls pass; {@code threshold} consecutive failures open it.
+ * OPEN: calls are refused at once for {@code openDuration}; then one call passes as a probe
+ * (HALF_OPEN) while the others are still refused. The probe's success closes the breaker, its
+ * failure opens it for another {@code openDuration}. A probe must be settled (every caller's call
+ * has a deadline), or the breaker stays half open.
  *
- * <p>Thread-safe: a monitor held for a few field updates. The closed state is read without it
- * ({@code volatile}), so the common path of a healthy adapter takes no lock.
+ * <p>Thread-safe. State changes hold the monitor for a few field updates; the closed state is
+ * read without it ({@code volatile}), so a healthy backend's calls ({@link #tryAcquire} and a
+ * success after no failure) take no lock: an out-of-process check adapter is called from the
+ * request path.
  */
-final class CircuitBreaker {
+public final class CircuitBreaker {
 
-  enum State {
+  /** The breaker's state, as exported by the callers' gauges. */
+  public enum State {
     CLOSED,
     OPEN,
     HALF_OPEN
@@ -32,7 +36,7 @@ final class CircuitBreaker {
   private long openUntil;
   private long opened;
 
-  CircuitBreaker(Ticker ticker, int threshold, Duration openDuration) {
+  public CircuitBreaker(Ticker ticker, int threshold, Duration openDuration) {
     this.ticker = requireNonNull(ticker, "ticker");
     if (threshold < 1) {
       throw new IllegalArgumentException("threshold: " + threshold + " (expected: > 0)");
@@ -42,7 +46,7 @@ final class CircuitBreaker {
   }
 
   /** Whether a call may go out now; a {@code true} must be followed by success or failure. */
-  boolean tryAcquire() {
+  public boolean tryAcquire() {
     if (state == State.CLOSED) {
       return true;
     }
@@ -62,7 +66,7 @@ final class CircuitBreaker {
     }
   }
 
-  void onSuccess() {
+  public void onSuccess() {
     if (state == State.CLOSED && consecutiveFailures == 0) {
       return; // the common case, without the lock
     }
@@ -72,7 +76,7 @@ final class CircuitBreaker {
     }
   }
 
-  synchronized void onFailure() {
+  public synchronized void onFailure() {
     consecutiveFailures++;
     if (state == State.HALF_OPEN || (state == State.CLOSED && consecutiveFailures >= threshold)) {
       state = State.OPEN;
@@ -81,12 +85,19 @@ final class CircuitBreaker {
     }
   }
 
-  State state() {
+  /** An open breaker lets its probe go at once (the backend changed: a failover, a new address). */
+  public synchronized void probeNow() {
+    if (state == State.OPEN) {
+      openUntil = ticker.nanoTime();
+    }
+  }
+
+  public State state() {
     return state;
   }
 
   /** How many times the breaker opened. */
-  synchronized long openedCount() {
+  public synchronized long openedCount() {
     return opened;
   }
 }

@@ -1,8 +1,8 @@
-package dev.offpath.adapters.redisquota;
+package dev.offpath.core.adapter;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.offpath.adapters.redisquota.CircuitBreaker.State;
+import dev.offpath.core.adapter.CircuitBreaker.State;
 import dev.offpath.core.time.FakeTicker;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -58,5 +58,52 @@ class CircuitBreakerTest {
     assertThat(breaker.tryAcquire()).isFalse();
     ticker.advance(Duration.ofMillis(500));
     assertThat(breaker.tryAcquire()).isTrue();
+  }
+
+  @Test
+  void probeNowLetsTheProbeGoBeforeTheOpenDurationEnds() {
+    breaker.probeNow();
+    assertThat(breaker.state()).as("a closed breaker is left alone").isEqualTo(State.CLOSED);
+    fail(3);
+    assertThat(breaker.tryAcquire()).isFalse();
+    breaker.probeNow();
+    assertThat(breaker.tryAcquire()).isTrue();
+    assertThat(breaker.state()).isEqualTo(State.HALF_OPEN);
+    breaker.probeNow();
+    assertThat(breaker.tryAcquire()).as("a half-open breaker keeps its one probe").isFalse();
+    breaker.onSuccess();
+    assertThat(breaker.state()).isEqualTo(State.CLOSED);
+  }
+
+  @Test
+  void successAfterFailuresWhileClosedResetsTheCount() {
+    fail(2);
+    breaker.onSuccess();
+    fail(2);
+    assertThat(breaker.state()).isEqualTo(State.CLOSED);
+    fail(1);
+    assertThat(breaker.state()).isEqualTo(State.OPEN);
+  }
+
+  @Test
+  void concurrentFailuresOpenItExactlyOnce() throws InterruptedException {
+    Thread[] threads = new Thread[4];
+    for (int t = 0; t < threads.length; t++) {
+      threads[t] =
+          new Thread(
+              () -> {
+                for (int i = 0; i < 1_000; i++) {
+                  if (breaker.tryAcquire()) {
+                    breaker.onFailure();
+                  }
+                }
+              });
+      threads[t].start();
+    }
+    for (Thread t : threads) {
+      t.join();
+    }
+    assertThat(breaker.state()).isEqualTo(State.OPEN);
+    assertThat(breaker.openedCount()).isEqualTo(1);
   }
 }
