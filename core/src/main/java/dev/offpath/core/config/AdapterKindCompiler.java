@@ -59,12 +59,8 @@ final class AdapterKindCompiler implements KindCompiler {
     References<RemoteAdapter> adapters = c.remoteAdapters;
     Key key = adapters.key(o.name(), KIND, o.namespace());
     String what = "adapter '" + o.qualifiedName() + "'";
-    if (c.duplicate(adapters, key, o, Category.HANDLER, what)) {
-      return;
-    }
-    MappingNode spec = c.specMapping(o, Category.HANDLER, what);
+    MappingNode spec = c.namedSpec(adapters, key, o, Category.HANDLER, what);
     if (spec == null) {
-      adapters.put(key, new Failed<>(o.source()));
       return;
     }
     int errorsBefore = c.errorCount();

@@ -172,6 +172,29 @@ final class Compilation {
                 + ")");
   }
 
+  /**
+   * The opening every named object's compilation shares: a duplicate of {@code key} is reported
+   * and left out; otherwise its spec as a mapping, or null when it is missing or not a map
+   * (reported, and the name recorded as failed so that references to it do not report again).
+   */
+  <T> @Nullable MappingNode namedSpec(
+      References<T> refs, Key key, ConfigObject o, Category category, String what) {
+    if (duplicate(refs, key, o, category, what)) {
+      return null;
+    }
+    return specOrFailed(refs, key, o, category, what);
+  }
+
+  /** {@link #specMapping}, recording the name as failed when there is no spec to read. */
+  <T> @Nullable MappingNode specOrFailed(
+      References<T> refs, Key key, ConfigObject o, Category category, String what) {
+    MappingNode spec = specMapping(o, category, what);
+    if (spec == null) {
+      refs.put(key, new References.Failed<>(o.source()));
+    }
+    return spec;
+  }
+
   /** Reports a second object under a key already taken; returns whether it was one. */
   <T> boolean duplicate(
       References<T> refs, Key key, ConfigObject o, Category category, String what) {

@@ -64,9 +64,8 @@ final class HandlerCompiler implements KindCompiler {
     int paramsLine;
     int adapterLine;
     if (o.generic()) {
-      MappingNode spec = c.specMapping(o, Category.HANDLER, what);
+      MappingNode spec = c.specOrFailed(handlers, key, o, Category.HANDLER, what);
       if (spec == null) {
-        handlers.put(key, new Failed<>(o.source()));
         return;
       }
       Map<String, Entry> fields =

@@ -61,9 +61,8 @@ final class InstanceCompiler implements KindCompiler {
     int templateLine;
     @Nullable Node params;
     if (o.generic()) {
-      MappingNode spec = c.specMapping(o, Category.INSTANCE, what);
+      MappingNode spec = c.specOrFailed(instances, key, o, Category.INSTANCE, what);
       if (spec == null) {
-        instances.put(key, new Failed<>(o.source()));
         return;
       }
       Map<String, Entry> fields =

@@ -50,12 +50,8 @@ final class TemplateKindCompiler implements KindCompiler {
     References<RemoteTemplate> templates = c.remoteTemplates;
     Key key = templates.key(o.name(), KIND, o.namespace());
     String what = "template '" + o.qualifiedName() + "'";
-    if (c.duplicate(templates, key, o, Category.INSTANCE, what)) {
-      return;
-    }
-    MappingNode spec = c.specMapping(o, Category.INSTANCE, what);
+    MappingNode spec = c.namedSpec(templates, key, o, Category.INSTANCE, what);
     if (spec == null) {
-      templates.put(key, new Failed<>(o.source()));
       return;
     }
     Map<String, Entry> fields =
