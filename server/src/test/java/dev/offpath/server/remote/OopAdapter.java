@@ -63,6 +63,8 @@ final class OopAdapter implements AutoCloseable {
   final RemoteTemplate template;
   final List<DynamicMessage> requests = new CopyOnWriteArrayList<>();
   final AtomicInteger connections = new AtomicInteger();
+  /** What {@code answer} threw other than a status (a bug in the test): print them on failure. */
+  final List<Throwable> failures = new CopyOnWriteArrayList<>();
   private volatile Function<DynamicMessage, byte[]> answer;
   private final UnaryOperator<NettyServerBuilder> customize;
   private final int port;
@@ -119,6 +121,10 @@ final class OopAdapter implements AutoCloseable {
                             Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asException());
                       } catch (StatusRuntimeException e) {
                         observer.onError(e);
+                      } catch (RuntimeException | AssertionError e) {
+                        // A bug in the test's answer: recorded for the test to fail on.
+                        failures.add(e);
+                        observer.onError(Status.INTERNAL.withDescription(e.toString()).asException());
                       }
                     }))
             .build();
