@@ -57,10 +57,13 @@ final class H2Load {
       return LatencySummary.of(latencies);
     }
 
-    /** Every request done, and every one a 2xx (the gRPC status is checked apart). */
+    /**
+     * No request failed, errored or timed out, and no status but 2xx (the gRPC status is checked
+     * apart). Not "2xx == done": in a timed run h2load may count a request cut at the end as done
+     * without a status.
+     */
     boolean clean() {
-      return failed == 0 && errored == 0 && timeout == 0 && statusOther == 0 && succeeded == done
-          && status2xx == done && done > 0;
+      return failed == 0 && errored == 0 && timeout == 0 && statusOther == 0 && status2xx > 0;
     }
 
     String format() {
