@@ -49,14 +49,14 @@ class OutOfProcessEndToEndTest {
   }
 
   /**
-   * A list adapter: {@code mysource} and {@code mysource2} OK for 10 s / 1,000 uses; {@code
+   * A list adapter: {@code mysource} and {@code mysource2} OK for 60 s / 1,000 uses; {@code
    * fivetimes} OK for 60 s / 5 uses; {@code noopinion} the empty CheckResult; anything else
    * PERMISSION_DENIED "&lt;value&gt; is not whitelisted".
    */
   private static byte[] listAnswer(DynamicMessage request) {
     String value = stringValue(message(instance(request), "value"));
     return switch (value) {
-      case "mysource", "mysource2" -> checkResult(OK, "", 10, 1000);
+      case "mysource", "mysource2" -> checkResult(OK, "", 60, 1000);
       case "fivetimes" -> checkResult(OK, "", 60, 5);
       case "noopinion" -> new byte[0];
       default -> checkResult(PERMISSION_DENIED, value + " is not whitelisted", 0, 0);
@@ -104,7 +104,7 @@ class OutOfProcessEndToEndTest {
     assertThat((ByteString) adapterConfig.getField(OopAdapter.field(adapterConfig, "value")))
         .isNotEmpty();
 
-    // 200 identical Checks: answered from the cache, within the adapter's validity (10 s).
+    // 200 identical Checks: answered from the cache, within the adapter's validity (60 s).
     for (int i = 0; i < 200; i++) {
       assertThat(code("mysource")).isZero();
     }

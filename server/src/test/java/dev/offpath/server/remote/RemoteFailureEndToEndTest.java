@@ -54,12 +54,12 @@ class RemoteFailureEndToEndTest {
     }
   }
 
-  /** Allows every value but those starting with {@code bad}, valid 10 s. */
+  /** Allows every value but those starting with {@code bad}, valid 60 s. */
   private static byte[] list(DynamicMessage request) {
     String value = stringValue(message(instance(request), "value"));
     return value.startsWith("bad")
         ? checkResult(PERMISSION_DENIED, value + " is listed", 0, 0)
-        : checkResult(OK, "", 10, 1000);
+        : checkResult(OK, "", 60, 1000);
   }
 
   /**
