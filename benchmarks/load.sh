@@ -46,6 +46,8 @@ if (($(offpath_java_major "$java_home/bin/java") >= 24)); then
 fi
 # --istio-ingest: the access-log ingest with Istio 1.0's whole default config (stdio access log to a
 # file and to /dev/null) against its metrics alone (dev.offpath.benchmarks.load.IstioConfigIngest).
+# --check-compare: baseline, Offpath lazy, Offpath parsed and Offpath with 2,000 rules, alternating,
+# with the Java client and h2load (dev.offpath.benchmarks.load.CheckComparison).
 # --tls: the Check phases of Offpath over TLS against Offpath in plaintext, alternating, certificates
 # made at run time with the openssl CLI (dev.offpath.benchmarks.load.TlsComparison).
 # --oop: Check capacity and access-log ingest with out-of-process adapters (a do-little gRPC adapter
@@ -55,6 +57,9 @@ fi
 main=dev.offpath.benchmarks.load.LoadDriver
 if [[ ${1:-} == --istio-ingest ]]; then
   main=dev.offpath.benchmarks.load.IstioConfigIngest
+  shift
+elif [[ ${1:-} == --check-compare ]]; then
+  main=dev.offpath.benchmarks.load.CheckComparison
   shift
 elif [[ ${1:-} == --tls ]]; then
   main=dev.offpath.benchmarks.load.TlsComparison

@@ -160,7 +160,7 @@ public final class LoadDriver {
     }
   }
 
-  private static ServerProcess startBaseline(LoadOptions options, Progress progress)
+  static ServerProcess startBaseline(LoadOptions options, Progress progress)
       throws IOException, InterruptedException {
     return startReady(
         () -> {
