@@ -342,8 +342,8 @@ public final class CheckComparison {
           }
         }
         progress.message(String.format(Locale.ROOT, "h2load %s: %s", v.name(), res.format()));
-        done[i] += res.done();
-        seconds[i] += res.seconds();
+        done[i] += res.latencies().getTotalCount();
+        seconds[i] += res.loggedSeconds();
         if (latencies[i] == null) {
           latencies[i] = res.latencies().copy();
         } else {
