@@ -46,14 +46,26 @@ if (($(offpath_java_major "$java_home/bin/java") >= 24)); then
 fi
 # --istio-ingest: the access-log ingest with Istio 1.0's whole default config (stdio access log to a
 # file and to /dev/null) against its metrics alone (dev.offpath.benchmarks.load.IstioConfigIngest).
+# --check-compare: baseline, Offpath lazy, Offpath parsed and Offpath with 2,000 rules, alternating,
+# with the Java client and h2load (dev.offpath.benchmarks.load.CheckComparison).
 # --tls: the Check phases of Offpath over TLS against Offpath in plaintext, alternating, certificates
 # made at run time with the openssl CLI (dev.offpath.benchmarks.load.TlsComparison).
+# --oop: Check capacity and access-log ingest with out-of-process adapters (a do-little gRPC adapter
+# in the driver's JVM) against the built-in ones (dev.offpath.benchmarks.load.OutOfProcessLoad);
+# phases capacity, closed, ingest. Needs Mixer's reference data (-Doffpath.mixer.reference=DIR in
+# $LOAD_JAVA_OPTS when it is not beside the checkout).
 main=dev.offpath.benchmarks.load.LoadDriver
 if [[ ${1:-} == --istio-ingest ]]; then
   main=dev.offpath.benchmarks.load.IstioConfigIngest
   shift
+elif [[ ${1:-} == --check-compare ]]; then
+  main=dev.offpath.benchmarks.load.CheckComparison
+  shift
 elif [[ ${1:-} == --tls ]]; then
   main=dev.offpath.benchmarks.load.TlsComparison
+  shift
+elif [[ ${1:-} == --oop ]]; then
+  main=dev.offpath.benchmarks.load.OutOfProcessLoad
   shift
 fi
 cd "$root"

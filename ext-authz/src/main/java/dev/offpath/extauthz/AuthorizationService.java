@@ -8,6 +8,7 @@ import dev.offpath.core.runtime.Decider;
 import dev.offpath.core.runtime.Decision;
 import dev.offpath.core.runtime.Outcome;
 import dev.offpath.envoy.attributes.InvalidRequestException;
+import dev.offpath.envoy.attributes.LazyCheckRequest;
 import dev.offpath.envoy.attributes.RequestAttributes;
 import dev.offpath.envoy.attributes.RequestLimits;
 import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
@@ -21,7 +22,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code envoy.service.auth.v3.Authorization/Check}: request → attributes → {@link Decider} →
- * response. Thin by design; all policy lives in the decider. Non-blocking, so it is safe to run on
+ * response. Thin by design; all policy lives in the decider. Two entry points share everything
+ * after the attribute bag: {@link #check(CheckRequest, StreamObserver)} for a request protobuf-java
+ * parsed (this class bound as a {@code BindableService}) and {@link #check(LazyCheckRequest,
+ * StreamObserver)} for one kept as its bytes ({@link LazyCheckService}, the server's default;
+ * README "Performance", lazy decode). Non-blocking, so it is safe to run on
  * the transport's threads (the server may use a direct executor): a decision that waits for an
  * out-of-process check adapter is answered from the thread that completes it ({@link Outcome}).
  *
@@ -46,33 +51,70 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
 
   @Override
   public void check(CheckRequest request, StreamObserver<CheckResponse> responseObserver) {
-    Outcome outcome;
+    Attributes attributes;
     try {
-      Attributes attributes;
-      try {
-        attributes = RequestAttributes.of(request.getAttributes(), decider.manifest(), limits);
-      } catch (InvalidRequestException e) {
-        respond(responseObserver, CheckResponses.invalid(String.valueOf(e.getMessage())));
-        return;
-      }
-      outcome = decider.decide(attributes);
+      attributes = RequestAttributes.of(request.getAttributes(), decider.manifest(), limits);
+    } catch (InvalidRequestException e) {
+      respond(responseObserver, CheckResponses.invalid(String.valueOf(e.getMessage())));
+      return;
     } catch (NotReadyException e) {
-      responseObserver.onError(Status.UNAVAILABLE.withDescription(e.getMessage()).asRuntimeException());
+      unavailable(responseObserver, e);
       return;
     } catch (RuntimeException e) {
       failed(request, responseObserver, e);
       return;
     }
+    decide(request, attributes, responseObserver);
+  }
+
+  /**
+   * The same Check for a request kept as its bytes ({@link LazyCheckService} binds it to the wire):
+   * only the attributes are made differently, with the same names, values and {@link
+   * InvalidRequestException}s; everything after them (decider, cache, metrics, tracing, decision
+   * log, response) is the parsed path's.
+   */
+  public void check(LazyCheckRequest request, StreamObserver<CheckResponse> responseObserver) {
+    Attributes attributes;
+    try {
+      attributes = request.attributes(decider.manifest(), limits);
+    } catch (InvalidRequestException e) {
+      respond(responseObserver, CheckResponses.invalid(String.valueOf(e.getMessage())));
+      return;
+    } catch (NotReadyException e) {
+      unavailable(responseObserver, e);
+      return;
+    } catch (RuntimeException e) {
+      failed(request, responseObserver, e);
+      return;
+    }
+    decide(request, attributes, responseObserver);
+  }
+
+  /** {@code request} is a {@link CheckRequest} or a {@link LazyCheckRequest}, read only for logs. */
+  private void decide(Object request, Attributes attributes, StreamObserver<CheckResponse> out) {
+    Outcome outcome;
+    try {
+      outcome = decider.decide(attributes);
+    } catch (NotReadyException e) {
+      unavailable(out, e);
+      return;
+    } catch (RuntimeException e) {
+      failed(request, out, e);
+      return;
+    }
     Decision now = outcome.now();
     if (now != null) {
-      respond(request, responseObserver, now);
+      respond(request, out, now);
     } else {
-      outcome.whenDecided(d -> respond(request, responseObserver, d));
+      outcome.whenDecided(d -> respond(request, out, d));
     }
   }
 
-  private static void respond(
-      CheckRequest request, StreamObserver<CheckResponse> out, Decision decision) {
+  private static void unavailable(StreamObserver<CheckResponse> out, NotReadyException e) {
+    out.onError(Status.UNAVAILABLE.withDescription(e.getMessage()).asRuntimeException());
+  }
+
+  private static void respond(Object request, StreamObserver<CheckResponse> out, Decision decision) {
     CheckResponse response;
     try {
       response = CheckResponses.of(decision);
@@ -88,14 +130,19 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
     out.onCompleted();
   }
 
-  private static void failed(
-      CheckRequest request, StreamObserver<CheckResponse> out, RuntimeException e) {
-    errors.error(
-        "check-internal",
-        "check failed for request id '{}'",
-        request.getAttributes().getRequest().getHttp().getId(),
-        e);
+  private static void failed(Object request, StreamObserver<CheckResponse> out, RuntimeException e) {
+    errors.error("check-internal", "check failed for request id '{}'", requestId(request), e);
     out.onError(Status.INTERNAL.withDescription("check failed").asRuntimeException());
+  }
+
+  private static String requestId(Object request) {
+    try {
+      return request instanceof LazyCheckRequest lazy
+          ? lazy.requestId()
+          : ((CheckRequest) request).getAttributes().getRequest().getHttp().getId();
+    } catch (RuntimeException e) {
+      return "?";
+    }
   }
 
   /**
@@ -106,6 +153,17 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
     Attributes attributes;
     try {
       attributes = RequestAttributes.of(request.getAttributes(), decider.manifest(), limits);
+    } catch (InvalidRequestException e) {
+      return CheckResponses.invalid(String.valueOf(e.getMessage()));
+    }
+    return CheckResponses.of(decider.check(attributes));
+  }
+
+  /** {@link #decide(CheckRequest)} for a request kept as its bytes. */
+  public CheckResponse decide(LazyCheckRequest request) {
+    Attributes attributes;
+    try {
+      attributes = request.attributes(decider.manifest(), limits);
     } catch (InvalidRequestException e) {
       return CheckResponses.invalid(String.valueOf(e.getMessage()));
     }

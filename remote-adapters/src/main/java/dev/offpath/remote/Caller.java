@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.offpath.core.adapter.CircuitBreaker;
 import dev.offpath.core.remote.RemoteConnection;
 import io.grpc.CallOptions;
+import io.grpc.Context;
 import io.grpc.MethodDescriptor;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
@@ -20,6 +21,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * call counters, the deadline ({@code connection.timeout}) and dedup ids ({@code <random>-<n>},
  * unique per handler and process). {@link #call} never throws and never blocks: the future fails
  * with the gRPC status of a failed call, always within the deadline.
+ *
+ * <p>Calls are made in the root gRPC {@link Context}, never the caller's: a call may outlive the
+ * request that caused it (a quota prefetch runs after the Check it was started by has been
+ * answered; an identical Check in flight shares another's call), and a call in the Check's context
+ * would be cancelled with it when that Check completes or its client goes away.
  */
 final class Caller implements AutoCloseable {
 
@@ -53,6 +59,7 @@ final class Caller implements AutoCloseable {
   CompletableFuture<byte[]> call(MethodDescriptor<byte[], byte[]> method, byte[] request) {
     CompletableFuture<byte[]> result = new CompletableFuture<>();
     stats.started();
+    Context previous = Context.ROOT.attach();
     try {
       ClientCalls.asyncUnaryCall(
           lease.channel()
@@ -85,6 +92,8 @@ final class Caller implements AutoCloseable {
       stats.ended(CallOutcome.ERROR);
       breaker.onFailure();
       result.completeExceptionally(e);
+    } finally {
+      Context.ROOT.detach(previous);
     }
     return result;
   }

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.offpath.cache.quota.QuotaPoolStats;
 import dev.offpath.core.adapter.AdapterEnvironment;
 import dev.offpath.core.adapter.AsyncCheckHandler;
+import dev.offpath.core.adapter.AsyncReportHandler;
 import dev.offpath.core.adapter.CheckResult;
 import dev.offpath.core.adapter.CircuitBreaker;
 import dev.offpath.core.adapter.Instance;
@@ -13,11 +14,11 @@ import dev.offpath.core.adapter.PolicyStatus;
 import dev.offpath.core.adapter.QuotaArgs;
 import dev.offpath.core.adapter.QuotaHandler;
 import dev.offpath.core.adapter.QuotaResult;
-import dev.offpath.core.adapter.ReportHandler;
 import dev.offpath.core.adapter.StatusCode;
 import dev.offpath.core.remote.RemoteHandlerConfig;
 import dev.offpath.core.remote.RemoteTemplate;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,7 +41,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Thread-safe.
  */
-final class RemoteHandler implements AsyncCheckHandler, QuotaHandler, ReportHandler, MeteredHandler {
+final class RemoteHandler
+    implements AsyncCheckHandler, QuotaHandler, AsyncReportHandler, MeteredHandler {
 
   static final int BREAKER_FAILURES = 5;
   static final int BREAKER_OPEN_MILLIS = 1000;
@@ -109,9 +111,9 @@ final class RemoteHandler implements AsyncCheckHandler, QuotaHandler, ReportHand
   }
 
   @Override
-  public void report(List<Instance> instances) {
+  public CompletableFuture<Boolean> reportAsync(List<Instance> instances) {
     if (instances.isEmpty()) {
-      return;
+      return CompletableFuture.completedFuture(true);
     }
     String first = instances.get(0).template();
     boolean mixed = false;
@@ -122,23 +124,24 @@ final class RemoteHandler implements AsyncCheckHandler, QuotaHandler, ReportHand
       }
     }
     if (!mixed) {
-      reportTemplate(first, instances);
-      return;
+      return reportTemplate(first, instances);
     }
     Map<String, List<Instance>> byTemplate = new LinkedHashMap<>();
     for (Instance i : instances) {
-      byTemplate.computeIfAbsent(i.template(), t -> new java.util.ArrayList<>()).add(i);
+      byTemplate.computeIfAbsent(i.template(), t -> new ArrayList<>()).add(i);
     }
-    byTemplate.forEach(this::reportTemplate);
+    List<CompletableFuture<Boolean>> calls = new ArrayList<>(byTemplate.size());
+    byTemplate.forEach((template, list) -> calls.add(reportTemplate(template, list)));
+    return RemoteReport.all(calls, true);
   }
 
-  private void reportTemplate(String template, List<Instance> instances) {
+  private CompletableFuture<Boolean> reportTemplate(String template, List<Instance> instances) {
     RemoteReport report = reports.get(template);
     if (report == null) {
       caller.stats.droppedInvalid(instances.size());
-      return;
+      return CompletableFuture.completedFuture(false);
     }
-    report.report(instances);
+    return report.report(instances);
   }
 
   /** Waits, at most twice the call timeout, until no report call is in flight. */

@@ -6,6 +6,7 @@ import dev.offpath.core.adapter.Instance;
 import dev.offpath.core.remote.RemoteTemplate;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
@@ -22,7 +23,8 @@ import java.util.concurrent.TimeUnit;
  * <p><b>Accounting.</b> Every instance is either delivered (counted when the adapter answers OK)
  * or counted as dropped with a reason: the call's failure (error, timeout, unavailable), the
  * breaker (circuit_open), no free slot in time (overloaded), or an instance that does not encode
- * (invalid). Calls are not retried: a report is not idempotent for most adapters (the dedup id is
+ * (invalid). {@link #report}'s future says when the calls have ended and whether all was
+ * delivered (the pipeline's {@code mixer_runtime_dispatch_count}). Calls are not retried: a report is not idempotent for most adapters (the dedup id is
  * there for the adapter's own deduplication).
  *
  * <p>Thread-safe: called by several pipeline workers at once.
@@ -30,6 +32,7 @@ import java.util.concurrent.TimeUnit;
 final class RemoteReport {
 
   static final int MAX_REQUEST_BYTES = 1 << 20;
+  private static final CompletableFuture<Boolean> FALSE = CompletableFuture.completedFuture(false);
 
   private final Caller caller;
   private final RequestEncoder encoder;
@@ -45,9 +48,14 @@ final class RemoteReport {
     this.waitNanos = caller.timeout.toNanos() * 2;
   }
 
-  /** Sends {@code instances} (all of this template). */
-  void report(List<Instance> instances) {
+  /**
+   * Sends {@code instances} (all of this template). The future completes when every call for them
+   * has ended: {@code true} when all were delivered, {@code false} when any was dropped.
+   */
+  CompletableFuture<Boolean> report(List<Instance> instances) {
     List<InstanceEncoder.Prepared> batch = new ArrayList<>(instances.size());
+    List<CompletableFuture<Boolean>> calls = new ArrayList<>(1);
+    boolean invalid = false;
     int bytes = 0;
     for (Instance instance : instances) {
       InstanceEncoder.Prepared p;
@@ -55,11 +63,12 @@ final class RemoteReport {
         p = encoder.instances().prepare(instance);
       } catch (RuntimeException e) {
         caller.stats.droppedInvalid(1);
+        invalid = true;
         continue;
       }
       int size = encoder.reportEntrySize(p);
       if (!batch.isEmpty() && bytes + size > MAX_REQUEST_BYTES) {
-        send(batch);
+        calls.add(send(batch));
         batch = new ArrayList<>();
         bytes = 0;
       }
@@ -67,11 +76,24 @@ final class RemoteReport {
       bytes += size;
     }
     if (!batch.isEmpty()) {
-      send(batch);
+      calls.add(send(batch));
     }
+    return all(calls, !invalid);
   }
 
-  private void send(List<InstanceEncoder.Prepared> batch) {
+  /** {@code true} when {@code ok} and every one of {@code calls} completes {@code true}. */
+  static CompletableFuture<Boolean> all(List<CompletableFuture<Boolean>> calls, boolean ok) {
+    if (calls.size() == 1 && ok) {
+      return calls.get(0);
+    }
+    CompletableFuture<Boolean> result = CompletableFuture.completedFuture(ok);
+    for (CompletableFuture<Boolean> c : calls) {
+      result = result.thenCombine(c, Boolean::logicalAnd);
+    }
+    return result;
+  }
+
+  private CompletableFuture<Boolean> send(List<InstanceEncoder.Prepared> batch) {
     int n = batch.size();
     boolean acquired;
     try {
@@ -83,13 +105,13 @@ final class RemoteReport {
     if (!acquired) {
       caller.stats.refused(CallOutcome.OVERLOADED);
       caller.stats.dropped(CallOutcome.OVERLOADED, n);
-      return;
+      return FALSE;
     }
     if (!caller.breaker.tryAcquire()) {
       slots.release();
       caller.stats.refused(CallOutcome.CIRCUIT_OPEN);
       caller.stats.dropped(CallOutcome.CIRCUIT_OPEN, n);
-      return;
+      return FALSE;
     }
     byte[] request;
     try {
@@ -98,11 +120,11 @@ final class RemoteReport {
       slots.release();
       caller.breaker.onSuccess(); // nothing was sent: the probe, if it was one, is not a failure
       caller.stats.droppedInvalid(n);
-      return;
+      return FALSE;
     }
-    caller
+    return caller
         .call(method, request)
-        .whenComplete(
+        .handle(
             (answer, error) -> {
               if (error == null) {
                 caller.stats.reported(n);
@@ -110,6 +132,7 @@ final class RemoteReport {
                 caller.stats.dropped(CallOutcome.of(error), n);
               }
               slots.release();
+              return error == null;
             });
   }
 }

@@ -16,6 +16,7 @@ import dev.offpath.core.remote.RemoteFailurePolicy;
 import dev.offpath.core.remote.RemoteHandlerConfig;
 import dev.offpath.core.remote.RemoteTemplate;
 import dev.offpath.core.runtime.Decision;
+import io.grpc.Context;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -108,6 +109,32 @@ class RemoteCheckTest {
 
     assertThat(a.calls.get()).isEqualTo(2);
     assertThat(h.stats().checksShared()).isEqualTo(49);
+  }
+
+  /**
+   * A call outlives the gRPC context it was started in: the Check that caused it (ext_authz's
+   * server call) may complete or be cancelled first, as a quota prefetch always does.
+   */
+  @Test
+  void aCallIsNotCancelledWithTheContextOfTheRequestThatStartedIt() throws Exception {
+    TestAdapter a = adapter(Answers.check(authorization, 0, "", 10, 1000));
+    a.delayMillis = 500;
+    RemoteHandler h = handler(a, Duration.ofSeconds(10), RemoteFailurePolicy.FAIL_CLOSE);
+
+    Context.CancellableContext request = Context.current().withCancellation();
+    CompletableFuture<CheckResult> pending;
+    Context previous = request.attach();
+    try {
+      pending = h.checkAsync(Instances.authorization("frank"));
+    } finally {
+      request.detach(previous);
+    }
+    request.cancel(null);
+
+    CheckResult r = pending.join();
+    assertThat(r.status().isOk()).as(r.status().message()).isTrue();
+    assertThat(h.stats().calls(CallOutcome.OK)).isEqualTo(1);
+    assertThat(h.stats().calls(CallOutcome.ERROR)).isZero();
   }
 
   @Test

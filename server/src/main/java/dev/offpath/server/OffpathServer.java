@@ -31,6 +31,7 @@ import dev.offpath.core.telemetry.ReportSink;
 import dev.offpath.core.time.Ticker;
 import dev.offpath.envoy.attributes.RequestLimits;
 import dev.offpath.extauthz.AuthorizationService;
+import dev.offpath.extauthz.LazyCheckService;
 import dev.offpath.extproc.ExternalProcessorService;
 import dev.offpath.server.admin.AdminAuth;
 import dev.offpath.server.admin.AdminServer;
@@ -236,7 +237,12 @@ public final class OffpathServer implements AutoCloseable {
                 security.limits())
             .directExecutor()
             .maxInboundMessageSize(options.maxMessageBytes())
-            .addService(ServerInterceptors.intercept(authz, grpcMetrics))
+            .addService(
+                ServerInterceptors.intercept(
+                    options.lazyCheckRequests()
+                        ? LazyCheckService.definition(authz)
+                        : authz.bindService(),
+                    grpcMetrics))
             .addService(ServerInterceptors.intercept(extProc, grpcMetrics))
             .addService(
                 ServerInterceptors.intercept(controlPlane.aggregatedDiscoveryService(), grpcMetrics))
@@ -352,6 +358,7 @@ public final class OffpathServer implements AutoCloseable {
     facts.put("adminAddress", options.adminAddress() + ":" + (admin == null ? options.adminPort() : admin.port()));
     facts.put("reportWorkers", options.reportWorkers());
     facts.put("tracing", options.tracing().toString());
+    facts.put("checkDecoding", options.lazyCheckRequests() ? "lazy" : "parsed");
     return facts;
   }
 
@@ -535,6 +542,7 @@ public final class OffpathServer implements AutoCloseable {
     root.put("grpcEventLoops", transport == null ? 0 : transport.threads());
     root.put("reportWorkers", options.reportWorkers());
     root.put("reportQueue", options.reportQueue());
+    root.put("checkDecoding", options.lazyCheckRequests() ? "lazy" : "parsed");
     return root.toPrettyString();
   }
 

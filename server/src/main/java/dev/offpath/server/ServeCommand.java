@@ -167,6 +167,9 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--trace-log-spans", description = "Log every finished span (logger dev.offpath.trace).")
   boolean traceLogSpans;
 
+  @Option(names = "--check-decoding", paramLabel = "lazy|parsed", defaultValue = "lazy", description = "How ext_authz reads a CheckRequest: lazy (default: kept as its bytes, a field decoded when a rule first reads it) or parsed (protobuf-java parses the whole request first).")
+  String checkDecoding;
+
   @Override
   public Integer call() throws InterruptedException {
     PrintWriter err = spec.commandLine().getErr();
@@ -192,7 +195,14 @@ final class ServeCommand implements Callable<Integer> {
               new DecisionLogOptions(
                   decisionLog, decisionLogSample, decisionLogRedact, decisionLogQueue),
 
-              TracingOptions.of(traceZipkinUrl, traceSampleRate, traceLogSpans));
+              TracingOptions.of(traceZipkinUrl, traceSampleRate, traceLogSpans),
+              switch (checkDecoding) {
+                case "lazy" -> true;
+                case "parsed" -> false;
+                default ->
+                    throw new IllegalArgumentException(
+                        "--check-decoding: " + checkDecoding + " (expected: lazy or parsed)");
+              });
       server = OffpathServer.start(options);
     } catch (IllegalArgumentException e) {
       err.println("offpath serve: " + e.getMessage());

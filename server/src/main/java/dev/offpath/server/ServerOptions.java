@@ -14,7 +14,9 @@ import java.util.List;
  * eventLoopThreads} 0 means one per core; {@code reportWorkers} and {@code reportQueue} size the
  * telemetry pipeline. {@code security}: TLS, admin token, telemetry address, connection limits;
  * {@code decisionLog} configures the decision log.
- * {@code tracing} is {@link TracingOptions#OFF} unless spans are exported.
+ * {@code tracing} is {@link TracingOptions#OFF} unless spans are exported. {@code
+ * lazyCheckRequests} (the default) keeps each ext_authz {@code CheckRequest} as its bytes and decodes
+ * a field on first read; false parses it with protobuf-java ({@code --check-decoding parsed}).
  */
 public record ServerOptions(
     List<Path> configPaths,
@@ -34,12 +36,76 @@ public record ServerOptions(
     SecurityOptions security,
     DecisionLogOptions decisionLog,
 
-    TracingOptions tracing) {
+    TracingOptions tracing,
+    boolean lazyCheckRequests) {
 
   /** The telemetry pipeline's defaults: 2 workers, 10,000 queued entries. */
   public static final int DEFAULT_REPORT_WORKERS = 2;
 
   public static final int DEFAULT_REPORT_QUEUE = 10_000;
+
+  /** The options with lazy {@code CheckRequest} decoding, the default. */
+  public ServerOptions(
+      List<Path> configPaths,
+      String grpcAddress,
+      int grpcPort,
+      String adminAddress,
+      int adminPort,
+      int telemetryPort,
+      int maxMessageBytes,
+      boolean failOpen,
+      int checkCacheSize,
+      Duration shutdownGrace,
+      boolean watchConfig,
+      int eventLoopThreads,
+      int reportWorkers,
+      int reportQueue,
+      SecurityOptions security,
+      DecisionLogOptions decisionLog,
+      TracingOptions tracing) {
+    this(
+        configPaths,
+        grpcAddress,
+        grpcPort,
+        adminAddress,
+        adminPort,
+        telemetryPort,
+        maxMessageBytes,
+        failOpen,
+        checkCacheSize,
+        shutdownGrace,
+        watchConfig,
+        eventLoopThreads,
+        reportWorkers,
+        reportQueue,
+        security,
+        decisionLog,
+        tracing,
+        true);
+  }
+
+  /** A copy with {@code lazyCheckRequests} set. */
+  public ServerOptions withLazyCheckRequests(boolean lazy) {
+    return new ServerOptions(
+        configPaths,
+        grpcAddress,
+        grpcPort,
+        adminAddress,
+        adminPort,
+        telemetryPort,
+        maxMessageBytes,
+        failOpen,
+        checkCacheSize,
+        shutdownGrace,
+        watchConfig,
+        eventLoopThreads,
+        reportWorkers,
+        reportQueue,
+        security,
+        decisionLog,
+        tracing,
+        lazy);
+  }
 
   public ServerOptions {
     configPaths = List.copyOf(configPaths);

@@ -24,11 +24,11 @@ import java.util.concurrent.TimeUnit;
  * A real Offpath server on loopback (picked ports) with a real Netty channel to it, for end-to-end
  * tests. Close it after each test.
  */
-final class ServerHarness implements AutoCloseable {
+public final class ServerHarness implements AutoCloseable {
 
-  final OffpathServer server;
-  final ManagedChannel channel;
-  final AuthorizationGrpc.AuthorizationBlockingStub authz;
+  public final OffpathServer server;
+  public final ManagedChannel channel;
+  public final AuthorizationGrpc.AuthorizationBlockingStub authz;
   final AccessLogServiceGrpc.AccessLogServiceStub accessLog;
   private final HttpClient http = HttpClient.newHttpClient();
 
@@ -41,22 +41,22 @@ final class ServerHarness implements AutoCloseable {
   }
 
   /** Everything on loopback with picked ports, the config watched. */
-  static ServerOptions options(List<Path> config, boolean watch) {
+  public static ServerOptions options(List<Path> config, boolean watch) {
     return new ServerOptions(
         config, "127.0.0.1", 0, "127.0.0.1", 0, 0, 1 << 20, false, 10_000, Duration.ofSeconds(5),
         watch, 0, ServerOptions.DEFAULT_REPORT_WORKERS, ServerOptions.DEFAULT_REPORT_QUEUE,
         SecurityOptions.DEFAULTS, DecisionLogOptions.OFF, TracingOptions.OFF);
   }
 
-  static ServerHarness start(List<Path> config) throws Exception {
+  public static ServerHarness start(List<Path> config) throws Exception {
     return new ServerHarness(OffpathServer.start(options(config, true)));
   }
 
-  static ServerHarness start(ServerOptions options) throws Exception {
+  public static ServerHarness start(ServerOptions options) throws Exception {
     return new ServerHarness(OffpathServer.start(options));
   }
 
-  CheckResponse check(String... nameValues) {
+  public CheckResponse check(String... nameValues) {
     Map<String, String> attrs = new LinkedHashMap<>();
     for (int i = 0; i < nameValues.length; i += 2) {
       attrs.put(nameValues[i], nameValues[i + 1]);
@@ -64,13 +64,13 @@ final class ServerHarness implements AutoCloseable {
     return authz.withDeadlineAfter(10, TimeUnit.SECONDS).check(CheckRequests.fromAttributes(attrs));
   }
 
-  HttpResponse<String> admin(String path) throws IOException, InterruptedException {
+  public HttpResponse<String> admin(String path) throws IOException, InterruptedException {
     return http.send(
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.adminPort() + path)).build(),
         HttpResponse.BodyHandlers.ofString());
   }
 
-  String metrics() throws IOException, InterruptedException {
+  public String metrics() throws IOException, InterruptedException {
     return admin("/metrics").body();
   }
 
@@ -88,7 +88,7 @@ final class ServerHarness implements AutoCloseable {
    * The sum of {@code metric}'s samples in a text exposition whose labels include every given
    * {@code name, value} pair.
    */
-  static double sum(String exposition, String metric, String... labels) {
+  public static double sum(String exposition, String metric, String... labels) {
     double total = 0;
     for (String line : exposition.split("\n")) {
       if (!line.startsWith(metric + "{") && !line.startsWith(metric + " ")) {

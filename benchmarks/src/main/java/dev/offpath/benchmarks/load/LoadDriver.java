@@ -160,7 +160,7 @@ public final class LoadDriver {
     }
   }
 
-  private static ServerProcess startBaseline(LoadOptions options, Progress progress)
+  static ServerProcess startBaseline(LoadOptions options, Progress progress)
       throws IOException, InterruptedException {
     return startReady(
         () -> {
@@ -671,10 +671,17 @@ public final class LoadDriver {
   LoadReport.Ingest ingest(
       String phase, LogClient logs, Target offpath, MeshMetrics mesh, long entries)
       throws IOException, InterruptedException {
+    return ingest(phase, logs, offpath, mesh::requestsTotal, entries);
+  }
+
+  /** {@link #ingest(String, LogClient, Target, MeshMetrics, long)}, counted by {@code mesh}. */
+  LoadReport.Ingest ingest(
+      String phase, LogClient logs, Target offpath, EntryCount mesh, long entries)
+      throws IOException, InterruptedException {
     int streams = options.ingestStreams();
     long perStream = Math.max(1, Math.ceilDiv(entries, (long) streams * logs.perMessage()));
     long sent = perStream * streams * logs.perMessage();
-    double before = mesh.requestsTotal();
+    double before = mesh.entries();
     Meter meter = new Meter(phase, offpath.name(), 0);
     progress.show(meter);
     CountDownLatch done = new CountDownLatch(streams);
@@ -693,7 +700,7 @@ public final class LoadDriver {
       } else {
         Thread.sleep(10);
       }
-      double now = mesh.requestsTotal() - before;
+      double now = mesh.entries() - before;
       long t = System.nanoTime();
       if (now != counted) {
         lastChange = t;
@@ -717,7 +724,7 @@ public final class LoadDriver {
     }
     // Settle: nothing may be counted twice or late.
     Thread.sleep(200);
-    double finalCount = mesh.requestsTotal() - before;
+    double finalCount = mesh.entries() - before;
     LoadReport.Ingest result =
         new LoadReport.Ingest(
             sent,

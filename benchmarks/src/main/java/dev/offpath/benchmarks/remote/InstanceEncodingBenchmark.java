@@ -131,7 +131,8 @@ public class InstanceEncodingBenchmark {
     }
   }
 
-  private static Path reference() {
+  /** Mixer's reference data ({@code -Doffpath.mixer.reference=DIR}, else found beside the checkout). */
+  public static Path reference() {
     String prop = System.getProperty("offpath.mixer.reference");
     if (prop != null) {
       return Path.of(prop);

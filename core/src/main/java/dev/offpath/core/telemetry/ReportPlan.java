@@ -2,6 +2,7 @@ package dev.offpath.core.telemetry;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.offpath.core.adapter.AsyncReportHandler;
 import dev.offpath.core.adapter.Handler;
 import dev.offpath.core.adapter.Instance;
 import dev.offpath.core.adapter.InstanceFields;
@@ -23,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,7 +43,9 @@ import org.slf4j.LoggerFactory;
  * position. An instance whose field fails to evaluate (an absent attribute with
  * no {@code |} default) is not built; Mixer logged and skipped it, here it is counted ({@link
  * #dispatch} returns the count). A match that fails to evaluate counts as not matching ({@link
- * RuntimeMetrics#matchError}).
+ * RuntimeMetrics#matchError}). Each handler call is one dispatch ({@link RuntimeMetrics#dispatched});
+ * for an {@link AsyncReportHandler} (an out-of-process adapter) it is counted when the delivery
+ * ends, an error when any instance was not delivered.
  *
  * <p>Immutable; {@link #dispatch} is called concurrently by the pipeline's workers and keeps its
  * state on the stack.
@@ -256,6 +260,10 @@ public final class ReportPlan {
   }
 
   private void send(Target target, List<Instance> instances) {
+    if (target.handler instanceof AsyncReportHandler async) {
+      sendAsync(target, async, instances);
+      return;
+    }
     long start = ticker.nanoTime();
     boolean error = false;
     try {
@@ -272,6 +280,34 @@ public final class ReportPlan {
       metrics.dispatched(
           target.adapter, target.handlerName, target.template, error, ticker.nanoTime() - start);
     }
+  }
+
+  /**
+   * A handler that delivers later (an out-of-process adapter): its dispatch is counted when the
+   * delivery ends, an error when any instance was not delivered.
+   */
+  private void sendAsync(Target target, AsyncReportHandler async, List<Instance> instances) {
+    long start = ticker.nanoTime();
+    CompletableFuture<Boolean> delivery;
+    try {
+      delivery = async.reportAsync(instances);
+    } catch (RuntimeException e) {
+      log.warn(
+          "handler '{}' failed on {} {} instance(s)",
+          target.handlerName,
+          instances.size(),
+          target.template,
+          e);
+      delivery = CompletableFuture.completedFuture(false);
+    }
+    delivery.whenComplete(
+        (delivered, e) ->
+            metrics.dispatched(
+                target.adapter,
+                target.handlerName,
+                target.template,
+                e != null || !Boolean.TRUE.equals(delivered),
+                ticker.nanoTime() - start));
   }
 
   private record Rule(String name, @Nullable Expression match, Bound[] instances) {}

@@ -64,6 +64,11 @@ public final class LazyCheckRequest {
     return len;
   }
 
+  /** The serialized bytes, as read (for a marshaller that writes the request out again). */
+  public java.io.InputStream newInput() {
+    return new java.io.ByteArrayInputStream(buf, off, len);
+  }
+
   /** {@code request.http.id}, for logs ("" when absent). */
   public String requestId() {
     return string(CheckRequestIndex.S_ID);
