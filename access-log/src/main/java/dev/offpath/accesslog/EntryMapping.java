@@ -103,7 +103,8 @@ public final class EntryMapping {
     putString(v, REQUEST_ID, request.getRequestId());
     putString(v, REQUEST_USERAGENT, request.getUserAgent());
     putString(v, REQUEST_REFERER, request.getReferer());
-    v[REQUEST_HEADERS] = new RequestHeaders(request);
+    Map<String, String> loggedHeaders = request.getRequestHeadersMap(); // allocates when empty: once
+    v[REQUEST_HEADERS] = new RequestHeaders(request, loggedHeaders);
     long requestBody = count(request.getRequestBodyBytes(), "request_body_bytes");
     long requestHeaders = count(request.getRequestHeadersBytes(), "request_headers_bytes");
     v[REQUEST_SIZE] = number(requestBody);
@@ -127,7 +128,7 @@ public final class EntryMapping {
       v[RESPONSE_GRPC_STATUS] = grpcStatus;
       putString(v, RESPONSE_GRPC_MESSAGE, header(trailers, headers, "grpc-message"));
     }
-    String contentType = request.getRequestHeadersMap().get("content-type");
+    String contentType = loggedHeaders.get("content-type");
     boolean grpc =
         grpcStatus != null || (contentType != null && contentType.startsWith("application/grpc"));
     v[CONTEXT_PROTOCOL] = grpc ? "grpc" : "http";

@@ -148,13 +148,37 @@ final class LineBuffer {
     buf[size++] = HEX[c & 0xF];
   }
 
-  /** A long in decimal. */
+  /** A long in decimal, as {@link Long#toString(long)} writes it, without an intermediate string. */
   void number(long v) {
     if (v >= 0 && v < 10) {
       raw((byte) ('0' + v));
       return;
     }
-    ascii(Long.toString(v));
+    if (v == Long.MIN_VALUE) {
+      ascii(Long.toString(v)); // no positive counterpart
+      return;
+    }
+    ensure(20); // '-' and 19 digits
+    if (v < 0) {
+      buf[size++] = '-';
+      v = -v;
+    }
+    int n = 1;
+    for (long t = v / 10; t != 0; t /= 10) {
+      n++;
+    }
+    for (int i = size + n - 1; i >= size; i--) {
+      buf[i] = (byte) ('0' + v % 10);
+      v /= 10;
+    }
+    size += n;
+  }
+
+  /** Appends a copy of {@code buf[from, from + len)}, bytes this buffer already holds. */
+  void repeat(int from, int len) {
+    ensure(len);
+    System.arraycopy(buf, from, buf, size, len);
+    size += len;
   }
 
   /** Text known to be ASCII with nothing to escape (numbers, labels), without quotes. */

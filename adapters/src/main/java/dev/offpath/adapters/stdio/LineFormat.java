@@ -130,8 +130,20 @@ final class LineFormat {
    * object already holds the JSON line's level, time and instance, so the first field needs a comma.
    */
   void writeFields(LineBuffer out, InstanceFields values, boolean afterHeader) {
+    writeFields(out, values, afterHeader, null);
+  }
+
+  /**
+   * As {@link #writeFields(LineBuffer, InstanceFields, boolean)}; string values equal to those the
+   * same worker wrote earlier in this batch are copied through {@code repeats} (made by {@link
+   * #repeats()} for this format), with the same bytes.
+   */
+  void writeFields(
+      LineBuffer out, InstanceFields values, boolean afterHeader, @Nullable Repeats repeats) {
     boolean first = !afterHeader;
-    for (Field f : fields) {
+    Field[] fs = fields;
+    for (int i = 0; i < fs.length; i++) {
+      Field f = fs[i];
       Object v = values.value(f.position);
       if (v == null && f.fallback >= 0) {
         v = values.value(f.fallback);
@@ -141,7 +153,16 @@ final class LineFormat {
       }
       out.raw(first ? f.firstKey : f.nextKey);
       first = false;
-      out.value(v);
+      if (repeats != null && v instanceof String s) {
+        repeats.string(out, i, s);
+      } else {
+        out.value(v);
+      }
     }
+  }
+
+  /** A worker's memory of this format's string values (see {@link Repeats}). */
+  Repeats repeats() {
+    return new Repeats(fields.length);
   }
 }

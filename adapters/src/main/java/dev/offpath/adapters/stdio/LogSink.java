@@ -134,6 +134,28 @@ public final class LogSink implements AutoCloseable {
     size += len;
   }
 
+  /**
+   * Writes {@code count} lines, line {@code i} ending at {@code ends[i]} (the first starts at 0):
+   * in one write when the sink does not rotate, so that a large batch goes past the stream's buffer
+   * to the file instead of being copied into it; line by line otherwise ({@link #writeLine}: the
+   * file may have to rotate between two lines).
+   */
+  public void writeLines(byte[] buf, int[] ends, int count) throws IOException {
+    if (count == 0) {
+      return;
+    }
+    if (config.logStream() == Stream.ROTATED_FILE || reopen) {
+      int start = 0;
+      for (int i = 0; i < count; i++) {
+        writeLine(buf, start, ends[i] - start);
+        start = ends[i];
+      }
+      return;
+    }
+    out.write(buf, 0, ends[count - 1]);
+    size += ends[count - 1];
+  }
+
   private boolean rotationDue(int len) {
     if (retryAt != null) {
       if (clock.instant().isBefore(retryAt)) {

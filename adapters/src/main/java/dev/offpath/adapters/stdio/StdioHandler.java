@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -32,8 +33,10 @@ import org.slf4j.LoggerFactory;
  * <p>Line rate (Istio's default config writes one access-log line per request): each layout's
  * field order, pre-encoded keys and severity are resolved once ({@link LineFormat}, cached per
  * layout); a worker encodes its whole batch into its own buffer without the lock, so two workers
- * format in parallel, and then writes the batch's lines to the sink under the lock, one buffered
- * write per line (the sink rotates between lines) and one flush per batch.
+ * format in parallel, copying a string value equal to the one it wrote for the same field earlier
+ * in the batch from those bytes ({@link Repeats}); then it writes the batch to the sink under the
+ * lock ({@link LogSink#writeLines}: one write for the whole batch, line by line only when the file
+ * rotates) and flushes once.
  *
  * <p>Thread-safe: batches are written whole under the handler's lock and flushed at their end; a
  * write failure is logged once per batch and the batch's remaining lines are lost with it.
@@ -51,6 +54,29 @@ final class StdioHandler implements ReportHandler {
     LineBuffer lines = new LineBuffer(1 << 16);
     int[] ends = new int[256];
     int count;
+    /** Counts this worker's batches; {@link Repeats} forget positions of earlier ones. */
+    long number;
+    /** Per layout format, the string values already encoded in this batch. */
+    final Map<LineFormat, Repeats> repeats = new IdentityHashMap<>();
+    @Nullable LineFormat lastFormat;
+    @Nullable Repeats lastRepeats;
+
+    Repeats repeats(LineFormat format) {
+      if (format == lastFormat && lastRepeats != null) {
+        return lastRepeats;
+      }
+      Repeats r = repeats.get(format);
+      if (r == null) {
+        if (repeats.size() >= MAX_FORMATS) {
+          repeats.clear(); // formats of an earlier config
+        }
+        r = format.repeats();
+        repeats.put(format, r);
+      }
+      lastFormat = format;
+      lastRepeats = r;
+      return r;
+    }
 
     void endLine() {
       if (count == ends.length) {
@@ -83,18 +109,14 @@ final class StdioHandler implements ReportHandler {
     Batch batch = batches.get();
     batch.lines.reset();
     batch.count = 0;
+    batch.number++;
     for (Instance instance : instances) {
       format(instance, batch);
     }
     synchronized (this) {
       if (!closed) {
         try {
-          byte[] buf = batch.lines.array();
-          int start = 0;
-          for (int i = 0; i < batch.count; i++) {
-            sink.writeLine(buf, start, batch.ends[i] - start);
-            start = batch.ends[i];
-          }
+          sink.writeLines(batch.lines.array(), batch.ends, batch.count);
           sink.flush();
         } catch (IOException | UncheckedIOException e) {
           log.warn("{}: writing {} log line(s) failed", environment.handlerName(), batch.count, e);
@@ -109,13 +131,17 @@ final class StdioHandler implements ReportHandler {
   private void format(Instance instance, Batch batch) {
     InstanceFields values;
     LineFormat format;
+    @Nullable Repeats repeats;
     if (instance.fields() instanceof InstanceFields f) {
       values = f;
       format = format(f.layout(), instance.template());
+      repeats = batch.repeats(format);
+      repeats.begin(batch.number);
     } else {
       // Instances not built by the report path (tests, tools): an ad-hoc layout, not remembered.
       values = adHoc(instance.fields());
       format = LineFormat.of(values.layout(), instance.template(), config);
+      repeats = null;
     }
     Level level = format.level(values, config.metricLevel());
     if (level.compareTo(config.outputLevel()) < 0) {
@@ -131,7 +157,7 @@ final class StdioHandler implements ReportHandler {
       out.instant(time);
       out.raw(INSTANCE_KEY);
       out.string(instance.name());
-      format.writeFields(out, values, true);
+      format.writeFields(out, values, true, repeats);
     } else {
       out.instant(time);
       out.raw((byte) '\t');
@@ -140,7 +166,7 @@ final class StdioHandler implements ReportHandler {
       out.raw(instance.name().getBytes(StandardCharsets.UTF_8));
       out.raw((byte) '\t');
       out.raw((byte) '{');
-      format.writeFields(out, values, false);
+      format.writeFields(out, values, false, repeats);
     }
     out.raw((byte) '}');
     out.raw((byte) '\n');

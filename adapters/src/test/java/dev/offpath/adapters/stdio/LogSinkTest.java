@@ -86,4 +86,45 @@ class LogSinkTest {
       assertThat(names()).hasSize(2);
     }
   }
+
+  /** A batch of lines, as the handler hands it over: bytes and where each line ends. */
+  private static void lines(LogSink sink, List<String> texts) throws IOException {
+    StringBuilder all = new StringBuilder();
+    int[] ends = new int[texts.size()];
+    for (int i = 0; i < texts.size(); i++) {
+      all.append(texts.get(i)).append('\n');
+      ends[i] = all.toString().getBytes(StandardCharsets.UTF_8).length;
+    }
+    sink.writeLines(all.toString().getBytes(StandardCharsets.UTF_8), ends, texts.size());
+  }
+
+  @Test
+  void aBatchIsWrittenWholeToAFileAndSplitAtLinesWhereTheFileRotates() throws Exception {
+    List<String> batch = List.of("a".repeat(60), "b".repeat(60), "c".repeat(60), "d".repeat(60));
+    StdioConfig file =
+        new StdioConfig(
+            Stream.FILE, Map.of(), Level.INFO, Level.INFO, true,
+            dir.resolve("plain.log").toString(), 100, 0, 5);
+    try (LogSink sink = new LogSink(file, clock)) {
+      lines(sink, batch);
+      lines(sink, List.of());
+      lines(sink, List.of("é"));
+    }
+    assertThat(Files.readAllLines(dir.resolve("plain.log")))
+        .containsExactly(batch.get(0), batch.get(1), batch.get(2), batch.get(3), "é");
+
+    // rotated at 100 bytes: each 61-byte line goes to a file of its own, none is split or lost
+    try (LogSink sink = sink(10, Files::move)) {
+      lines(sink, batch);
+    }
+    List<String> all = new java.util.ArrayList<>();
+    for (String name : names()) {
+      if (name.startsWith("access")) {
+        List<String> content = Files.readAllLines(dir.resolve(name));
+        assertThat(content).hasSize(1);
+        all.addAll(content);
+      }
+    }
+    assertThat(all).containsExactlyInAnyOrderElementsOf(batch);
+  }
 }

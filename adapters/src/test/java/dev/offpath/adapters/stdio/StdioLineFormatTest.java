@@ -214,9 +214,15 @@ class StdioLineFormatTest {
     };
   }
 
+  /** Strings that recur from line to line, as a stream's workload names do (see Repeats). */
+  private static final String[] REPEATED = {"reviews", "q\"uote", "tab\there", "é-ü", "", "x"};
+
   private static Object value(Random r) {
-    return switch (r.nextInt(12)) {
+    return switch (r.nextInt(16)) {
       case 0, 1, 2 -> text(r);
+      // the same object, or an equal copy: written from the bytes of its previous line
+      case 12, 13 -> REPEATED[r.nextInt(REPEATED.length)];
+      case 14 -> new String(REPEATED[r.nextInt(REPEATED.length)]);
       case 3 -> switch (r.nextInt(4)) {
         case 0 -> r.nextLong();
         case 1 -> (long) r.nextInt(10);
