@@ -68,6 +68,9 @@ final class TestAdapter implements AutoCloseable {
               int now = inFlight.incrementAndGet();
               maxInFlight.accumulateAndGet(now, Math::max);
               calls.incrementAndGet();
+              // The call leaves inFlight before it is answered: once the caller has its answer it
+              // may send the next call, which must not find this one still counted.
+              Runnable reply;
               try {
                 DynamicMessage m = DynamicMessage.parseFrom(request, bytes);
                 requests.add(m);
@@ -75,18 +78,25 @@ final class TestAdapter implements AutoCloseable {
                   Thread.sleep(delayMillis);
                 }
                 byte[] out = answer.apply(m);
-                observer.onNext(out);
-                observer.onCompleted();
+                reply =
+                    () -> {
+                      observer.onNext(out);
+                      observer.onCompleted();
+                    };
               } catch (InvalidProtocolBufferException e) {
-                observer.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asException());
+                reply =
+                    () ->
+                        observer.onError(
+                            Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asException());
               } catch (StatusRuntimeException e) {
-                observer.onError(e);
+                reply = () -> observer.onError(e);
               } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                observer.onError(Status.CANCELLED.asException());
+                reply = () -> observer.onError(Status.CANCELLED.asException());
               } finally {
                 inFlight.decrementAndGet();
               }
+              reply.run();
             });
     String method = template.fullMethodName();
     ServerServiceDefinition service =
