@@ -48,6 +48,10 @@ final class RemoteCheck {
   static final int MAX_IN_FLIGHT = 4096;
   static final Duration FAIL_OPEN_VALIDITY = Duration.ofSeconds(1);
   static final String UNAVAILABLE_MESSAGE = "policy adapter unavailable";
+  private static final CheckResult FAILED_OPEN =
+      CheckResult.ok(FAIL_OPEN_VALIDITY, Decision.DEFAULT_VALID_USE_COUNT);
+  private static final CheckResult FAILED_CLOSED =
+      CheckResult.denied(StatusCode.UNAVAILABLE, UNAVAILABLE_MESSAGE, Duration.ZERO, 0);
 
   private final Caller caller;
   private final RequestEncoder encoder;
@@ -172,9 +176,15 @@ final class RemoteCheck {
   }
 
   CheckResult failure() {
-    return policy == RemoteFailurePolicy.FAIL_OPEN
-        ? CheckResult.ok(FAIL_OPEN_VALIDITY, Decision.DEFAULT_VALID_USE_COUNT)
-        : CheckResult.denied(StatusCode.UNAVAILABLE, UNAVAILABLE_MESSAGE, Duration.ZERO, 0);
+    return policy == RemoteFailurePolicy.FAIL_OPEN ? FAILED_OPEN : FAILED_CLOSED;
+  }
+
+  /**
+   * Whether {@code answer} is a failure policy's answer ({@link #failure}): compared by identity,
+   * so an adapter's own UNAVAILABLE is a decision, not a failure.
+   */
+  static boolean isFailure(CheckResult answer) {
+    return answer == FAILED_OPEN || answer == FAILED_CLOSED;
   }
 
   int inFlight() {

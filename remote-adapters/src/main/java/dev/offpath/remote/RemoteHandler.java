@@ -96,6 +96,12 @@ final class RemoteHandler
     return check.check(instance);
   }
 
+  /** A failure policy's answer (the call failed): a failed dispatch for the runtime's metrics. */
+  @Override
+  public boolean failed(CheckResult answer) {
+    return RemoteCheck.isFailure(answer);
+  }
+
   @Override
   public QuotaResult allocate(Instance instance, QuotaArgs args) {
     RemoteQuota quota = quotas.get(instance.template());

@@ -42,7 +42,10 @@ import org.jspecify.annotations.Nullable;
  * the pool's {@link FailurePolicy}: FAIL_OPEN grants what was asked for a second and passes checks
  * until the adapter answers; FAIL_CLOSE grants nothing, and a check the pool then denies is
  * answered UNAVAILABLE ("quota adapter unavailable", Envoy's 503), not RESOURCE_EXHAUSTED: an
- * adapter that is down is never a 429 storm.
+ * adapter that is down is never a 429 storm. Likewise a check the pool denies while a prefetch is
+ * unanswered (FAIL_CLOSE) and the adapter's last answer for the pool was a full grant, or there was
+ * none, is UNAVAILABLE ("quota adapter has not answered yet"): RESOURCE_EXHAUSTED only follows the
+ * adapter's own partial grant or RESOURCE_EXHAUSTED answer.
  *
  * <p>Thread-safe; never blocks.
  */
@@ -51,6 +54,8 @@ final class RemoteQuota {
   static final long MAX_POOLS = 100_000;
   static final Duration POOL_IDLE = Duration.ofMinutes(10);
   static final int DEFAULT_VALIDITY_SECONDS = 1;
+  static final String UNAVAILABLE_MESSAGE = "quota adapter unavailable";
+  static final String UNANSWERED_MESSAGE = "quota adapter has not answered yet";
 
   private final Caller caller;
   private final RequestEncoder encoder;
@@ -123,7 +128,15 @@ final class RemoteQuota {
     }
     if (live.failing) {
       return new QuotaResult(
-          PolicyStatus.of(StatusCode.UNAVAILABLE, "quota adapter unavailable"), 0, Duration.ZERO);
+          PolicyStatus.of(StatusCode.UNAVAILABLE, UNAVAILABLE_MESSAGE), 0, Duration.ZERO);
+    }
+    if (!live.exhausted) {
+      // Denied while a prefetch is unanswered (FAIL_CLOSE) and the adapter's last word on this
+      // pool was a full grant, or it never answered: no limit was reached, and the adapter may be
+      // down without it being known yet (a call to a killed adapter fails only once the
+      // connection's loss is seen). RESOURCE_EXHAUSTED is the adapter's word only.
+      return new QuotaResult(
+          PolicyStatus.of(StatusCode.UNAVAILABLE, UNANSWERED_MESSAGE), 0, Duration.ZERO);
     }
     return new QuotaResult(
         PolicyStatus.of(StatusCode.RESOURCE_EXHAUSTED, "quota " + instance.name() + " exhausted"),
@@ -143,9 +156,13 @@ final class RemoteQuota {
         .handle(
             (answer, error) -> {
               QuotaResult r = error == null ? parse(key, answer) : null;
-              key.failing = r == null || !(r.status().isOk() || r.status().code() == StatusCode.RESOURCE_EXHAUSTED);
               if (r == null) {
+                key.failing = true;
                 throw new IllegalStateException("quota call failed", error);
+              }
+              key.failing = !(r.status().isOk() || r.status().code() == StatusCode.RESOURCE_EXHAUSTED);
+              if (!key.failing) {
+                key.exhausted = r.granted() < amount || !r.status().isOk();
               }
               return r;
             });
@@ -223,6 +240,11 @@ final class RemoteQuota {
     final int hash;
     volatile long validityNanos = Duration.ofSeconds(DEFAULT_VALIDITY_SECONDS).toNanos();
     volatile boolean failing;
+    /**
+     * Whether the adapter's last answer for this pool granted less than asked or said
+     * RESOURCE_EXHAUSTED: only then is a denial RESOURCE_EXHAUSTED.
+     */
+    volatile boolean exhausted;
 
     Key(byte[] bytes, String name) {
       this.bytes = bytes;

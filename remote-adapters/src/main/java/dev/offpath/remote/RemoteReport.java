@@ -24,8 +24,8 @@ import java.util.concurrent.TimeUnit;
  * or counted as dropped with a reason: the call's failure (error, timeout, unavailable), the
  * breaker (circuit_open), no free slot in time (overloaded), or an instance that does not encode
  * (invalid). {@link #report}'s future says when the calls have ended and whether all was
- * delivered (the pipeline's {@code mixer_runtime_dispatch_count}). Calls are not retried: a report is not idempotent for most adapters (the dedup id is
- * there for the adapter's own deduplication).
+ * delivered (the pipeline's {@code mixer_runtime_dispatch_count}). Calls are not retried: a report
+ * is not idempotent for most adapters (the dedup id is there for the adapter's own deduplication).
  *
  * <p>Thread-safe: called by several pipeline workers at once.
  */

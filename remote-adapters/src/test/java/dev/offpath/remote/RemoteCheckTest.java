@@ -69,6 +69,7 @@ class RemoteCheckTest {
     assertThat(r.status().message()).isEqualTo("scale from zero first");
     assertThat(r.validDuration()).isEqualTo(Duration.ofSeconds(5));
     assertThat(r.validUseCount()).isEqualTo(100);
+    assertThat(h.failed(r)).as("a denial is a decision, not a failed dispatch").isFalse();
 
     assertThat(a.requests).hasSize(1);
     DynamicMessage request = a.requests.get(0);
@@ -149,6 +150,7 @@ class RemoteCheckTest {
     assertThat(r.status().message()).isEqualTo(RemoteCheck.UNAVAILABLE_MESSAGE);
     assertThat(r.validDuration()).isZero();
     assertThat(r.validUseCount()).isZero();
+    assertThat(closed.failed(r)).as("a failed dispatch").isTrue();
     assertThat(closed.stats().calls(CallOutcome.TIMEOUT)).isEqualTo(1);
   }
 
@@ -173,6 +175,7 @@ class RemoteCheckTest {
     CheckResult passed = open.checkAsync(Instances.authorization("y")).join();
     assertThat(passed.status().isOk()).isTrue();
     assertThat(passed.validDuration()).isEqualTo(RemoteCheck.FAIL_OPEN_VALIDITY);
+    assertThat(open.failed(passed)).as("FAIL_OPEN's pass is a failed dispatch").isTrue();
 
     a.restart();
     // The breaker lets a probe through after its open duration; wait for it, bounded.

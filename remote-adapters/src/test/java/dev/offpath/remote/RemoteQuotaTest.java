@@ -138,4 +138,24 @@ class RemoteQuotaTest {
     assertThat(c.status().code()).isEqualTo(StatusCode.UNAVAILABLE);
     assertThat(o.status().isOk()).isTrue();
   }
+
+  /**
+   * A killed adapter is not known to be down until its call fails: the checks a FAIL_CLOSE pool
+   * denies meanwhile (a burst on a new pool, its one optimistic prefetch unanswered) are
+   * UNAVAILABLE too, never RESOURCE_EXHAUSTED, which only the adapter's own answer makes.
+   */
+  @Test
+  void aBurstBeforeTheFirstFailureIsKnownIsNeverResourceExhausted() throws Exception {
+    TestAdapter a = limited(new AtomicLong(1_000_000), new ArrayList<>());
+    a.stop();
+    RemoteHandler closed = handler(a.address(), RemoteFailurePolicy.FAIL_CLOSE);
+
+    List<QuotaResult> results = new ArrayList<>();
+    for (int i = 0; i < 500; i++) {
+      results.add(closed.allocate(instance("erin"), new QuotaArgs("e" + i, 1, false)));
+    }
+    assertThat(results)
+        .allSatisfy(r -> assertThat(r.status().code()).isIn(StatusCode.OK, StatusCode.UNAVAILABLE));
+    assertThat(results).anySatisfy(r -> assertThat(r.status().code()).isEqualTo(StatusCode.UNAVAILABLE));
+  }
 }

@@ -492,6 +492,7 @@ public final class OffpathServer implements AutoCloseable {
       ObjectNode n = handlers.putObject(h.name());
       n.put("adapter", h.adapter().name());
       n.put("source", h.source().toString());
+      RemoteHandlerJson.describe(n, h.adapterConfig());
     }
     ObjectNode instances = root.putObject("instances");
     for (InstanceConfig i : c.instances().values()) {

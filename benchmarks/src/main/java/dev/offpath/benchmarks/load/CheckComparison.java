@@ -119,10 +119,11 @@ public final class CheckComparison {
               new Variant("offpath-" + ruleCount + "-rules", rules, adminPort(rules)));
       CheckComparison run = new CheckComparison(options, progress);
       Instant date = Instant.now();
+      String loadAtStart = LoadDriver.loadAverage();
       List<String> report = new ArrayList<>();
       report.add("Check path variants against the do-nothing baseline (benchmarks/load.sh --check-compare)");
       report.add("date: " + date);
-      report.addAll(LoadDriver.machine(LoadDriver.loadAverage()));
+      int machineAt = report.size();
       report.add("policy: the load policy (20 rules + per-user memquota); " + variants.get(3).name()
           + ": the same grown to " + ruleCount + " rules");
       for (Variant v : variants) {
@@ -135,7 +136,7 @@ public final class CheckComparison {
       if (!client.equals("java")) {
         report.addAll(run.h2load(variants, new H2Load(requireNonNull(h2load, "h2load"), configs)));
       }
-      report.add("load average at the end: " + LoadDriver.loadAverage());
+      report.addAll(machineAt, LoadDriver.machine(loadAtStart)); // "at end": now
       String text = String.join("\n", report) + "\n";
       Path written = write(text, date, options.results());
       System.out.println();
@@ -316,6 +317,10 @@ public final class CheckComparison {
     long[] done = new long[variants.size()];
     double[] seconds = new double[variants.size()];
     org.HdrHistogram.Histogram[] latencies = new org.HdrHistogram.Histogram[variants.size()];
+    List<List<String>> perRound = new ArrayList<>();
+    for (int i = 0; i < variants.size(); i++) {
+      perRound.add(new ArrayList<>());
+    }
     List<String> out = new ArrayList<>();
     out.add("== h2load (" + connections + " connections x " + streams + " streams, closed loop, "
         + rounds + " rounds of " + slice.toSeconds() + " s after " + warm.toSeconds()
@@ -342,8 +347,9 @@ public final class CheckComparison {
           }
         }
         progress.message(String.format(Locale.ROOT, "h2load %s: %s", v.name(), res.format()));
-        done[i] += res.done();
-        seconds[i] += res.seconds();
+        perRound.get(i).add(String.format(Locale.ROOT, "%,.0f", res.rate()));
+        done[i] += res.latencies().getTotalCount();
+        seconds[i] += res.loggedSeconds();
         if (latencies[i] == null) {
           latencies[i] = res.latencies().copy();
         } else {
@@ -357,9 +363,10 @@ public final class CheckComparison {
     for (int i = 0; i < variants.size(); i++) {
       double rate = done[i] / seconds[i];
       LatencySummary l = LatencySummary.of(latencies[i]);
-      out.add(String.format(Locale.ROOT, "  %-22s %,9.0f checks/s  %s x baseline  p99 %s (%s x baseline)  %s",
+      out.add(String.format(Locale.ROOT, "  %-22s %,9.0f checks/s  %s x baseline  p99 %s (%s x baseline)  %s; rounds %s checks/s",
           variants.get(i).name(), rate, LatencySummary.ratio(rate, base), LatencySummary.millis(l.p99()),
-          LatencySummary.ratio(l.p99(), LatencySummary.of(latencies[0]).p99()), l.format()));
+          LatencySummary.ratio(l.p99(), LatencySummary.of(latencies[0]).p99()), l.format(),
+          String.join(" / ", perRound.get(i))));
     }
     out.add("  gRPC status: a sample call per server was OK and allowed; Offpath's grpc_server_handled_total"
         + " (Check) grew by at least h2load's completed requests, all OK");

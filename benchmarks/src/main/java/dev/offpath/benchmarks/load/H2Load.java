@@ -51,7 +51,16 @@ final class H2Load {
       long timeout,
       long status2xx,
       long statusOther,
-      Histogram latencies) {
+      Histogram latencies,
+      double loggedSeconds) {
+
+    /**
+     * Checks per second over the measured window: the requests h2load logged, from the first one's
+     * start to the last one's end. Not h2load's own "finished in" time, which includes the warm-up.
+     */
+    double rate() {
+      return loggedSeconds > 0 ? latencies.getTotalCount() / loggedSeconds : requestsPerSecond;
+    }
 
     LatencySummary latency() {
       return LatencySummary.of(latencies);
@@ -69,7 +78,9 @@ final class H2Load {
     String format() {
       return String.format(
           Locale.ROOT,
-          "%,.0f checks/s over %.1f s, %,d done, %,d failed, %,d errored, %,d timeout, %,d 2xx; %s",
+          "%,.0f checks/s over %.1f s logged (h2load: %,.0f req/s over %.1f s with warm-up), %,d done, %,d failed, %,d errored, %,d timeout, %,d 2xx; %s",
+          rate(),
+          loggedSeconds,
           requestsPerSecond,
           seconds,
           done,
@@ -159,12 +170,13 @@ final class H2Load {
       throw new IllegalStateException("h2load exited with " + p.exitValue() + ":\n" + out);
     }
     Histogram h = LatencySummary.newHistogram();
+    double window;
     try (BufferedReader r = Files.newBufferedReader(log)) {
-      readLog(r, h);
+      window = readLog(r, h);
     } finally {
       Files.deleteIfExists(log);
     }
-    return parse(out, h);
+    return parse(out, h, window);
   }
 
   private static final Pattern FINISHED =
@@ -176,8 +188,8 @@ final class H2Load {
   private static final Pattern CODES =
       Pattern.compile("status codes: (\\d+) 2xx, (\\d+) 3xx, (\\d+) 4xx, (\\d+) 5xx");
 
-  /** h2load's summary (stdout) with the latencies read from its log. */
-  static Result parse(String output, Histogram latencies) {
+  /** h2load's summary (stdout) with the latencies and window (s) read from its log. */
+  static Result parse(String output, Histogram latencies, double loggedSeconds) {
     Matcher f = find(FINISHED, output, "finished in");
     Matcher q = find(REQUESTS, output, "requests:");
     Matcher s = find(CODES, output, "status codes:");
@@ -203,7 +215,8 @@ final class H2Load {
         Long.parseLong(q.group(6)),
         twoxx,
         other,
-        latencies);
+        latencies,
+        loggedSeconds);
   }
 
   private static Matcher find(Pattern p, String output, String what) {
@@ -217,10 +230,13 @@ final class H2Load {
 
   /**
    * Adds each line of h2load's request log ({@code start-µs TAB status TAB duration-µs}) to {@code
-   * h} in nanoseconds; a line of another shape is an error naming its number.
+   * h} in nanoseconds and returns the window the lines cover in seconds (first start to last end);
+   * a line of another shape is an error naming its number.
    */
-  static long readLog(BufferedReader log, Histogram h) throws IOException {
+  static double readLog(BufferedReader log, Histogram h) throws IOException {
     long n = 0;
+    long first = Long.MAX_VALUE;
+    long last = Long.MIN_VALUE;
     String line;
     while ((line = log.readLine()) != null) {
       n++;
@@ -231,14 +247,19 @@ final class H2Load {
       if (cols.length < 3) {
         throw new IllegalArgumentException("h2load log line " + n + ": '" + line + "'");
       }
+      long start;
       long micros;
       try {
+        start = Long.parseLong(cols[0].trim());
         micros = Long.parseLong(cols[2].trim());
       } catch (NumberFormatException e) {
         throw new IllegalArgumentException("h2load log line " + n + ": '" + line + "'", e);
       }
+      first = Math.min(first, start);
+      last = Math.max(last, start + micros);
       h.recordValue(Math.min(Math.max(1_000L, micros * 1_000L), h.getHighestTrackableValue()));
     }
-    return n;
+    return last > first ? (last - first) / 1e6 : 0;
   }
+
 }

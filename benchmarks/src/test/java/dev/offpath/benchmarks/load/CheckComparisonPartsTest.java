@@ -50,7 +50,7 @@ class CheckComparisonPartsTest {
   @Test
   void parsesH2loadsSummary() {
     Histogram h = LatencySummary.newHistogram();
-    H2Load.Result r = H2Load.parse(OUTPUT, h);
+    H2Load.Result r = H2Load.parse(OUTPUT, h, 0);
     assertThat(r.seconds()).isEqualTo(5.0);
     assertThat(r.requestsPerSecond()).isEqualTo(41234.60);
     assertThat(r.total()).isEqualTo(206173);
@@ -59,24 +59,27 @@ class CheckComparisonPartsTest {
     assertThat(r.status2xx()).isEqualTo(206173);
     assertThat(r.statusOther()).isZero();
     assertThat(r.clean()).isTrue();
+    assertThat(r.rate()).isEqualTo(41234.60); // no log window: h2load's own figure
+    H2Load.Result logged = H2Load.parse(OUTPUT, h, 2.0);
+    assertThat(logged.rate()).isZero(); // the rate is the logged requests' (none here) over the window
   }
 
   @Test
   void failuresAndNon2xxAreNotClean() {
     String failed =
         OUTPUT.replace("206173 succeeded, 0 failed, 0 errored", "206000 succeeded, 173 failed, 173 errored");
-    assertThat(H2Load.parse(failed, LatencySummary.newHistogram()).clean()).isFalse();
+    assertThat(H2Load.parse(failed, LatencySummary.newHistogram(), 0).clean()).isFalse();
     String fiveXx = OUTPUT.replace("206173 2xx, 0 3xx, 0 4xx, 0 5xx", "206172 2xx, 0 3xx, 0 4xx, 1 5xx");
-    H2Load.Result r = H2Load.parse(fiveXx, LatencySummary.newHistogram());
+    H2Load.Result r = H2Load.parse(fiveXx, LatencySummary.newHistogram(), 0);
     assertThat(r.statusOther()).isEqualTo(1);
     assertThat(r.clean()).isFalse();
     String ms = OUTPUT.replace("finished in 5.00s", "finished in 250.5ms");
-    assertThat(H2Load.parse(ms, LatencySummary.newHistogram()).seconds()).isEqualTo(0.2505);
+    assertThat(H2Load.parse(ms, LatencySummary.newHistogram(), 0).seconds()).isEqualTo(0.2505);
   }
 
   @Test
   void outputWithoutASummaryIsAnErrorThatShowsIt() {
-    assertThatThrownBy(() -> H2Load.parse("connect: Connection refused\n", LatencySummary.newHistogram()))
+    assertThatThrownBy(() -> H2Load.parse("connect: Connection refused\n", LatencySummary.newHistogram(), 0))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("finished in")
         .hasMessageContaining("Connection refused");
@@ -85,12 +88,13 @@ class CheckComparisonPartsTest {
   @Test
   void readsTheRequestLogInNanoseconds() throws Exception {
     Histogram h = LatencySummary.newHistogram();
-    long lines =
+    double window =
         H2Load.readLog(
             new BufferedReader(
                 new StringReader("1733430000000000\t200\t1500\n1733430000000100\t200\t250\n1733430000000200\t200\t90000\n")),
             h);
-    assertThat(lines).isEqualTo(3);
+    // first start ...000000 to last end ...000200 + 90000 µs
+    assertThat(window).isEqualTo(0.0902);
     assertThat(h.getTotalCount()).isEqualTo(3);
     assertThat(h.getMaxValue()).isBetween(89_900_000L, 90_100_000L);
     assertThat(h.getMinValue()).isBetween(249_000L, 251_000L);

@@ -16,4 +16,14 @@ public interface AsyncCheckHandler extends Handler {
 
   /** Starts deciding on one instance. Must not block; thread-safe. */
   CompletableFuture<CheckResult> checkAsync(Instance instance);
+
+  /**
+   * Whether {@code answer}, from this handler's {@link #checkAsync}, is its failure policy's answer
+   * to a call that failed (timeout, no connection, error, circuit open, overload) rather than a
+   * decision: the runtime then counts the dispatch as failed ({@code
+   * mixer_runtime_dispatch_count{error="true"}}), as for a built-in handler that threw or timed out.
+   */
+  default boolean failed(CheckResult answer) {
+    return false;
+  }
 }

@@ -179,7 +179,10 @@ final class ActionRunner {
               .attribute("offpath.template", action.instance.template());
       call.whenComplete(
           (answer, e) -> {
-            boolean failed = e != null && !(unwrap(e) instanceof EvaluationException);
+            boolean failed =
+                e != null
+                    ? !(unwrap(e) instanceof EvaluationException)
+                    : answer != null && async.failed(answer);
             dispatched(action.owned, action.instance, failed, start);
             if (answer != null) {
               span.attribute("offpath.status", answer.status().code().name());

@@ -167,6 +167,25 @@ class AsyncCheckEngineTest {
         .containsExactly("remote/adapter.async/listentry/true", "remote/adapter.async/listentry/true");
   }
 
+  /**
+   * A handler's failure-policy answer is a decision for the Check but a failed dispatch for
+   * Mixer's metrics, as a built-in handler that timed out; the same denial given by the adapter
+   * is a dispatch without error.
+   */
+  @Test
+  void aFailurePolicysAnswerIsAFailedDispatch() {
+    PolicyEngine engine = engine(false, rule("r", null, remote("adapter")));
+    Outcome failed = engine.decide(bag("dora"));
+    remote.calls.remove().answer.complete(ManualRemote.FAILURE_ANSWER);
+    assertThat(failed.join().status().code()).isEqualTo(StatusCode.UNAVAILABLE);
+    Outcome decided = engine.decide(bag("ed"));
+    remote.calls.remove().answer.complete(
+        CheckResult.denied(StatusCode.UNAVAILABLE, "policy adapter unavailable", Duration.ZERO, 0));
+    assertThat(decided.join().status().code()).isEqualTo(StatusCode.UNAVAILABLE);
+    assertThat(metrics.dispatches)
+        .containsExactly("remote/adapter.async/listentry/true", "remote/adapter.async/listentry/false");
+  }
+
   @Test
   void anInstanceThatCannotBeBuiltNeverReachesTheAdapter() {
     PolicyEngine engine = engine(false, rule("r", null, remote("adapter")));
@@ -384,6 +403,10 @@ class AsyncCheckEngineTest {
 
   /** An out-of-process adapter stand-in whose answers the test gives, on the thread it chooses. */
   static final class ManualRemote implements AdapterFactory<String> {
+    /** What the stand-in's failure policy answers (a FAIL_CLOSE-like denial) when a call fails. */
+    static final CheckResult FAILURE_ANSWER =
+        CheckResult.denied(StatusCode.UNAVAILABLE, "policy adapter unavailable", Duration.ZERO, 0);
+
     final ConcurrentLinkedQueue<Call> calls = new ConcurrentLinkedQueue<>();
     final List<String> closed = new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -410,6 +433,11 @@ class AsyncCheckEngineTest {
           CompletableFuture<CheckResult> f = new CompletableFuture<>();
           calls.add(new Call(instance, f));
           return f;
+        }
+
+        @Override
+        public boolean failed(CheckResult answer) {
+          return answer == FAILURE_ANSWER;
         }
 
         @Override

@@ -102,6 +102,18 @@ class RemoteQuotaEndToEndTest {
     throw new AssertionError("no quota for " + INSTANCE + " in " + request);
   }
 
+  /** The {@code user} dimension of the request's quota instance. */
+  static String user(DynamicMessage request) {
+    Message instance = OopAdapter.instance(request);
+    for (Object e : (List<?>) instance.getField(field(instance, "dimensions"))) {
+      Message entry = (Message) e;
+      if ("user".equals(entry.getField(field(entry, "key")))) {
+        return OopAdapter.stringValue(message(entry, "value"));
+      }
+    }
+    throw new AssertionError("no user dimension in " + request);
+  }
+
   /** An adapter with a budget of {@code budget} tokens: grants what is asked until it is spent. */
   static byte[] grantFrom(AtomicLong budget, DynamicMessage request) {
     long asked = askedAmount(request);
@@ -143,8 +155,8 @@ class RemoteQuotaEndToEndTest {
     assertThat(adapter.requests)
         .allSatisfy(
             r -> {
-              Message instance = OopAdapter.instance(r);
-              assertThat(OopAdapter.name(instance)).isEqualTo(INSTANCE);
+              assertThat(OopAdapter.name(OopAdapter.instance(r))).isEqualTo(INSTANCE);
+              assertThat(user(r)).isEqualTo("alice");
             });
   }
 }
