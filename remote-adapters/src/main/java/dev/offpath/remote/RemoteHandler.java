@@ -218,6 +218,7 @@ final class RemoteHandler
           s.denials(),
           "result",
           "deny");
+      s.collectTokens(sink, "offpath_adapter_quota_", "the adapter");
     }
   }
 }

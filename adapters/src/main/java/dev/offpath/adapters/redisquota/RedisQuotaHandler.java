@@ -351,24 +351,7 @@ final class RedisQuotaHandler implements QuotaHandler, MeteredHandler {
         "offpath_redisquota_checks", "Quota checks, by result.", s.passes(), "result", "pass");
     sink.counter(
         "offpath_redisquota_checks", "Quota checks, by result.", s.denials(), "result", "deny");
-    sink.counter(
-        "offpath_redisquota_pool_prefetches", "Prefetches sent to Redis.", s.prefetches());
-    sink.counter(
-        "offpath_redisquota_pool_granted_tokens",
-        "Tokens granted to the pools (by Redis, or by FAIL_OPEN in its stead).",
-        s.grantedTokens());
-    sink.counter(
-        "offpath_redisquota_pool_overshoot_tokens",
-        "Tokens passed optimistically that no later grant covered.",
-        s.overshoot());
-    sink.counter(
-        "offpath_redisquota_pool_fail_open_passes",
-        "Tokens passed without cover while Redis failed (FAIL_OPEN).",
-        s.failOpenPasses());
-    sink.counter(
-        "offpath_redisquota_pool_failures",
-        "Prefetches that failed (error, timeout, refused) and were settled by the failure policy.",
-        s.failures());
+    s.collectTokens(sink, "offpath_redisquota_pool_", "Redis");
   }
 
   QuotaPools<?> pools() {

@@ -1,5 +1,7 @@
 package dev.offpath.cache.quota;
 
+import dev.offpath.core.adapter.MeteredHandler.MetricSink;
+
 /**
  * Counters of one {@link QuotaPool} (or the sum over a {@link QuotaPools}), since creation.
  *
@@ -37,5 +39,32 @@ public record QuotaPoolStats(
         failOpenPasses + o.failOpenPasses,
         failures + o.failures,
         timeouts + o.timeouts);
+  }
+
+  /**
+   * Writes the token counters shared by every pooled quota handler: {@code <prefix>prefetches},
+   * {@code granted_tokens}, {@code overshoot_tokens}, {@code fail_open_passes} and {@code failures}
+   * ({@code _total} added by the sink). Passes and denials are the caller's, under its own name.
+   *
+   * @param backend how the help text names the backend ("Redis", "the adapter")
+   */
+  public void collectTokens(MetricSink sink, String prefix, String backend) {
+    sink.counter(prefix + "prefetches", "Prefetches sent to " + backend + ".", prefetches);
+    sink.counter(
+        prefix + "granted_tokens",
+        "Tokens granted to the pools (by " + backend + ", or by FAIL_OPEN in its stead).",
+        grantedTokens);
+    sink.counter(
+        prefix + "overshoot_tokens",
+        "Tokens passed optimistically that no later grant covered.",
+        overshoot);
+    sink.counter(
+        prefix + "fail_open_passes",
+        "Tokens passed without cover while " + backend + " failed (FAIL_OPEN).",
+        failOpenPasses);
+    sink.counter(
+        prefix + "failures",
+        "Prefetches that failed (error, timeout, refused) and were settled by the failure policy.",
+        failures);
   }
 }
