@@ -100,12 +100,12 @@ public final class CheckComparison {
     }
     Files.createDirectories(options.results());
     Path configs = Files.createTempDirectory("offpath-check-compare");
-    List<Path> policy = LoadDriver.writePolicy(configs);
+    List<Path> policy = Servers.writePolicy(configs);
     Path many = configs.resolve("offpath-policy-" + ruleCount + ".yaml");
     Files.writeString(many, RulePolicy.withRules(Files.readString(policy.get(0)), ruleCount));
     List<Path> manyPolicy = List.of(many, policy.get(1));
     try (Progress progress = new Progress(System.out);
-        ServerProcess baseline = LoadDriver.startBaseline(options, progress);
+        ServerProcess baseline = Servers.startBaseline(options, progress);
         ServerProcess lazy = offpath(options, policy, progress, "offpath-lazy", List.of());
         ServerProcess parsed =
             offpath(options, policy, progress, "offpath-parsed", List.of("--check-decoding", "parsed"));
@@ -119,7 +119,7 @@ public final class CheckComparison {
               new Variant("offpath-" + ruleCount + "-rules", rules, adminPort(rules)));
       CheckComparison run = new CheckComparison(options, progress);
       Instant date = Instant.now();
-      String loadAtStart = LoadDriver.loadAverage();
+      String loadAtStart = MachineFacts.loadAverage();
       List<String> report = new ArrayList<>();
       report.add("Check path variants against the do-nothing baseline (benchmarks/load.sh --check-compare)");
       report.add("date: " + date);
@@ -136,7 +136,7 @@ public final class CheckComparison {
       if (!client.equals("java")) {
         report.addAll(run.h2load(variants, new H2Load(requireNonNull(h2load, "h2load"), configs)));
       }
-      report.addAll(machineAt, LoadDriver.machine(loadAtStart)); // "at end": now
+      report.addAll(machineAt, MachineFacts.machine(loadAtStart)); // "at end": now
       String text = String.join("\n", report) + "\n";
       Path written = write(text, date, options.results());
       System.out.println();
@@ -169,7 +169,7 @@ public final class CheckComparison {
   private static ServerProcess offpath(
       LoadOptions options, List<Path> config, Progress progress, String name, List<String> extra)
       throws IOException, InterruptedException {
-    return LoadDriver.startOffpath(
+    return Servers.startOffpath(
         options, config, progress, name, options.results().resolve(name + "-server.log"), extra,
         ChannelSecurity.PLAINTEXT);
   }
@@ -190,7 +190,7 @@ public final class CheckComparison {
   private List<String> javaClient(List<Variant> variants) throws InterruptedException {
     List<CheckRequest> requests = CheckTraffic.requests(options.requests(), options.users());
     for (Variant v : variants.subList(1, variants.size())) {
-      LoadDriver.verifyPolicy(v.server(), requests, ChannelSecurity.PLAINTEXT);
+      Servers.verifyPolicy(v.server(), requests, ChannelSecurity.PLAINTEXT);
     }
     byte[][] encoded = PreEncoded.encode(requests);
     List<String> out = new ArrayList<>();

@@ -64,13 +64,13 @@ public final class IstioConfigIngest {
     LoadOptions options = LoadOptions.parse(args);
     Files.createDirectories(options.results());
     Path configs = Files.createTempDirectory("offpath-istio-ingest");
-    List<Path> metricsConfig = LoadDriver.writePolicy(configs);
+    List<Path> metricsConfig = Servers.writePolicy(configs);
     Path full = configs.resolve("istio-1.0-mixer-config.yaml");
-    Files.writeString(full, LoadDriver.resource(FULL_CONFIG));
+    Files.writeString(full, Servers.resource(FULL_CONFIG));
     List<Path> fullConfig = List.of(metricsConfig.get(0), full);
     Path stdoutFile = options.results().resolve("istio-ingest-stdout.log");
     Files.deleteIfExists(stdoutFile);
-    String loadAtStart = LoadDriver.loadAverage();
+    String loadAtStart = MachineFacts.loadAverage();
     List<String> report = new ArrayList<>();
     List<Variant> variants = new ArrayList<>();
     try (Progress progress = new Progress(System.out)) {
@@ -83,7 +83,7 @@ public final class IstioConfigIngest {
             variant("full→null", options, fullConfig, progress, Path.of("/dev/null"), null));
         LoadDriver driver = new LoadDriver(options, progress);
         report.add("Istio 1.0 default config, access-log ingest: " + Instant.now());
-        report.addAll(LoadDriver.machine(loadAtStart));
+        report.addAll(MachineFacts.machine(loadAtStart));
         report.addAll(options.describe());
         report.add("");
         double[] sent = new double[variants.size()];
@@ -177,7 +177,7 @@ public final class IstioConfigIngest {
   private static Variant variant(
       String name, LoadOptions options, List<Path> config, Progress progress, Path output,
       @Nullable Path lines) throws IOException, InterruptedException {
-    ServerProcess p = LoadDriver.startOffpath(options, config, progress, "offpath " + name, output);
+    ServerProcess p = Servers.startOffpath(options, config, progress, "offpath " + name, output);
     return new Variant(name, p, new MeshMetrics(p.telemetryPort()), lines);
   }
 

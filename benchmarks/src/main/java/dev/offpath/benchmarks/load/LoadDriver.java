@@ -6,13 +6,7 @@ import dev.offpath.benchmarks.load.LoadOptions.Phase;
 import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
-import io.grpc.ManagedChannel;
-import io.grpc.StatusRuntimeException;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -20,14 +14,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
@@ -84,17 +73,16 @@ import org.jspecify.annotations.Nullable;
  */
 public final class LoadDriver {
 
-  private static final String POLICY = "offpath-policy.yaml";
-  private static final String TELEMETRY = "/dev/offpath/benchmarks/telemetry/istio-telemetry.yaml";
-  private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
   private static final Duration JCMD_TIMEOUT = Duration.ofSeconds(60);
 
   private final LoadOptions options;
   private final Progress progress;
+  private final PhaseSteps steps;
 
   LoadDriver(LoadOptions options, Progress progress) {
     this.options = requireNonNull(options, "options");
     this.progress = requireNonNull(progress, "progress");
+    this.steps = new PhaseSteps(this.options, this.progress);
   }
 
   public static void main(String[] args) throws Exception {
@@ -120,10 +108,10 @@ public final class LoadDriver {
     }
     Files.createDirectories(options.results());
     Path configs = Files.createTempDirectory("offpath-load");
-    List<Path> policy = writePolicy(configs);
+    List<Path> policy = Servers.writePolicy(configs);
     try (Progress progress = new Progress(System.out);
-        ServerProcess baseline = options.needsBaseline() ? startBaseline(options, progress) : null;
-        ServerProcess offpath = startOffpath(options, policy, progress)) {
+        ServerProcess baseline = options.needsBaseline() ? Servers.startBaseline(options, progress) : null;
+        ServerProcess offpath = Servers.startOffpath(options, policy, progress)) {
       LoadReport report = new LoadDriver(options, progress).run(baseline, offpath);
       List<Path> written = write(report, options.results());
       System.out.println();
@@ -140,182 +128,6 @@ public final class LoadDriver {
     }
   }
 
-  /** Offpath's config files: the load policy and Istio 1.0's default metrics. */
-  static List<Path> writePolicy(Path dir) throws IOException {
-    Path policy = dir.resolve(POLICY);
-    Path telemetry = dir.resolve("istio-telemetry.yaml");
-    Files.writeString(policy, resource(POLICY));
-    Files.writeString(telemetry, resource(TELEMETRY));
-    return List.of(policy, telemetry);
-  }
-
-  static String resource(String name) {
-    try (InputStream in = LoadDriver.class.getResourceAsStream(name)) {
-      if (in == null) {
-        throw new IllegalStateException("missing resource " + name);
-      }
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  static ServerProcess startBaseline(LoadOptions options, Progress progress)
-      throws IOException, InterruptedException {
-    return startReady(
-        () -> {
-          int port = ServerProcess.freePort();
-          List<String> command =
-              ServerProcess.javaCommand(options.serverJvmOptions(), options.serverCpus());
-          command.addAll(
-              List.of(
-                  "-cp",
-                  System.getProperty("java.class.path"),
-                  BaselineServer.class.getName(),
-                  Integer.toString(port)));
-          return ServerProcess.start(
-              "baseline", command, port, -1, options.results().resolve("baseline-server.log"));
-        },
-        progress);
-  }
-
-  private static ServerProcess startOffpath(
-      LoadOptions options, List<Path> config, Progress progress)
-      throws IOException, InterruptedException {
-    return startOffpath(
-        options, config, progress, "offpath", options.results().resolve("offpath-server.log"));
-  }
-
-  /** Starts Offpath serving {@code config}, its stdout and stderr to {@code output}. */
-  static ServerProcess startOffpath(
-      LoadOptions options, List<Path> config, Progress progress, String name, Path output)
-      throws IOException, InterruptedException {
-    return startOffpath(options, config, progress, name, output, List.of(), ChannelSecurity.PLAINTEXT);
-  }
-
-  /**
-   * Starts Offpath serving {@code config} with {@code extraArgs} after the driver's (TLS flags,
-   * say), its stdout and stderr to {@code output}; readiness is probed as {@code security} says.
-   */
-  static ServerProcess startOffpath(
-      LoadOptions options,
-      List<Path> config,
-      Progress progress,
-      String name,
-      Path output,
-      List<String> extraArgs,
-      ChannelSecurity security)
-      throws IOException, InterruptedException {
-    return startReady(
-        () -> {
-          int grpc = ServerProcess.freePort();
-          int admin = ServerProcess.freePort();
-          int telemetry = ServerProcess.freePort();
-          List<String> command =
-              ServerProcess.javaCommand(options.serverJvmOptions(), options.serverCpus());
-          command.addAll(List.of("-jar", options.offpathJar().toString(), "serve"));
-          for (Path p : config) {
-            command.addAll(List.of("--config", p.toString()));
-          }
-          command.addAll(
-              List.of(
-                  "--grpc-address", "127.0.0.1",
-                  "--grpc-port", Integer.toString(grpc),
-                  "--admin-port", Integer.toString(admin),
-                  "--telemetry-port", Integer.toString(telemetry),
-                  "--no-watch"));
-          command.addAll(options.offpathArgs());
-          command.addAll(extraArgs);
-          return ServerProcess.start(name, command, grpc, telemetry, output);
-        },
-        progress,
-        security);
-  }
-
-  /** Starts one server process, on fresh ports each time. */
-  interface Launch {
-    ServerProcess start() throws IOException;
-  }
-
-  /**
-   * Starts a server and waits until it answers a Check. A server that exits during its start is
-   * reported (status, signal, whether the driver stopped it: it had not) and started once more,
-   * its first log kept beside the new one: Offpath has been seen, about once in six runs, to exit
-   * with SIGTERM's status 143 just after binding, the signal not from this driver. Any other
-   * failure stops the server and fails with the end of its log.
-   */
-  static ServerProcess startReady(Launch launch, Progress progress)
-      throws IOException, InterruptedException {
-    return startReady(launch, progress, ChannelSecurity.PLAINTEXT);
-  }
-
-  /** {@link #startReady(Launch, Progress)}, probing the server as {@code security} says. */
-  static ServerProcess startReady(Launch launch, Progress progress, ChannelSecurity security)
-      throws IOException, InterruptedException {
-    ServerProcess p = launch.start();
-    try {
-      return awaitReady(p, progress, security);
-    } catch (ExitedAtStart e) {
-      String logName = p.log().getFileName().toString();
-      Path failed = p.log().resolveSibling(logName.replace(".log", ".failed-start.log"));
-      Files.move(p.log(), failed, StandardCopyOption.REPLACE_EXISTING);
-      progress.message(String.valueOf(e.getMessage()));
-      progress.message(
-          "starting " + p.name() + " once more (the failed start's log is " + failed + ")");
-      return awaitReady(launch.start(), progress, security);
-    }
-  }
-
-  /** Waits until the server answers a Check; stops it and fails with the end of its log if not. */
-  private static ServerProcess awaitReady(
-      ServerProcess p, Progress progress, ChannelSecurity security) throws InterruptedException {
-    try {
-      probe(p, progress, security);
-    } catch (RuntimeException | InterruptedException e) {
-      p.close();
-      throw e;
-    }
-    p.ready();
-    p.onUnexpectedExit(report -> progress.message("!! " + report));
-    return p;
-  }
-
-  /** A server process that exited before it answered its first Check. */
-  private static final class ExitedAtStart extends IllegalStateException {
-    ExitedAtStart(ServerProcess p) {
-      super(p.exitReport() + "; end of its log:\n" + p.logTail());
-    }
-  }
-
-  private static void probe(ServerProcess p, Progress progress, ChannelSecurity security)
-      throws InterruptedException {
-    progress.message("starting " + p.name() + " (pid " + p.pid() + ")");
-    CheckRequest probe = CheckTraffic.requests(1, 1).get(0);
-    long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
-    while (true) {
-      if (!p.isAlive()) {
-        throw new ExitedAtStart(p);
-      }
-      // A channel per attempt: one that was refused backs off its reconnects (up to two minutes),
-      // so a server that binds late (a busy machine: 45 s has been seen) would look unready.
-      ManagedChannel channel = security.channel(p.grpcPort(), false);
-      try {
-        AuthorizationGrpc.newBlockingStub(channel)
-            .withDeadlineAfter(2, TimeUnit.SECONDS)
-            .check(probe);
-        progress.message(p.name() + " ready on 127.0.0.1:" + p.grpcPort());
-        return;
-      } catch (StatusRuntimeException e) {
-        if (System.nanoTime() > deadline) {
-          throw new IllegalStateException(
-              p.name() + " not ready after " + READY_TIMEOUT + ": " + e + "\n" + p.logTail(), e);
-        }
-        Thread.sleep(100);
-      } finally {
-        channel.shutdownNow();
-      }
-    }
-  }
 
   /**
    * Runs the phases of {@code --phases} against the (already serving) targets; {@code baseline}
@@ -340,7 +152,7 @@ public final class LoadDriver {
     List<CheckRequest> requests = CheckTraffic.requests(options.requests(), options.users());
     verifyPolicy(offpath, requests);
     Instant date = Instant.now();
-    String loadAtStart = loadAverage();
+    String loadAtStart = MachineFacts.loadAverage();
     Target base = options.needsBaseline() ? requireNonNull(baseline, "baseline") : null;
     try (CheckClient toBaseline =
             base == null ? null : new CheckClient(base.grpcPort(), options.connections(), requests);
@@ -375,11 +187,11 @@ public final class LoadDriver {
       LoadReport.Capacity capacityBaseline = null;
       LoadReport.Capacity capacityOffpath = null;
       if (options.runs(Phase.CAPACITY) && toBaseline != null && base != null) {
-        CapacitySearch searchBaseline = newSearch();
-        CapacitySearch searchOffpath = newSearch();
+        CapacitySearch searchBaseline = steps.newSearch();
+        CapacitySearch searchOffpath = steps.newSearch();
         while (!searchBaseline.done() || !searchOffpath.done()) {
-          step(searchBaseline, toBaseline, base);
-          step(searchOffpath, toOffpath, offpath);
+          steps.step(searchBaseline, toBaseline, base);
+          steps.step(searchOffpath, toOffpath, offpath);
           ensureAlive("capacity", base, offpath);
         }
         capacityBaseline = new LoadReport.Capacity(searchBaseline.capacity(), searchBaseline.steps());
@@ -398,9 +210,9 @@ public final class LoadDriver {
         Duration maxSlice = options.maxDuration().dividedBy(rounds);
         for (int r = 0; r < rounds; r++) {
           maxBaseline =
-              merge(maxBaseline, toBaseline.closedLoop("max-throughput", base, options.concurrency(), maxSlice, progress));
+              steps.merge(maxBaseline, toBaseline.closedLoop("max-throughput", base, options.concurrency(), maxSlice, progress));
           maxOffpath =
-              merge(maxOffpath, toOffpath.closedLoop("max-throughput", offpath, options.concurrency(), maxSlice, progress));
+              steps.merge(maxOffpath, toOffpath.closedLoop("max-throughput", offpath, options.concurrency(), maxSlice, progress));
           ensureAlive("closed", base, offpath);
         }
       }
@@ -419,9 +231,9 @@ public final class LoadDriver {
         Duration fixedSlice = options.fixedDuration().dividedBy(rounds);
         for (int r = 0; r < rounds; r++) {
           fixedBaseline =
-              merge(fixedBaseline, toBaseline.openLoop("fixed-rate", base, fixedRate, fixedSlice, progress));
+              steps.merge(fixedBaseline, toBaseline.openLoop("fixed-rate", base, fixedRate, fixedSlice, progress));
           fixedOffpath =
-              merge(fixedOffpath, toOffpath.openLoop("fixed-rate", offpath, fixedRate, fixedSlice, progress));
+              steps.merge(fixedOffpath, toOffpath.openLoop("fixed-rate", offpath, fixedRate, fixedSlice, progress));
           ensureAlive("fixed", base, offpath);
         }
       }
@@ -448,7 +260,7 @@ public final class LoadDriver {
         toOffpath.openLoop("mixed-settle", offpath, mixedRate, mixedSlice, progress);
         for (int r = 0; r < rounds; r++) {
           mixedIdle =
-              merge(mixedIdle, toOffpath.openLoop("mixed-idle", offpath, mixedRate, mixedSlice, progress));
+              steps.merge(mixedIdle, toOffpath.openLoop("mixed-idle", offpath, mixedRate, mixedSlice, progress));
           double before = mesh.requestsTotal();
           long lead = Math.min(TimeUnit.MILLISECONDS.toNanos(500), mixedSlice.toNanos() / 2);
           long logStart = System.nanoTime();
@@ -461,7 +273,7 @@ public final class LoadDriver {
           // The logs start (and end) up to half a second before (after) the Check slice: it sees them steady.
           TimeUnit.NANOSECONDS.sleep(lead);
           mixedStreaming =
-              merge(
+              steps.merge(
                   mixedStreaming,
                   toOffpath.openLoop("mixed-streaming", offpath, mixedRate, mixedSlice, progress));
           long logsSent = stream.finish(TimeUnit.SECONDS.toNanos(30));
@@ -481,12 +293,14 @@ public final class LoadDriver {
 
       LoadReport.Soak soak = null;
       if (heap != null) {
-        soak = soak(offpath, logs, heap, options.soakRate() > 0 ? options.soakRate() : fixedRate);
+        soak =
+            new SoakPhase(options, progress, steps)
+                .run(offpath, logs, heap, options.soakRate() > 0 ? options.soakRate() : fixedRate);
       }
 
       return new LoadReport(
           date,
-          machine(loadAtStart),
+          MachineFacts.machine(loadAtStart),
           options.describe(),
           base == null ? null : base.describe(),
           offpath.describe(),
@@ -509,133 +323,6 @@ public final class LoadDriver {
     }
   }
 
-  /**
-   * The soak phase: Checks over many users on a client of their own and access logs at fixed
-   * rates, the open loop on a thread of its own while this one forces a full GC in Offpath and
-   * reads its heap every {@code --soak-sample}; then the logs are counted.
-   */
-  private LoadReport.Soak soak(Target offpath, LogClient logs, HeapSampler heap, double rate)
-      throws IOException, InterruptedException {
-    int users = options.soakUsers();
-    long durationNanos = options.soakDuration().toNanos();
-    long sampleNanos = options.soakSample().toNanos();
-    progress.message(
-        String.format(
-            Locale.ROOT,
-            "soak: %s at %,.0f checks/s over %,d users and %,.0f entries/s; heap read every %s by %s",
-            LoadOptions.flag(options.soakDuration()),
-            rate,
-            users,
-            options.soakLogRate(),
-            LoadOptions.flag(options.soakSample()),
-            "jcmd " + heap.pid() + " GC.run + GC.heap_info"));
-    MeshMetrics mesh = new MeshMetrics(offpath.telemetryPort());
-    try (CheckClient client =
-        new CheckClient(offpath.grpcPort(), options.connections(), CheckTraffic.encoded(users, users))) {
-      long heapBefore = heap.heapUsedAfterFullGc();
-      double countedBefore = mesh.requestsTotal();
-      progress.message(String.format(Locale.ROOT, "soak: heap before the load %.1f MiB", mib(heapBefore)));
-      Meter checks = new Meter("soak", offpath.name(), rate);
-      Meter logMeter = new Meter("soak-logs", offpath.name(), options.soakLogRate());
-      List<HeapGrowth.Sample> samples = new CopyOnWriteArrayList<>();
-      long start = System.nanoTime();
-      progress.show(checks, () -> soakNote(start, durationNanos, samples));
-      LogClient.RateRun stream =
-          logs.atRate(options.logStreams(), options.soakLogRate(), durationNanos, logMeter);
-      FutureTask<PhaseResult> run =
-          new FutureTask<>(() -> client.openLoop(checks, offpath, options.soakDuration()));
-      Thread sender = new Thread(run, "soak-checks");
-      sender.setDaemon(true);
-      sender.start();
-      try {
-        sample(offpath, heap, mesh, start, countedBefore, checks, samples);
-      } catch (IOException | InterruptedException | RuntimeException e) {
-        // A failed sample (or a server gone) ends the run: stop sending Checks too.
-        run.cancel(true);
-        throw e;
-      }
-      PhaseResult result;
-      try {
-        result = run.get();
-      } catch (CancellationException e) {
-        throw new IllegalStateException("soak: the Check open loop was stopped", e);
-      } catch (ExecutionException e) {
-        throw new IllegalStateException("soak: the Check open loop failed: " + e.getCause(), e.getCause());
-      }
-      report("soak", result);
-      long sent = stream.finish(TimeUnit.SECONDS.toNanos(30));
-      double counted = awaitCount(mesh, countedBefore, sent) - countedBefore;
-      progress.message(
-          String.format(
-              Locale.ROOT, "soak-logs offpath: %,d entries sent, %,.0f counted", sent, counted));
-      ensureAlive("soak", offpath);
-      return new LoadReport.Soak(
-          rate,
-          options.soakLogRate(),
-          users,
-          durationNanos,
-          sampleNanos,
-          HeapSampler.METHOD,
-          heapBefore,
-          samples,
-          result,
-          sent,
-          counted);
-    }
-  }
-
-  /** Every {@code --soak-sample} from {@code start} to the soak's end: a full GC and a heap reading. */
-  private void sample(
-      Target offpath,
-      HeapSampler heap,
-      MeshMetrics mesh,
-      long start,
-      double countedBefore,
-      Meter checks,
-      List<HeapGrowth.Sample> samples)
-      throws IOException, InterruptedException {
-    long durationNanos = options.soakDuration().toNanos();
-    long sampleNanos = options.soakSample().toNanos();
-    for (long k = 1; k * sampleNanos <= durationNanos; k++) {
-      long wait = start + k * sampleNanos - System.nanoTime();
-      if (wait > 0) {
-        TimeUnit.NANOSECONDS.sleep(wait);
-      }
-      offpath.ensureAlive("soak");
-      long bytes = heap.heapUsedAfterFullGc();
-      HeapGrowth.Sample s =
-          new HeapGrowth.Sample(
-              System.nanoTime() - start, bytes, checks.completed(), mesh.requestsTotal() - countedBefore);
-      samples.add(s);
-      progress.message(
-          String.format(
-              Locale.ROOT,
-              "soak sample %d at %s: heap after GC %.1f MiB, %,d checks done, %,.0f entries counted",
-              k, clock(s.elapsedNanos()), s.heapMiB(), s.checksDone(), s.entriesCounted()));
-    }
-  }
-
-  /** The soak's part of the progress line: how far it is and the last heap reading. */
-  private static String soakNote(long start, long durationNanos, List<HeapGrowth.Sample> samples) {
-    String time = "  soak " + clock(System.nanoTime() - start) + " of " + clock(durationNanos);
-    if (samples.isEmpty()) {
-      return time + ", no heap sample yet";
-    }
-    HeapGrowth.Sample last = samples.get(samples.size() - 1);
-    return String.format(
-        Locale.ROOT, "%s, heap after GC %.1f MiB at %s", time, last.heapMiB(), clock(last.elapsedNanos()));
-  }
-
-  /** {@code m:ss}. */
-  static String clock(long nanos) {
-    long s = TimeUnit.NANOSECONDS.toSeconds(nanos);
-    return String.format(Locale.ROOT, "%d:%02d", s / 60, s % 60);
-  }
-
-  private static double mib(long bytes) {
-    return bytes / (double) (1 << 20);
-  }
-
   /** Fails the run, with why, when a server has exited: a report of its errors would mislead. */
   static void ensureAlive(String phase, Target... targets) {
     for (Target t : targets) {
@@ -645,27 +332,7 @@ public final class LoadDriver {
 
   /** Offpath must allow the allowed requests and deny the denied ones, or the run measures nothing. */
   private static void verifyPolicy(Target offpath, List<CheckRequest> requests) {
-    verifyPolicy(offpath, requests, ChannelSecurity.PLAINTEXT);
-  }
-
-  /** {@link #verifyPolicy(Target, List)} over a connection secured as {@code security} says. */
-  static void verifyPolicy(Target offpath, List<CheckRequest> requests, ChannelSecurity security) {
-    ManagedChannel channel = security.channel(offpath.grpcPort(), false);
-    try {
-      AuthorizationGrpc.AuthorizationBlockingStub stub =
-          AuthorizationGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
-      for (int i = 0; i < Math.min(requests.size(), CheckTraffic.DENIED_EVERY); i++) {
-        CheckResponse r = stub.check(requests.get(i));
-        boolean allowed = r.getStatus().getCode() == 0;
-        if (allowed == CheckTraffic.denied(i)) {
-          throw new IllegalStateException(
-              "offpath " + (allowed ? "allowed" : "denied") + " load request " + i
-                  + " (expected the opposite): " + r.getStatus());
-        }
-      }
-    } finally {
-      channel.shutdownNow();
-    }
+    Servers.verifyPolicy(offpath, requests, ChannelSecurity.PLAINTEXT);
   }
 
   LoadReport.Ingest ingest(
@@ -743,7 +410,7 @@ public final class LoadDriver {
   }
 
   /** Polls until the counter has grown by {@code expected} (or stops growing for ten seconds). */
-  private static double awaitCount(MeshMetrics mesh, double before, long expected)
+  static double awaitCount(MeshMetrics mesh, double before, long expected)
       throws IOException, InterruptedException {
     double last = mesh.requestsTotal();
     long lastChange = System.nanoTime();
@@ -757,100 +424,6 @@ public final class LoadDriver {
     }
     Thread.sleep(200);
     return mesh.requestsTotal();
-  }
-
-  private CapacitySearch newSearch() {
-    return new CapacitySearch(
-        options.stepStart(), options.stepFactor(), options.stepMax(), options.bisections());
-  }
-
-  /** One step of a capacity search, unless it is done. */
-  private void step(CapacitySearch search, CheckClient client, Target target)
-      throws InterruptedException {
-    if (search.done()) {
-      return;
-    }
-    double rate = search.nextRate();
-    PhaseResult r = client.openLoop("capacity-step", target, rate, options.stepDuration(), progress);
-    boolean passed = CapacitySearch.keptUp(r, rate, options.stepMaxP50().toNanos());
-    search.record(
-        new CapacitySearch.Step(rate, r.throughput(), r.latency().p50(), r.latency().p99(), passed));
-    progress.message(
-        String.format(
-            Locale.ROOT,
-            "capacity-step %s: %,.0f/s asked, %,.0f/s done, p50 %s, p99 %s: %s",
-            target.name(),
-            rate,
-            r.throughput(),
-            LatencySummary.millis(r.latency().p50()),
-            LatencySummary.millis(r.latency().p99()),
-            passed ? "kept up" : "did not keep up"));
-  }
-
-  /** Reports a slice and adds it to what the phase has so far. */
-  private PhaseResult merge(@Nullable PhaseResult sofar, PhaseResult slice) {
-    report(slice.phase(), slice);
-    return sofar == null ? slice : sofar.plus(slice);
-  }
-
-  private void report(String phase, PhaseResult r) {
-    progress.message(
-        String.format(
-            Locale.ROOT,
-            "%s %s: %,.0f checks/s, %s, errors %d%s",
-            phase,
-            r.target(),
-            r.throughput(),
-            r.latency().format(),
-            r.errors(),
-            r.cpuMillisPer1000() < 0
-                ? ""
-                : String.format(Locale.ROOT, ", CPU %.1f ms/1000 checks", r.cpuMillisPer1000())));
-  }
-
-  /** Machine facts for the report. */
-  static List<String> machine(String loadAtStart) {
-    List<String> out = new ArrayList<>();
-    out.add("cores: " + Runtime.getRuntime().availableProcessors() + cpuModel());
-    out.add(
-        "load average (1, 5, 15 min) at start " + loadAtStart + ", at end " + loadAverage()
-            + " (other work on the machine skews every number)");
-    out.add(
-        "memory: "
-            + ManagementFactory.getPlatformMXBean(com.sun.management.OperatingSystemMXBean.class)
-                    .getTotalMemorySize()
-                / (1L << 20)
-            + " MiB");
-    out.add(
-        "os: " + System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
-            + System.getProperty("os.arch"));
-    out.add(
-        "jdk: " + System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version")
-            + " (" + System.getProperty("java.vm.vendor") + "), default GC of this JDK unless set below");
-    return out;
-  }
-
-  static String loadAverage() {
-    try {
-      String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
-      return f[0] + " " + f[1] + " " + f[2];
-    } catch (IOException | RuntimeException e) {
-      return String.format(
-          Locale.ROOT, "%.2f", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
-    }
-  }
-
-  private static String cpuModel() {
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-        if (line.startsWith("model name")) {
-          return " (" + line.substring(line.indexOf(':') + 1).trim() + ")";
-        }
-      }
-    } catch (IOException | RuntimeException e) {
-      // not Linux: no model name
-    }
-    return "";
   }
 
   /** Writes the report and plot, timestamped and as latest.*; returns the files. */

@@ -83,26 +83,26 @@ public final class OutOfProcessLoad {
     Files.createDirectories(options.results());
     Path oopReference = InstanceEncodingBenchmark.reference().resolve("oop");
     Path configs = Files.createTempDirectory("offpath-oop-load");
-    String loadAtStart = LoadDriver.loadAverage();
+    String loadAtStart = MachineFacts.loadAverage();
     try (LoadAdapter adapter =
             new LoadAdapter(
                 InstanceEncodingBenchmark.template("checknothing"),
                 InstanceEncodingBenchmark.template("metric"));
         Progress progress = new Progress(System.out)) {
-      List<Path> builtin = LoadDriver.writePolicy(Files.createDirectories(configs.resolve("builtin")));
+      List<Path> builtin = Servers.writePolicy(Files.createDirectories(configs.resolve("builtin")));
       List<Path> oop = oopConfig(Files.createDirectories(configs.resolve("oop")), oopReference, adapter.port());
       progress.message("out-of-process adapter on 127.0.0.1:" + adapter.port());
       try (ServerProcess b =
-              LoadDriver.startOffpath(
+              Servers.startOffpath(
                   options, builtin, progress, "offpath-builtin",
                   options.results().resolve("offpath-builtin-server.log"));
           ServerProcess o =
-              LoadDriver.startOffpath(
+              Servers.startOffpath(
                   options, oop, progress, "offpath-oop",
                   options.results().resolve("offpath-oop-server.log"))) {
         OutOfProcessLoad run = new OutOfProcessLoad(options, progress);
         run.report.add("Out-of-process adapters vs built-in (benchmarks/load.sh --oop): " + Instant.now());
-        run.report.addAll(LoadDriver.machine(loadAtStart));
+        run.report.addAll(MachineFacts.machine(loadAtStart));
         run.report.addAll(options.describe());
         run.report.add("offpath-builtin: " + b.describe());
         run.report.add("offpath-oop: " + o.describe());
@@ -127,7 +127,7 @@ public final class OutOfProcessLoad {
    */
   static List<Path> oopConfig(Path dir, Path reference, int port) throws IOException {
     List<Path> out = new ArrayList<>();
-    List<Path> policy = LoadDriver.writePolicy(dir);
+    List<Path> policy = Servers.writePolicy(dir);
     out.add(policy.get(0));
     Files.delete(policy.get(1)); // Istio's metrics go out of process here
     for (String f : OOP_FILES) {
@@ -190,8 +190,8 @@ public final class OutOfProcessLoad {
       return;
     }
     List<CheckRequest> requests = CheckTraffic.requests(options.requests(), options.users());
-    LoadDriver.verifyPolicy(builtin, requests, ChannelSecurity.PLAINTEXT);
-    LoadDriver.verifyPolicy(oop, requests, ChannelSecurity.PLAINTEXT);
+    Servers.verifyPolicy(builtin, requests, ChannelSecurity.PLAINTEXT);
+    Servers.verifyPolicy(oop, requests, ChannelSecurity.PLAINTEXT);
     if (adapter.checkCalls.sum() == 0) {
       throw new IllegalStateException("offpath-oop answered Checks without calling the adapter");
     }

@@ -109,7 +109,7 @@ public final class RedisQuotaLoad {
     Files.writeString(policy, policy(url));
     int admin = ServerProcess.freePort();
     try (ServerProcess offpath =
-            LoadDriver.startReady(
+            Servers.startReady(
                 () -> {
                   int grpc = ServerProcess.freePort();
                   int telemetry = ServerProcess.freePort();

@@ -190,7 +190,7 @@ final class ReportText {
     for (HeapGrowth.Sample sample : s.samples()) {
       line(
           "    %6s  %14.1f  %,12d  %,15.0f",
-          LoadDriver.clock(sample.elapsedNanos()),
+          SoakPhase.clock(sample.elapsedNanos()),
           sample.heapMiB(),
           sample.checksDone(),
           sample.entriesCounted());

@@ -48,10 +48,12 @@ public final class TlsComparison {
 
   private final LoadOptions options;
   private final Progress progress;
+  private final PhaseSteps steps;
 
   TlsComparison(LoadOptions options, Progress progress) {
     this.options = requireNonNull(options, "options");
     this.progress = requireNonNull(progress, "progress");
+    this.steps = new PhaseSteps(this.options, this.progress);
   }
 
   public static void main(String[] args) throws Exception {
@@ -91,7 +93,7 @@ public final class TlsComparison {
     }
     Files.createDirectories(options.results());
     Path configs = Files.createTempDirectory("offpath-tls-load");
-    List<Path> policy = LoadDriver.writePolicy(configs);
+    List<Path> policy = Servers.writePolicy(configs);
     TlsFiles tls = TlsFiles.generate(Files.createTempDirectory("offpath-tls-certs"));
     ChannelSecurity secure = ChannelSecurity.tls(tls.caCert());
     try (Progress progress = new Progress(System.out)) {
@@ -100,11 +102,11 @@ public final class TlsComparison {
             "--tls runs only the Check phases: " + phaseList(phases) + " of " + options.phaseList());
       }
       try (ServerProcess plain =
-              LoadDriver.startOffpath(
+              Servers.startOffpath(
                   options, policy, progress, "offpath-plaintext",
                   options.results().resolve("offpath-plaintext-server.log"));
           ServerProcess overTls =
-              LoadDriver.startOffpath(
+              Servers.startOffpath(
                   options, policy, progress, "offpath-tls",
                   options.results().resolve("offpath-tls-server.log"),
                   List.of(
@@ -208,11 +210,11 @@ public final class TlsComparison {
   Report run(Set<Phase> phases, Target plain, Target overTls, ChannelSecurity secure)
       throws InterruptedException {
     List<CheckRequest> requests = CheckTraffic.requests(options.requests(), options.users());
-    LoadDriver.verifyPolicy(plain, requests, ChannelSecurity.PLAINTEXT);
-    LoadDriver.verifyPolicy(overTls, requests, secure);
+    Servers.verifyPolicy(plain, requests, ChannelSecurity.PLAINTEXT);
+    Servers.verifyPolicy(overTls, requests, secure);
     byte[][] encoded = PreEncoded.encode(requests);
     Instant date = Instant.now();
-    String loadAtStart = LoadDriver.loadAverage();
+    String loadAtStart = MachineFacts.loadAverage();
     try (CheckClient toPlain =
             new CheckClient(ChannelSecurity.PLAINTEXT, plain.grpcPort(), options.connections(), encoded);
         CheckClient toTls = new CheckClient(secure, overTls.grpcPort(), options.connections(), encoded)) {
@@ -223,11 +225,11 @@ public final class TlsComparison {
       LoadReport.Capacity capacityPlain = null;
       LoadReport.Capacity capacityTls = null;
       if (phases.contains(Phase.CAPACITY)) {
-        CapacitySearch searchPlain = newSearch();
-        CapacitySearch searchTls = newSearch();
+        CapacitySearch searchPlain = steps.newSearch();
+        CapacitySearch searchTls = steps.newSearch();
         while (!searchPlain.done() || !searchTls.done()) {
-          step(searchPlain, toPlain, plain);
-          step(searchTls, toTls, overTls);
+          steps.step(searchPlain, toPlain, plain);
+          steps.step(searchTls, toTls, overTls);
           LoadDriver.ensureAlive("capacity", plain, overTls);
         }
         capacityPlain = new LoadReport.Capacity(searchPlain.capacity(), searchPlain.steps());
@@ -247,9 +249,9 @@ public final class TlsComparison {
         Duration slice = options.maxDuration().dividedBy(rounds);
         for (int r = 0; r < rounds; r++) {
           closedPlain =
-              merge(closedPlain, toPlain.closedLoop("max-throughput", plain, options.concurrency(), slice, progress));
+              steps.merge(closedPlain, toPlain.closedLoop("max-throughput", plain, options.concurrency(), slice, progress));
           closedTls =
-              merge(closedTls, toTls.closedLoop("max-throughput", overTls, options.concurrency(), slice, progress));
+              steps.merge(closedTls, toTls.closedLoop("max-throughput", overTls, options.concurrency(), slice, progress));
           LoadDriver.ensureAlive("closed", plain, overTls);
         }
       }
@@ -265,8 +267,8 @@ public final class TlsComparison {
       if (phases.contains(Phase.FIXED)) {
         Duration slice = options.fixedDuration().dividedBy(rounds);
         for (int r = 0; r < rounds; r++) {
-          fixedPlain = merge(fixedPlain, toPlain.openLoop("fixed-rate", plain, fixedRate, slice, progress));
-          fixedTls = merge(fixedTls, toTls.openLoop("fixed-rate", overTls, fixedRate, slice, progress));
+          fixedPlain = steps.merge(fixedPlain, toPlain.openLoop("fixed-rate", plain, fixedRate, slice, progress));
+          fixedTls = steps.merge(fixedTls, toTls.openLoop("fixed-rate", overTls, fixedRate, slice, progress));
           LoadDriver.ensureAlive("fixed", plain, overTls);
         }
       }
@@ -278,7 +280,7 @@ public final class TlsComparison {
       }
       return new Report(
           date,
-          LoadDriver.machine(loadAtStart),
+          MachineFacts.machine(loadAtStart),
           described,
           plain.describe(),
           overTls.describe(),
@@ -293,50 +295,6 @@ public final class TlsComparison {
     } finally {
       progress.show(null);
     }
-  }
-
-  private CapacitySearch newSearch() {
-    return new CapacitySearch(
-        options.stepStart(), options.stepFactor(), options.stepMax(), options.bisections());
-  }
-
-  /** One step of a capacity search, unless it is done. */
-  private void step(CapacitySearch search, CheckClient client, Target target)
-      throws InterruptedException {
-    if (search.done()) {
-      return;
-    }
-    double rate = search.nextRate();
-    PhaseResult r = client.openLoop("capacity-step", target, rate, options.stepDuration(), progress);
-    boolean passed = CapacitySearch.keptUp(r, rate, options.stepMaxP50().toNanos());
-    search.record(
-        new CapacitySearch.Step(rate, r.throughput(), r.latency().p50(), r.latency().p99(), passed));
-    progress.message(
-        String.format(
-            Locale.ROOT,
-            "capacity-step %s: %,.0f/s asked, %,.0f/s done, p50 %s, p99 %s: %s",
-            target.name(),
-            rate,
-            r.throughput(),
-            LatencySummary.millis(r.latency().p50()),
-            LatencySummary.millis(r.latency().p99()),
-            passed ? "kept up" : "did not keep up"));
-  }
-
-  private PhaseResult merge(@Nullable PhaseResult sofar, PhaseResult slice) {
-    progress.message(
-        String.format(
-            Locale.ROOT,
-            "%s %s: %,.0f checks/s, %s, errors %d%s",
-            slice.phase(),
-            slice.target(),
-            slice.throughput(),
-            slice.latency().format(),
-            slice.errors(),
-            slice.cpuMillisPer1000() < 0
-                ? ""
-                : String.format(Locale.ROOT, ", CPU %.1f ms/1000 checks", slice.cpuMillisPer1000())));
-    return sofar == null ? slice : sofar.plus(slice);
   }
 
   private static String phaseList(Set<Phase> phases) {

@@ -139,7 +139,7 @@ class CheckComparisonPartsTest {
 
   @Test
   void theManyRulePolicyLoadsAndDecidesTheLoadAsTheTwentyRuleOne() throws Exception {
-    String twenty = LoadDriver.resource("offpath-policy.yaml");
+    String twenty = Servers.resource("offpath-policy.yaml");
     String many = RulePolicy.withRules(twenty, 2000);
     assertThat(Policies.load(many).rules()).hasSize(2001);
     assertThat(Policies.load(RulePolicy.withRules(twenty, 20)).rules()).hasSize(21);

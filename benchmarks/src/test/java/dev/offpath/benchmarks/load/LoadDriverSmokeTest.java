@@ -38,7 +38,7 @@ class LoadDriverSmokeTest {
   private LoadReport run(
       String[] flags, int checkCacheSize, boolean withBaseline, ByteArrayOutputStream console)
       throws Exception {
-    List<Path> config = LoadDriver.writePolicy(dir);
+    List<Path> config = Servers.writePolicy(dir);
     LoadOptions options = LoadOptions.parse(flags);
     OffpathServer offpath =
         OffpathServer.start(

@@ -10,7 +10,7 @@ class OffpathPolicyTest {
 
   @Test
   void theLoadPolicyIsTheTwentyRulesPlusAMemquota() {
-    String yaml = LoadDriver.resource("offpath-policy.yaml");
+    String yaml = Servers.resource("offpath-policy.yaml");
     assertThat(yaml).contains(Policies.twentyRules());
     PolicyConfig config = Policies.load(yaml);
     assertThat(config.rules()).hasSize(21);

@@ -66,7 +66,7 @@ class OutOfProcessLoadSmokeTest {
             new LoadAdapter(
                 InstanceEncodingBenchmark.template("checknothing"),
                 InstanceEncodingBenchmark.template("metric"))) {
-      List<Path> builtinConfig = LoadDriver.writePolicy(Files.createDirectories(dir.resolve("b")));
+      List<Path> builtinConfig = Servers.writePolicy(Files.createDirectories(dir.resolve("b")));
       List<Path> oopConfig =
           OutOfProcessLoad.oopConfig(
               Files.createDirectories(dir.resolve("o")),

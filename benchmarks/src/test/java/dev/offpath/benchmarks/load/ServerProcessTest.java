@@ -81,7 +81,7 @@ class ServerProcessTest {
     Path log = dir.resolve("baseline-server.log");
     try (Progress progress = new Progress(new PrintStream(console, true, StandardCharsets.UTF_8))) {
       ServerProcess p =
-          LoadDriver.startReady(
+          Servers.startReady(
               () -> {
                 int port = ServerProcess.freePort();
                 // The first start ends itself with SIGTERM, as the flaky Offpath start did.

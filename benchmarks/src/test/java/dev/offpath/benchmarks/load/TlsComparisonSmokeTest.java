@@ -46,7 +46,7 @@ class TlsComparisonSmokeTest {
     Path certs = Files.createDirectories(dir.resolve("certs"));
     TlsFiles tls = TlsFiles.generate(certs);
     assertThat(Files.readString(tls.serverKey())).contains("-----BEGIN PRIVATE KEY-----");
-    List<Path> config = LoadDriver.writePolicy(dir);
+    List<Path> config = Servers.writePolicy(dir);
     LoadOptions options =
         LoadOptions.parse(
             new String[] {
@@ -78,7 +78,7 @@ class TlsComparisonSmokeTest {
         Progress progress = new Progress(new PrintStream(console, true, StandardCharsets.UTF_8))) {
       assertThatThrownBy(
               () ->
-                  LoadDriver.verifyPolicy(
+                  Servers.verifyPolicy(
                       tlsTarget, CheckTraffic.requests(1, 1), ChannelSecurity.PLAINTEXT))
           .as("a plaintext client against the TLS port")
           .isInstanceOf(StatusRuntimeException.class);
