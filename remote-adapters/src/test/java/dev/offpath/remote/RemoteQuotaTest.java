@@ -93,10 +93,13 @@ class RemoteQuotaTest {
     for (int i = 0; i < 1000; i++) {
       QuotaResult r = h.allocate(instance("alice"), new QuotaArgs("d" + i, 1, false));
       // A check that finds the pool empty while a prefetch is in flight is denied; while the
-      // adapter still has budget, wait for that prefetch to land (however slow the machine) and
-      // ask again, so the counts below do not depend on timing.
+      // adapter still has budget, or its last answer is still on its way (UNAVAILABLE "not
+      // answered yet"), wait for that prefetch to land (however slow the machine) and ask again,
+      // so the counts below do not depend on timing.
       long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-      while (!r.status().isOk() && left.get() > 0 && System.nanoTime() < deadline) {
+      while (!r.status().isOk()
+          && (left.get() > 0 || r.status().code() == StatusCode.UNAVAILABLE)
+          && System.nanoTime() < deadline) {
         Thread.sleep(20); // each retry of an empty pool may send a prefetch: not too often
         r = h.allocate(instance("alice"), new QuotaArgs("d" + i, 1, false));
       }
