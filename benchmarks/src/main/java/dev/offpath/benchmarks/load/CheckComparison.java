@@ -61,10 +61,12 @@ public final class CheckComparison {
 
   private final LoadOptions options;
   private final Progress progress;
+  private final PhaseSteps steps;
 
   CheckComparison(LoadOptions options, Progress progress) {
     this.options = requireNonNull(options, "options");
     this.progress = requireNonNull(progress, "progress");
+    this.steps = new PhaseSteps(this.options, this.progress);
   }
 
   public static void main(String[] args) throws Exception {
@@ -209,7 +211,7 @@ public final class CheckComparison {
       if (options.phases().contains(Phase.CAPACITY)) {
         List<CapacitySearch> searches = new ArrayList<>();
         for (int i = 0; i < variants.size(); i++) {
-          searches.add(new CapacitySearch(options.stepStart(), options.stepFactor(), options.stepMax(), options.bisections()));
+          searches.add(steps.newSearch());
         }
         boolean more = true;
         while (more) {
@@ -217,7 +219,7 @@ public final class CheckComparison {
           for (int i = 0; i < variants.size(); i++) {
             CapacitySearch s = searches.get(i);
             if (!s.done()) {
-              step(s, clients.get(i), variants.get(i).server());
+              steps.step(s, clients.get(i), variants.get(i).server());
               more |= !s.done();
             }
           }
@@ -279,16 +281,6 @@ public final class CheckComparison {
     }
     out.add("");
     return out;
-  }
-
-  private void step(CapacitySearch search, CheckClient client, Target target) throws InterruptedException {
-    double rate = search.nextRate();
-    PhaseResult r = client.openLoop("capacity-step", target, rate, options.stepDuration(), progress);
-    boolean passed = CapacitySearch.keptUp(r, rate, options.stepMaxP50().toNanos());
-    search.record(new CapacitySearch.Step(rate, r.throughput(), r.latency().p50(), r.latency().p99(), passed));
-    progress.message(String.format(Locale.ROOT, "capacity-step %s: %,.0f/s asked, %,.0f/s done, p50 %s: %s",
-        target.name(), rate, r.throughput(), LatencySummary.millis(r.latency().p50()),
-        passed ? "kept up" : "did not keep up"));
   }
 
   private static void ensureAlive(List<Variant> variants, String phase) {

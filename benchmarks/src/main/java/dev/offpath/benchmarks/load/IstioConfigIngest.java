@@ -28,7 +28,7 @@ import org.jspecify.annotations.Nullable;
  *   <li>{@code full→null}: the same, stdout to {@code /dev/null}.
  * </ul>
  *
- * <p>After {@value #WARM_UP_ROUNDS} full-size warm-up rounds of each, the rounds alternate between them (each round {@code
+ * <p>After {@value IngestRounds#WARM_UP} full-size warm-up rounds of each, the rounds alternate between them (each round {@code
  * --ingest-entries} entries over {@code --ingest-streams} streams, as fast as flow control allows)
  * so that the machine's drift lands on all three. Every entry must be counted: {@code
  * istio_requests_total} grows by exactly the entries sent, and for {@code full→file} the file gains
@@ -45,13 +45,6 @@ public final class IstioConfigIngest {
 
   static final String FULL_CONFIG = "/dev/offpath/benchmarks/telemetry/istio-1.0-mixer-config.yaml";
   private static final double TARGET = 300_000;
-  /**
-   * Full-size rounds per variant before the measured ones. After one quarter-size warm-up a
-   * quiet-machine run measured metrics-only at 240k/s in rounds 1 and 2 and 473k/s in round 3, most
-   * likely servers still compiling. The target is judged on the median round, which one stalled or
-   * late-compiled round cannot move.
-   */
-  static final int WARM_UP_ROUNDS = 2;
   /** A JSON access-log line as the stdio handler writes it (Offpath's own log lines are not). */
   private static final byte[] LINE_START = "{\"level\":\"".getBytes(StandardCharsets.US_ASCII);
 
@@ -84,7 +77,7 @@ public final class IstioConfigIngest {
         LoadDriver driver = new LoadDriver(options, progress);
         report.add("Istio 1.0 default config, access-log ingest: " + Instant.now());
         report.addAll(MachineFacts.machine(loadAtStart));
-        report.addAll(options.describe());
+        report.addAll(options.describeIngest(IngestRounds.WARM_UP));
         report.add("");
         double[] sent = new double[variants.size()];
         double[] nanos = new double[variants.size()];
@@ -94,7 +87,7 @@ public final class IstioConfigIngest {
         for (int v = 0; v < variants.size(); v++) {
           rates.add(new ArrayList<>());
         }
-        for (int round = 1 - WARM_UP_ROUNDS; round <= options.rounds(); round++) {
+        for (int round = IngestRounds.first(); round <= options.rounds(); round++) {
           for (int v = 0; v < variants.size(); v++) {
             Variant variant = variants.get(v);
             long entries = options.ingestEntries();
@@ -102,7 +95,7 @@ public final class IstioConfigIngest {
             try (LogClient logs =
                 new LogClient(variant.server.grpcPort(), options.entriesPerMessage())) {
               r = driver.ingest(
-                  (round <= 0 ? "warm-up " + (round + WARM_UP_ROUNDS) + " " : "round " + round + " ")
+                  IngestRounds.label(round)
                       + variant.name,
                   logs, variant.server, variant.mesh, entries);
             }
@@ -132,10 +125,10 @@ public final class IstioConfigIngest {
         }
         report.add("");
         double base = sent[0] * 1e9 / nanos[0];
-        double baseMedian = median(rates.get(0));
+        double baseMedian = IngestRounds.median(rates.get(0));
         for (int v = 0; v < variants.size(); v++) {
           double rate = sent[v] * 1e9 / nanos[v];
-          double median = median(rates.get(v));
+          double median = IngestRounds.median(rates.get(v));
           report.add(
               String.format(
                   Locale.ROOT,
@@ -166,13 +159,6 @@ public final class IstioConfigIngest {
     System.out.println("wrote " + out);
   }
 
-  /** The median of {@code values} (the mean of the middle two for an even count). */
-  static double median(List<Double> values) {
-    List<Double> sorted = new ArrayList<>(values);
-    sorted.sort(null);
-    int n = sorted.size();
-    return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
-  }
 
   private static Variant variant(
       String name, LoadOptions options, List<Path> config, Progress progress, Path output,

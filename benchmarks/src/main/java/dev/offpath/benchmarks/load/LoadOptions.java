@@ -271,20 +271,40 @@ record LoadOptions(
             + " ms; each measured phase in " + rounds + " rounds alternating the servers",
         "check client: " + connections + " connections, closed loop " + concurrency
             + " in flight, " + requests + " distinct requests over " + users + " users",
-        "access logs: " + entriesPerMessage + " entries/message; ingest " + ingestEntries
-            + " entries on " + ingestStreams + " streams; mixed " + (long) logRate
-            + " entries/s on " + logStreams + " streams",
-        "server JVM options: "
-            + (serverJvmOptions.isEmpty() ? "(none)" : String.join(" ", serverJvmOptions))
-            + "; offpath serve arguments: "
-            + (offpathArgs.isEmpty() ? "(none)" : String.join(" ", offpathArgs))
-            + "; server CPUs: " + (serverCpus.isEmpty() ? "not pinned" : serverCpus),
+        accessLogs(),
+        servers(),
         "phases: " + phaseList()
             + (runs(Phase.SOAK)
                 ? "; soak " + flag(soakDuration) + ", heap sampled every " + flag(soakSample)
                     + ", " + soakUsers + " users, "
                     + (long) soakLogRate + " entries/s on " + logStreams + " streams"
                 : ""));
+  }
+
+  /** The settings an ingest-only run ({@code --istio-ingest}) uses, for its report's header. */
+  List<String> describeIngest(int warmUpRounds) {
+    return List.of(
+        ingestLogs(),
+        servers(),
+        "rounds: " + warmUpRounds + " full-size warm-up rounds, then " + rounds
+            + " measured, alternating the variants");
+  }
+
+  private String accessLogs() {
+    return ingestLogs() + "; mixed " + (long) logRate + " entries/s on " + logStreams + " streams";
+  }
+
+  private String ingestLogs() {
+    return "access logs: " + entriesPerMessage + " entries/message; ingest " + ingestEntries
+        + " entries on " + ingestStreams + " streams";
+  }
+
+  private String servers() {
+    return "server JVM options: "
+        + (serverJvmOptions.isEmpty() ? "(none)" : String.join(" ", serverJvmOptions))
+        + "; offpath serve arguments: "
+        + (offpathArgs.isEmpty() ? "(none)" : String.join(" ", offpathArgs))
+        + "; server CPUs: " + (serverCpus.isEmpty() ? "not pinned" : serverCpus);
   }
 
   /** The phases to run, in order, as {@code --phases} takes them. */

@@ -22,11 +22,11 @@ final class PhaseSteps {
         options.stepStart(), options.stepFactor(), options.stepMax(), options.bisections());
   }
 
-  /** One step of a capacity search, unless it is done. */
-  void step(CapacitySearch search, CheckClient client, Target target)
+  /** One step of a capacity search, unless it is done; returns the checks it sent. */
+  long step(CapacitySearch search, CheckClient client, Target target)
       throws InterruptedException {
     if (search.done()) {
-      return;
+      return 0;
     }
     double rate = search.nextRate();
     PhaseResult r = client.openLoop("capacity-step", target, rate, options.stepDuration(), progress);
@@ -43,6 +43,7 @@ final class PhaseSteps {
             LatencySummary.millis(r.latency().p50()),
             LatencySummary.millis(r.latency().p99()),
             passed ? "kept up" : "did not keep up"));
+    return r.sent();
   }
 
   /** Reports a slice and adds it to what the phase has so far. */
