@@ -43,8 +43,8 @@ import org.jspecify.annotations.Nullable;
  * allows): {@code builtin} counted by {@code istio_requests_total}, {@code oop} counted at the
  * adapter (instances received = 2 × entries sent, or the round is NOT EXACT), after {@value
  * IngestRounds#WARM_UP} full-size warm-up rounds of each, the 300k entries/s target judged on the
- * median round (as {@link IstioConfigIngest} does). Other phases are ignored. The report goes to {@code --results} as {@code
- * oop-<date>.txt} and {@code oop-latest.txt}.
+ * median round (as {@link IstioConfigIngest} does). Other phases are ignored. The report goes to
+ * {@code --results} as {@code oop-<date>.txt} and {@code oop-latest.txt}.
  */
 public final class OutOfProcessLoad {
 

@@ -216,10 +216,13 @@ class RemoteFailureEndToEndTest {
       if (code == UNAVAILABLE) {
         unavailable++;
         assertThat(r.getDeniedResponse().getStatus().getCodeValue()).isEqualTo(503);
-        assertThat(r.getStatus().getMessage()).contains("quota adapter unavailable");
+        assertThat(r.getStatus().getMessage())
+            .containsAnyOf("quota adapter unavailable", "quota adapter has not answered yet");
       }
     }
-    assertThat(unavailable).isGreaterThan(90);
+    // Until the failure is known, the new pool's first optimistic batch (the minimum prefetch, 10)
+    // may pass; nothing after it.
+    assertThat(unavailable).isGreaterThanOrEqualTo(90);
 
     quota.restart();
     await(
