@@ -10,6 +10,7 @@ import dev.offpath.core.adapter.InstanceFields;
 import dev.offpath.core.attribute.StringMap;
 import dev.offpath.core.attribute.ValueType;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -109,14 +110,14 @@ public final class InstanceEncoder {
   public static final class Prepared {
     final String name;
     final @Nullable Object[] scalars;
-    final Entries[] maps;
+    final @Nullable MapEntries[] maps;
     final int[] nodeSizes;
     int size;
 
     Prepared(String name, int scalars, int maps, int nodes) {
       this.name = name;
       this.scalars = new Object[scalars];
-      this.maps = new Entries[maps];
+      this.maps = new MapEntries[maps];
       this.nodeSizes = new int[nodes];
     }
 
@@ -151,7 +152,7 @@ public final class InstanceEncoder {
         put(p, e.getKey(), e.getValue());
       }
     }
-    for (Entries entries : p.maps) {
+    for (MapEntries entries : p.maps) {
       if (entries != null) {
         entries.sort();
       }
@@ -181,11 +182,11 @@ public final class InstanceEncoder {
     }
     for (int i = 0; i < mapPrefixes.length; i++) {
       if (key.startsWith(mapPrefixes[i])) {
-        entries(p, i).add(key.substring(mapPrefixes[i].length()), value);
+        entries(p, i, 4).add(key.substring(mapPrefixes[i].length()), value);
         return;
       }
       if (key.equals(mapPaths[i]) && value instanceof StringMap m) {
-        Entries entries = entries(p, i);
+        MapEntries entries = entries(p, i, m.asMap().size());
         m.asMap().forEach(entries::add);
         return;
       }
@@ -203,10 +204,10 @@ public final class InstanceEncoder {
             + (why != null ? ": " + why : " is not a field of " + type.getFullName()));
   }
 
-  private static Entries entries(Prepared p, int slot) {
-    Entries e = p.maps[slot];
+  private static MapEntries entries(Prepared p, int slot, int capacity) {
+    MapEntries e = p.maps[slot];
     if (e == null) {
-      e = new Entries();
+      e = new MapEntries(capacity);
       p.maps[slot] = e;
     }
     return e;
@@ -224,10 +225,15 @@ public final class InstanceEncoder {
           }
         }
         case MAP -> {
-          Entries e = p.maps[f.slot];
+          MapEntries e = p.maps[f.slot];
           if (e != null) {
             for (int i = 0; i < e.n; i++) {
-              size += ValueCodec.lengthDelimitedSize(f.number, entrySize(f, e.keys[i], e.values[i]));
+              Object value = e.values[i];
+              int valueSize = field(f, value).size(value);
+              int entry = keySize(f, e.keys[i], e.keyBytes[i]) + valueSize;
+              e.valueSizes[i] = valueSize;
+              e.sizes[i] = entry;
+              size += ValueCodec.lengthDelimitedSize(f.number, entry);
             }
           }
         }
@@ -252,9 +258,11 @@ public final class InstanceEncoder {
     return codec;
   }
 
-  private static int entrySize(Field f, String key, Object value) {
-    return (key.isEmpty() ? 0 : CodedOutputStream.computeStringSize(f.keyNumber, key))
-        + field(f, value).size(value);
+  private static int keySize(Field f, String key, byte @Nullable [] utf8) {
+    if (utf8 != null) {
+      return utf8.length == 0 ? 0 : ValueCodec.lengthDelimitedSize(f.keyNumber, utf8.length);
+    }
+    return key.isEmpty() ? 0 : CodedOutputStream.computeStringSize(f.keyNumber, key);
   }
 
   private void write(Node node, Prepared p, CodedOutputStream out) throws IOException {
@@ -272,17 +280,21 @@ public final class InstanceEncoder {
           }
         }
         case MAP -> {
-          Entries e = p.maps[f.slot];
+          MapEntries e = p.maps[f.slot];
           if (e != null) {
             ValueCodec codec = requireNonNull(f.codec);
             for (int i = 0; i < e.n; i++) {
-              String key = e.keys[i];
-              Object value = e.values[i];
-              ValueCodec.writeHeader(out, f.number, entrySize(f, key, value));
-              if (!key.isEmpty()) {
-                out.writeString(f.keyNumber, key);
+              ValueCodec.writeHeader(out, f.number, e.sizes[i]);
+              byte[] utf8 = e.keyBytes[i];
+              if (utf8 != null) {
+                if (utf8.length > 0) {
+                  ValueCodec.writeHeader(out, f.keyNumber, utf8.length);
+                  out.writeRawBytes(utf8);
+                }
+              } else if (!e.keys[i].isEmpty()) {
+                out.writeString(f.keyNumber, e.keys[i]);
               }
-              codec.write(out, value);
+              codec.write(out, e.values[i], e.valueSizes[i]);
             }
           }
         }
@@ -298,12 +310,20 @@ public final class InstanceEncoder {
     }
   }
 
-  /** Where each position of an {@link InstanceFields.Layout} goes; computed once per layout. */
+  /**
+   * Where each position of an {@link InstanceFields.Layout} goes, computed once per layout: its
+   * slot, and for a map entry its key and the key's UTF-8 bytes. Positions are visited scalars
+   * first, then map entries by map and key, so each map's entries arrive sorted.
+   */
   private final class Binding {
     final InstanceFields.Layout layout;
+    final int[] order;
     final int[] scalarSlot;
     final int[] mapSlot;
     final @Nullable String[] mapKey;
+    final byte[] @Nullable [] mapKeyUtf8;
+    /** Entries each map slot gets from keyed positions (its initial capacity). */
+    final int[] mapCount;
 
     Binding(InstanceFields.Layout layout) {
       this.layout = layout;
@@ -311,6 +331,8 @@ public final class InstanceEncoder {
       scalarSlot = new int[n];
       mapSlot = new int[n];
       mapKey = new String[n];
+      mapKeyUtf8 = new byte[n][];
+      mapCount = new int[mapPrefixes.length];
       for (int i = 0; i < n; i++) {
         String key = layout.name(i);
         scalarSlot[i] = scalarSlots.getOrDefault(key, -1);
@@ -321,7 +343,10 @@ public final class InstanceEncoder {
         for (int m = 0; m < mapPrefixes.length; m++) {
           if (key.startsWith(mapPrefixes[m])) {
             mapSlot[i] = m;
-            mapKey[i] = key.substring(mapPrefixes[m].length());
+            String k = key.substring(mapPrefixes[m].length());
+            mapKey[i] = k;
+            mapKeyUtf8[i] = k.getBytes(StandardCharsets.UTF_8);
+            mapCount[m]++;
             break;
           }
           if (key.equals(mapPaths[m])) {
@@ -330,20 +355,35 @@ public final class InstanceEncoder {
           }
         }
       }
+      Integer[] sorted = new Integer[n];
+      for (int i = 0; i < n; i++) {
+        sorted[i] = i;
+      }
+      Arrays.sort(
+          sorted,
+          Comparator.<Integer>comparingInt(i -> mapSlot[i])
+              .thenComparingInt(i -> mapKey[i] == null ? 1 : 0)
+              .thenComparing(i -> mapKey[i] == null ? "" : mapKey[i]));
+      order = new int[n];
+      for (int i = 0; i < n; i++) {
+        order[i] = sorted[i];
+      }
     }
 
     void gather(InstanceFields fields, Prepared p) {
-      for (int i = 0; i < scalarSlot.length; i++) {
+      for (int i : order) {
         Object v = fields.value(i);
         if (v == null) {
           continue;
         }
+        String key = mapKey[i];
+        byte[] utf8 = mapKeyUtf8[i];
         if (scalarSlot[i] >= 0) {
           p.scalars[scalarSlot[i]] = v;
-        } else if (mapSlot[i] >= 0 && mapKey[i] != null) {
-          entries(p, mapSlot[i]).add(mapKey[i], v);
+        } else if (mapSlot[i] >= 0 && key != null && utf8 != null) {
+          entries(p, mapSlot[i], mapCount[mapSlot[i]]).addInOrder(key, utf8, v);
         } else if (mapSlot[i] >= 0 && v instanceof StringMap m) {
-          Entries entries = entries(p, mapSlot[i]);
+          MapEntries entries = entries(p, mapSlot[i], m.asMap().size());
           m.asMap().forEach(entries::add);
         } else {
           throw unknown(p.name, layout.name(i));
@@ -366,58 +406,6 @@ public final class InstanceEncoder {
     System.arraycopy(cached, 0, next, 1, next.length - 1);
     bindings = next;
     return b;
-  }
-
-  /** A map field's entries for one instance, sorted by key before sizing. */
-  static final class Entries {
-    String[] keys = new String[4];
-    Object[] values = new Object[4];
-    int n;
-
-    void add(String key, Object value) {
-      if (n == keys.length) {
-        keys = Arrays.copyOf(keys, n * 2);
-        values = Arrays.copyOf(values, n * 2);
-      }
-      keys[n] = key;
-      values[n] = value;
-      n++;
-    }
-
-    void sort() {
-      if (n < 2) {
-        return;
-      }
-      if (n <= 32) {
-        for (int i = 1; i < n; i++) {
-          String k = keys[i];
-          Object v = values[i];
-          int j = i - 1;
-          while (j >= 0 && keys[j].compareTo(k) > 0) {
-            keys[j + 1] = keys[j];
-            values[j + 1] = values[j];
-            j--;
-          }
-          keys[j + 1] = k;
-          values[j + 1] = v;
-        }
-        return;
-      }
-      Integer[] order = new Integer[n];
-      for (int i = 0; i < n; i++) {
-        order[i] = i;
-      }
-      String[] k = keys;
-      Arrays.sort(order, Comparator.comparing(i -> k[i]));
-      String[] sortedKeys = new String[keys.length];
-      Object[] sortedValues = new Object[values.length];
-      for (int i = 0; i < n; i++) {
-        sortedKeys[i] = keys[order[i]];
-        sortedValues[i] = values[order[i]];
-      }
-      keys = sortedKeys;
-      values = sortedValues;
-    }
   }
 
   private enum Kind {

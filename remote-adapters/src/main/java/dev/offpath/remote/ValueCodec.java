@@ -41,6 +41,25 @@ abstract sealed class ValueCodec {
   abstract void write(CodedOutputStream out, Object value) throws IOException;
 
   /**
+   * Writes {@code value} whose {@link #size} the caller has computed already ({@code size}), so
+   * that a codec may skip measuring it again.
+   */
+  void write(CodedOutputStream out, Object value, int size) throws IOException {
+    write(out, value);
+  }
+
+  /** The content size of a length-delimited field {@code number} whose whole size is {@code size}. */
+  static int contentOf(int number, int size) {
+    int rest = size - CodedOutputStream.computeTagSize(number);
+    for (int length = 1; length <= 5; length++) {
+      if (CodedOutputStream.computeUInt32SizeNoTag(rest - length) == length) {
+        return rest - length;
+      }
+    }
+    throw new IllegalArgumentException("no length-delimited field " + number + " has size " + size);
+  }
+
+  /**
    * The codec of {@code field} (a singular field or a map entry's value).
    *
    * @param hint the declared type of the expression ({@code EMAIL_ADDRESS} picks the e-mail
@@ -339,6 +358,12 @@ abstract sealed class ValueCodec {
     @Override
     void write(CodedOutputStream out, Object value) throws IOException {
       writeHeader(out, number, contentSize(value));
+      writeContent(out, value);
+    }
+
+    @Override
+    void write(CodedOutputStream out, Object value, int size) throws IOException {
+      writeHeader(out, number, contentOf(number, size));
       writeContent(out, value);
     }
   }

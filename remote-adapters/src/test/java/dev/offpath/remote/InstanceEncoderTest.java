@@ -94,4 +94,55 @@ class InstanceEncoderTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("Value");
   }
+
+  /**
+   * Positional instances over random layouts (dimension names in any order, some layouts seen
+   * again so their binding is reused, keys and values ASCII, non-ASCII and longer than 127 bytes,
+   * values of every Value kind) encode to the bytes protobuf writes for the same message.
+   */
+  @Test
+  void randomLayoutsEncodeToTheBytesProtobufWrites() throws Exception {
+    InstanceEncoder encoder = InstanceEncoder.of(metric.instance());
+    java.util.Random random = new java.util.Random(20261206);
+    List<String> pool =
+        List.of("a", "b", "reporter", "source_workload", "destination_service", "zz", "ä-dim",
+            "x".repeat(150), "response_code", "request_size");
+    List<InstanceFields.Layout> layouts = new ArrayList<>();
+    for (int round = 0; round < 400; round++) {
+      InstanceFields.Layout layout;
+      if (!layouts.isEmpty() && random.nextBoolean()) {
+        layout = layouts.get(random.nextInt(layouts.size()));
+      } else {
+        List<String> names = new ArrayList<>();
+        for (String dim : pool) {
+          if (random.nextInt(3) > 0) {
+            names.add("dimensions." + dim);
+          }
+        }
+        if (random.nextBoolean()) {
+          names.add("value");
+        }
+        java.util.Collections.shuffle(names, random);
+        layout = new InstanceFields.Layout(names);
+        layouts.add(layout);
+      }
+      Object[] values = new Object[layout.size()];
+      for (int i = 0; i < values.length; i++) {
+        values[i] =
+            switch (random.nextInt(6)) {
+              case 0 -> "v" + random.nextInt(1000);
+              case 1 -> "ünïcödé " + "é".repeat(random.nextInt(100));
+              case 2 -> "y".repeat(100 + random.nextInt(200));
+              case 3 -> random.nextLong();
+              case 4 -> random.nextDouble();
+              default -> random.nextBoolean();
+            };
+      }
+      Instance instance =
+          new Instance("m" + round + ".instance.ns", "metric", new InstanceFields(layout, values));
+      assertThat(encoder.encode(instance))
+          .as("round %d: %s", round, instance.fields())
+          .isEqualTo(Instances.reference(metric.instance(), instance).toByteArray());
+    }
+  }
 }
