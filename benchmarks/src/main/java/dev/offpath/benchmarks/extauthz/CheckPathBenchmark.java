@@ -1,6 +1,7 @@
 package dev.offpath.benchmarks.extauthz;
 
 import dev.offpath.benchmarks.Policies;
+import dev.offpath.benchmarks.Resources;
 import dev.offpath.benchmarks.Zipf;
 import dev.offpath.cache.CachingDecider;
 import dev.offpath.cache.CheckCache;
@@ -19,10 +20,6 @@ import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -119,15 +116,7 @@ public class CheckPathBenchmark {
   }
 
   private static String loadPolicy() {
-    String name = "/dev/offpath/benchmarks/load/offpath-policy.yaml";
-    try (InputStream in = CheckPathBenchmark.class.getResourceAsStream(name)) {
-      if (in == null) {
-        throw new IllegalStateException("missing resource " + name);
-      }
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return Resources.text(CheckPathBenchmark.class, "/dev/offpath/benchmarks/load/offpath-policy.yaml");
   }
 
   /** A Check as Envoy sends it for a sidecar-to-sidecar HTTP call. */

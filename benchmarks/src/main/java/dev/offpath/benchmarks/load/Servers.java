@@ -1,14 +1,12 @@
 package dev.offpath.benchmarks.load;
 
+import dev.offpath.benchmarks.Resources;
 import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -41,14 +39,7 @@ final class Servers {
   }
 
   static String resource(String name) {
-    try (InputStream in = Servers.class.getResourceAsStream(name)) {
-      if (in == null) {
-        throw new IllegalStateException("missing resource " + name);
-      }
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return Resources.text(Servers.class, name);
   }
 
   static ServerProcess startBaseline(LoadOptions options, Progress progress)
@@ -56,18 +47,26 @@ final class Servers {
     return startReady(
         () -> {
           int port = ServerProcess.freePort();
-          List<String> command =
-              ServerProcess.javaCommand(options.serverJvmOptions(), options.serverCpus());
-          command.addAll(
-              List.of(
-                  "-cp",
-                  System.getProperty("java.class.path"),
-                  BaselineServer.class.getName(),
-                  Integer.toString(port)));
           return ServerProcess.start(
-              "baseline", command, port, -1, options.results().resolve("baseline-server.log"));
+              "baseline",
+              baselineCommand(options.serverJvmOptions(), options.serverCpus(), port),
+              port,
+              -1,
+              options.results().resolve("baseline-server.log"));
         },
         progress);
+  }
+
+  /** The command that runs {@link BaselineServer} from this classpath on {@code port}. */
+  static List<String> baselineCommand(List<String> jvmOptions, String cpus, int port) {
+    List<String> command = ServerProcess.javaCommand(jvmOptions, cpus);
+    command.addAll(
+        List.of(
+            "-cp",
+            System.getProperty("java.class.path"),
+            BaselineServer.class.getName(),
+            Integer.toString(port)));
+    return command;
   }
 
   /** Offpath on the load policy, its output in {@code offpath-server.log} under the results. */

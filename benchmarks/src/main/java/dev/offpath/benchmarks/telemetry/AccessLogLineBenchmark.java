@@ -4,6 +4,7 @@ import dev.offpath.accesslog.EntryMapping;
 import dev.offpath.accesslog.StreamReporter;
 import dev.offpath.adapters.prometheus.PrometheusFactory;
 import dev.offpath.adapters.stdio.StdioFactory;
+import dev.offpath.benchmarks.Resources;
 import dev.offpath.core.adapter.AdapterRegistry;
 import dev.offpath.core.attribute.Attributes;
 import dev.offpath.core.config.ConfigLoader;
@@ -15,10 +16,6 @@ import dev.offpath.core.telemetry.ReportPlan;
 import dev.offpath.core.time.Ticker;
 import io.envoyproxy.envoy.data.accesslog.v3.HTTPAccessLogEntry;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -111,14 +108,7 @@ public class AccessLogLineBenchmark {
   }
 
   static String resource(String name) {
-    try (InputStream in = AccessLogLineBenchmark.class.getResourceAsStream(name)) {
-      if (in == null) {
-        throw new IllegalStateException("missing resource " + name);
-      }
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return Resources.text(AccessLogLineBenchmark.class, name);
   }
 
   @TearDown(Level.Trial)

@@ -6,6 +6,7 @@ import com.google.protobuf.Timestamp;
 import com.google.protobuf.UInt32Value;
 import com.google.protobuf.Value;
 import dev.offpath.adapters.prometheus.PrometheusFactory;
+import dev.offpath.benchmarks.Resources;
 import dev.offpath.core.adapter.AdapterRegistry;
 import dev.offpath.core.config.ConfigException;
 import dev.offpath.core.config.ConfigLoader;
@@ -26,10 +27,6 @@ import io.envoyproxy.envoy.service.accesslog.v3.StreamAccessLogsMessage;
 import io.envoyproxy.envoy.service.accesslog.v3.StreamAccessLogsMessage.HTTPAccessLogEntries;
 import io.envoyproxy.envoy.service.accesslog.v3.StreamAccessLogsMessage.Identifier;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,12 +47,7 @@ public final class TelemetryFixture {
   static final int[] CODES = {200, 200, 200, 200, 200, 200, 201, 404, 503};
 
   public static String config() {
-    try (InputStream in =
-        TelemetryFixture.class.getResourceAsStream("istio-telemetry.yaml")) {
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return Resources.text(TelemetryFixture.class, "istio-telemetry.yaml");
   }
 
   /** A policy store running the Istio telemetry, its prometheus handler on {@code registry}. */

@@ -112,13 +112,6 @@ class ServerProcessTest {
   }
 
   private static List<String> baselineCommand(int port) {
-    List<String> command = ServerProcess.javaCommand(List.of(), "");
-    command.addAll(
-        List.of(
-            "-cp",
-            System.getProperty("java.class.path"),
-            BaselineServer.class.getName(),
-            Integer.toString(port)));
-    return command;
+    return Servers.baselineCommand(List.of(), "", port);
   }
 }
