@@ -181,6 +181,17 @@ final class RedisQuotaFleet implements AutoCloseable {
     return ServerHarness.sum(servers.get(n).metrics(), name, labels);
   }
 
+  /** Server {@code n}'s redisquota samples, for a failure message. */
+  String redisquotaMetrics(int n) throws Exception {
+    StringBuilder out = new StringBuilder();
+    for (String line : servers.get(n).metrics().split("\n")) {
+      if (line.startsWith("offpath_redisquota")) {
+        out.append(line).append('\n');
+      }
+    }
+    return out.toString();
+  }
+
   @Override
   public void close() throws Exception {
     for (ServerHarness s : servers) {

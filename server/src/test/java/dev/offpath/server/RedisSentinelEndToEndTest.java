@@ -149,12 +149,23 @@ class RedisSentinelEndToEndTest {
     System.out.printf(
         "sentinel: failover seen by the test after %d ms; Redis calls succeed again %d ms later%n",
         (switched - killed) / 1_000_000, (resumed - switched) / 1_000_000);
+    // Bounded by time, not by a number of checks: the FAIL_OPEN server passes every check while
+    // it has no healthy connection to the new master (e.g. a connect that met a sentinel not yet
+    // switched is retried after circuitBreakerOpenDuration, 1 s here; a Redis call slower than
+    // the 200 ms timeout counts toward opening the breaker for 1 s), and on loopback that is
+    // thousands of checks. CI met 2,000 in a row once.
     for (String u : users) {
       for (int s = 0; s < 2; s++) {
         int n = 0;
+        long giveUp = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (fleet.check(s, u, Duration.ofSeconds(2)) != RESOURCE_EXHAUSTED) {
-          assertThat(++n).as("checks of %s on server %s after the failover", u, s)
-              .isLessThan(10 * limit);
+          n++;
+          if (System.nanoTime() - giveUp > 0) {
+            throw new AssertionError(
+                "%d checks of %s on server %s in 30 s after the failover, none denied; its"
+                        .formatted(n, u, s)
+                    + " redisquota metrics:%n%s".formatted(fleet.redisquotaMetrics(s)));
+          }
         }
       }
       Object count = promoted.call("GET", RedisQuotaFleet.key(u, "FIXED_WINDOW"));
