@@ -25,6 +25,10 @@ import org.slf4j.LoggerFactory;
  * picks it; a connection that was up reconnects by itself (Lettuce's auto-reconnect). {@link
  * #pick()} never blocks: it returns the slot's connection or null.
  *
+ * <p>{@link #reset()} starts a new generation: a connect that was already in flight then (with
+ * Sentinel, it may have asked for the master before the switch and reach the demoted one) is
+ * closed when it completes, never used, and the slot connects again.
+ *
  * <p>Thread-safe: slots publish their connection through a volatile field; connecting is guarded
  * by the slot's monitor.
  */
@@ -40,6 +44,8 @@ final class ConnectionSlots<C extends StatefulConnection<String, String>> {
   private final String target;
   private final List<Slot> slots;
   private final AtomicInteger next = new AtomicInteger();
+  /** Bumped by {@link #reset()}; a connect started in an earlier generation is discarded. */
+  private final AtomicInteger generation = new AtomicInteger();
   private volatile boolean closed;
 
   /**
@@ -113,6 +119,7 @@ final class ConnectionSlots<C extends StatefulConnection<String, String>> {
    * switch, a connection still open to the demoted master would answer every write with READONLY.
    */
   void reset() {
+    generation.incrementAndGet();
     for (Slot s : slots) {
       C c;
       synchronized (s) {
@@ -148,6 +155,7 @@ final class ConnectionSlots<C extends StatefulConnection<String, String>> {
     }
 
     void connect(long now) {
+      int startedIn;
       synchronized (this) {
         if (closed || connecting || current != null) {
           return;
@@ -157,6 +165,7 @@ final class ConnectionSlots<C extends StatefulConnection<String, String>> {
         }
         connecting = true;
         lastAttempt = now == 0 ? 1 : now;
+        startedIn = generation.get();
       }
       CompletionStage<C> stage;
       try {
@@ -169,20 +178,30 @@ final class ConnectionSlots<C extends StatefulConnection<String, String>> {
               .toCompletableFuture()
               .whenComplete(
                   (c, e) -> {
+                    boolean stale = false;
+                    boolean used = false;
                     synchronized (this) {
                       connecting = false;
                       if (e == null && !closed) {
-                        current = c;
+                        stale = startedIn != generation.get();
+                        if (stale) {
+                          lastAttempt = 0; // connect again at once, in the new generation
+                        } else {
+                          current = c;
+                          used = true;
+                        }
                       }
                     }
-                    if (e == null && !closed) {
+                    if (used) {
                       onConnected.accept(c);
                       return;
                     }
                     if (c != null) {
                       c.closeAsync();
                     }
-                    if (e != null && log.isDebugEnabled()) {
+                    if (stale) {
+                      connect(ticker.nanoTime());
+                    } else if (e != null && log.isDebugEnabled()) {
                       log.debug("connecting to redis {} failed: {}", target, e.toString());
                     }
                   });

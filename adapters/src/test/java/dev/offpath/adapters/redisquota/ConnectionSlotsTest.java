@@ -1,0 +1,131 @@
+package dev.offpath.adapters.redisquota;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.offpath.core.testing.RedisServer;
+import dev.offpath.core.time.Ticker;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.codec.StringCodec;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** {@link ConnectionSlots} against a real redis-server, with connects held back by the test. */
+class ConnectionSlotsTest {
+
+  private RedisServer redis;
+  private RedisClient client;
+
+  @BeforeEach
+  void start() throws Exception {
+    redis = RedisServer.start();
+    client = RedisClient.create(LinkSupport.resources(), RedisURI.create("127.0.0.1", redis.port()));
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    client.shutdown(0, 2, TimeUnit.SECONDS);
+    redis.close();
+  }
+
+  @Test
+  void aConnectInFlightAtResetIsClosedAndTheSlotConnectsAgain() throws Exception {
+    // Each connect completes only when the test releases it: the first one is in flight when
+    // reset() comes (as a connect that asked the sentinels before a switch would be).
+    List<CompletableFuture<Void>> gates = new CopyOnWriteArrayList<>();
+    List<CompletableFuture<StatefulRedisConnection<String, String>>> made =
+        new CopyOnWriteArrayList<>();
+    ConnectionSlots<StatefulRedisConnection<String, String>> slots =
+        new ConnectionSlots<>(
+            1,
+            () -> {
+              CompletableFuture<StatefulRedisConnection<String, String>> connection =
+                  client.connectAsync(StringCodec.UTF8, RedisURI.create("127.0.0.1", redis.port()))
+                      .toCompletableFuture();
+              made.add(connection);
+              CompletableFuture<Void> gate = new CompletableFuture<>();
+              gates.add(gate); // last: a gate's index is its connection's in made
+              return gate.thenCompose(v -> connection);
+            },
+            c -> {},
+            true,
+            Ticker.system(),
+            Duration.ofMinutes(1), // a retry only if the slot asks at once, never by waiting
+            "test");
+    assertThat(gates).hasSize(1);
+    assertThat(slots.pick()).isNull();
+
+    slots.reset();
+    assertThat(gates).as("the reset waits for the connect in flight").hasSize(1);
+    gates.get(0).complete(null);
+
+    StatefulRedisConnection<String, String> stale = made.get(0).get(5, TimeUnit.SECONDS);
+    awaitTrue(() -> gates.size() == 2);
+    assertThat(gates).as("a new connect once the stale one is in").hasSize(2);
+    assertThat(slots.pick()).as("the stale connection is never handed out").isNull();
+    gates.get(1).complete(null);
+    StatefulRedisConnection<String, String> fresh = made.get(1).get(5, TimeUnit.SECONDS);
+    slots.awaitConnected(Duration.ofSeconds(5));
+
+    assertThat(slots.pick()).isSameAs(fresh);
+    assertThat(fresh.sync().ping()).isEqualTo("PONG");
+    awaitTrue(() -> !stale.isOpen());
+    assertThat(stale.isOpen()).as("the stale connection closed").isFalse();
+    slots.close();
+  }
+
+  @Test
+  void aConnectCompletedBeforeResetIsDroppedByIt() throws Exception {
+    List<StatefulRedisConnection<String, String>> made = new CopyOnWriteArrayList<>();
+    ConnectionSlots<StatefulRedisConnection<String, String>> slots =
+        new ConnectionSlots<>(
+            2,
+            () ->
+                client.connectAsync(StringCodec.UTF8, RedisURI.create("127.0.0.1", redis.port()))
+                    .thenApply(
+                        c -> {
+                          made.add(c);
+                          return c;
+                        }),
+            c -> {},
+            true,
+            Ticker.system(),
+            Duration.ofMinutes(1),
+            "test");
+    assertThat(slots.awaitConnected(Duration.ofSeconds(5))).isTrue();
+    assertThat(slots.connected()).isEqualTo(2);
+    List<StatefulRedisConnection<String, String>> before = List.copyOf(made);
+
+    slots.reset();
+    assertThat(slots.awaitConnected(Duration.ofSeconds(5))).isTrue();
+    awaitTrue(() -> slots.connected() == 2);
+    assertThat(slots.connected()).isEqualTo(2);
+    assertThat(made).hasSize(4);
+    for (StatefulRedisConnection<String, String> old : before) {
+      awaitTrue(() -> !old.isOpen());
+      assertThat(old.isOpen()).as("a connection from before the reset closed").isFalse();
+    }
+    for (int i = 0; i < 4; i++) {
+      StatefulRedisConnection<String, String> c = slots.pick();
+      assertThat(c).isNotNull().isNotIn(before);
+    }
+    slots.close();
+  }
+
+  /** Waits up to 5 s for {@code condition}; the assertion after it says what was expected. */
+  private static void awaitTrue(BooleanSupplier condition)
+      throws InterruptedException {
+    long until = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    while (!condition.getAsBoolean() && System.nanoTime() < until) {
+      Thread.sleep(10);
+    }
+  }
+}
