@@ -21,9 +21,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A fixed number of connections used round-robin, each created lazily in the background. A slot
- * whose first connect failed is retried at most once per {@code retryInterval}, when a caller
- * picks it; a connection that was up reconnects by itself (Lettuce's auto-reconnect). {@link
- * #pick()} never blocks: it returns the slot's connection or null.
+ * whose connect failed is retried when a caller picks it, after {@link #FIRST_RETRY} doubling up
+ * to {@code retryInterval} while connects keep failing (after a Sentinel switch, a sentinel that
+ * has not heard of it yet names the old master for a second or two: the slot must not wait a
+ * whole interval for each such answer); a connection that was up reconnects by itself (Lettuce's
+ * auto-reconnect). {@link #pick()} never blocks: it returns the slot's connection or null.
  *
  * <p>{@link #reset()} starts a new generation: a connect that was already in flight then (with
  * Sentinel, it may have asked for the master before the switch and reach the demoted one) is
@@ -35,6 +37,9 @@ import org.slf4j.LoggerFactory;
 final class ConnectionSlots<C extends StatefulConnection<String, String>> {
 
   private static final Logger log = LoggerFactory.getLogger(ConnectionSlots.class);
+
+  /** The wait before retrying a slot whose connect failed first (at most {@code retryInterval}). */
+  static final Duration FIRST_RETRY = Duration.ofMillis(50);
 
   private final Supplier<CompletionStage<C>> connector;
   private final Consumer<C> onConnected;
@@ -126,6 +131,7 @@ final class ConnectionSlots<C extends StatefulConnection<String, String>> {
         c = s.current;
         s.current = null;
         s.lastAttempt = 0;
+        s.retryWait = 0;
       }
       if (c != null) {
         c.closeAsync();
@@ -145,6 +151,8 @@ final class ConnectionSlots<C extends StatefulConnection<String, String>> {
     volatile @Nullable CompletableFuture<?> attempt;
     private boolean connecting;
     private long lastAttempt;
+    /** How long after {@link #lastAttempt} a failed slot may connect again; 0: none failed. */
+    private long retryWait;
 
     @Nullable C connection() {
       C c = current;
@@ -160,7 +168,7 @@ final class ConnectionSlots<C extends StatefulConnection<String, String>> {
         if (closed || connecting || current != null) {
           return;
         }
-        if (lastAttempt != 0 && now - lastAttempt < retryNanos) {
+        if (lastAttempt != 0 && now - lastAttempt < retryWait) {
           return;
         }
         connecting = true;
@@ -182,7 +190,13 @@ final class ConnectionSlots<C extends StatefulConnection<String, String>> {
                     boolean used = false;
                     synchronized (this) {
                       connecting = false;
-                      if (e == null && !closed) {
+                      if (e != null) {
+                        retryWait =
+                            retryWait == 0
+                                ? Math.min(FIRST_RETRY.toNanos(), retryNanos)
+                                : Math.min(retryNanos, retryWait * 2);
+                      } else if (!closed) {
+                        retryWait = 0;
                         stale = startedIn != generation.get();
                         if (stale) {
                           lastAttempt = 0; // connect again at once, in the new generation

@@ -3,7 +3,9 @@ package dev.offpath.adapters.redisquota;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.offpath.core.testing.RedisServer;
+import dev.offpath.core.time.FakeTicker;
 import dev.offpath.core.time.Ticker;
+import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -13,6 +15,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -117,6 +121,56 @@ class ConnectionSlotsTest {
       StatefulRedisConnection<String, String> c = slots.pick();
       assertThat(c).isNotNull().isNotIn(before);
     }
+    slots.close();
+  }
+
+  @Test
+  void aSlotThatFailedToConnectRetriesSoonThenBacksOffToTheInterval() throws Exception {
+    FakeTicker ticker = new FakeTicker().advance(Duration.ofSeconds(1));
+    AtomicInteger attempts = new AtomicInteger();
+    AtomicBoolean refuse = new AtomicBoolean(true);
+    ConnectionSlots<StatefulRedisConnection<String, String>> slots =
+        new ConnectionSlots<>(
+            1,
+            () -> {
+              attempts.incrementAndGet();
+              if (refuse.get()) {
+                return CompletableFuture.failedFuture(new RedisConnectionException("refused"));
+              }
+              return client.connectAsync(
+                  StringCodec.UTF8, RedisURI.create("127.0.0.1", redis.port()));
+            },
+            c -> {},
+            true,
+            ticker,
+            Duration.ofSeconds(1),
+            "test");
+    assertThat(attempts).hasValue(1);
+    // Waits after each failure: 50, 100, 200, 400, 800 ms, then the 1 s interval.
+    int expected = 1;
+    for (long wait : new long[] {50, 100, 200, 400, 800, 1000, 1000}) {
+      ticker.advanceMillis(wait - 1);
+      assertThat(slots.pick()).isNull();
+      assertThat(attempts).as("%d ms after a failure", wait - 1).hasValue(expected);
+      ticker.advanceMillis(1);
+      assertThat(slots.pick()).isNull();
+      assertThat(attempts).as("%d ms after a failure", wait).hasValue(++expected);
+    }
+
+    refuse.set(false);
+    ticker.advanceMillis(1000);
+    slots.pick();
+    assertThat(slots.awaitConnected(Duration.ofSeconds(5))).isTrue();
+    assertThat(slots.pick()).isNotNull();
+
+    // A reset (a Sentinel switch) starts over: the first retry after 50 ms again.
+    refuse.set(true);
+    int before = attempts.get();
+    slots.reset();
+    assertThat(attempts).hasValue(before + 1);
+    ticker.advanceMillis(50);
+    assertThat(slots.pick()).isNull();
+    assertThat(attempts).hasValue(before + 2);
     slots.close();
   }
 
