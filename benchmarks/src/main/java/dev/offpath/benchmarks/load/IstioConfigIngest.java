@@ -1,10 +1,6 @@
 package dev.offpath.benchmarks.load;
 
-import static java.util.Objects.requireNonNull;
-
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -13,27 +9,28 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
 /**
  * The access-log ingest with Istio 1.0's default config as Istio ships it: the prometheus metrics
  * and the stdio access log ({@code accesslog} logentry → one JSON line on stdout per request),
- * against the metrics alone (the load driver's ingest phase). Three Offpath JVMs serve the load
+ * against the metrics alone (the load driver's ingest phase). Four Offpath JVMs serve the load
  * policy plus
  *
  * <ul>
  *   <li>{@code metrics}: Istio 1.0's default metrics (the load driver's usual telemetry);
  *   <li>{@code full→file}: {@code istio-1.0-mixer-config.yaml} verbatim, stdout to a file;
+ *   <li>{@code full→pipe}: the same, stdout to a named pipe the driver reads (as a container
+ *       runtime collects stdout; {@link PipeLines});
  *   <li>{@code full→null}: the same, stdout to {@code /dev/null}.
  * </ul>
  *
  * <p>After {@value IngestRounds#WARM_UP} full-size warm-up rounds of each, the rounds alternate between them (each round {@code
  * --ingest-entries} entries over {@code --ingest-streams} streams, as fast as flow control allows)
- * so that the machine's drift lands on all three. Every entry must be counted: {@code
- * istio_requests_total} grows by exactly the entries sent, and for {@code full→file} the file gains
- * exactly one JSON access-log line per entry (counted after each round, from where the previous
- * round's lines ended; the file, about 1 KB per entry, is deleted at the end). The report gives
+ * so that the machine's drift lands on all of them. Every entry must be counted: {@code
+ * istio_requests_total} grows by exactly the entries sent, and the file and the pipe carry exactly
+ * one JSON access-log line per entry ({@link FileLines}: counted after each round, from where the
+ * previous round's lines ended; the file, about 1 KB per entry, is deleted at the end). The report gives
  * each round, each variant's median round and its rate over all rounds, their ratios to {@code
  * metrics} in the same run, and the 300k entries/s target judged on the median round.
  *
@@ -45,13 +42,11 @@ public final class IstioConfigIngest {
 
   static final String FULL_CONFIG = "/dev/offpath/benchmarks/telemetry/istio-1.0-mixer-config.yaml";
   private static final double TARGET = 300_000;
-  /** A JSON access-log line as the stdio handler writes it (Offpath's own log lines are not). */
-  private static final byte[] LINE_START = "{\"level\":\"".getBytes(StandardCharsets.US_ASCII);
 
   private IstioConfigIngest() {}
 
   private record Variant(
-      String name, ServerProcess server, MeshMetrics mesh, @Nullable Path lines) {}
+      String name, ServerProcess server, MeshMetrics mesh, @Nullable LineCounter lines) {}
 
   public static void main(String[] args) throws Exception {
     LoadOptions options = LoadOptions.parse(args);
@@ -61,8 +56,8 @@ public final class IstioConfigIngest {
     Path full = configs.resolve("istio-1.0-mixer-config.yaml");
     Files.writeString(full, Servers.resource(FULL_CONFIG));
     List<Path> fullConfig = List.of(metricsConfig.get(0), full);
-    Path stdoutFile = options.results().resolve("istio-ingest-stdout.log");
-    Files.deleteIfExists(stdoutFile);
+    FileLines stdoutFile = new FileLines(options.results().resolve("istio-ingest-stdout.log"));
+    PipeLines stdoutPipe = new PipeLines(configs.resolve("stdout.fifo"));
     String loadAtStart = MachineFacts.loadAverage();
     List<String> report = new ArrayList<>();
     List<Variant> variants = new ArrayList<>();
@@ -71,7 +66,10 @@ public final class IstioConfigIngest {
         variants.add(
             variant("metrics", options, metricsConfig, progress,
                 options.results().resolve("istio-ingest-metrics-server.log"), null));
-        variants.add(variant("full→file", options, fullConfig, progress, stdoutFile, stdoutFile));
+        variants.add(
+            variant("full→file", options, fullConfig, progress, stdoutFile.file(), stdoutFile));
+        variants.add(
+            variant("full→pipe", options, fullConfig, progress, stdoutPipe.fifo(), stdoutPipe));
         variants.add(
             variant("full→null", options, fullConfig, progress, Path.of("/dev/null"), null));
         LoadDriver driver = new LoadDriver(options, progress);
@@ -82,7 +80,6 @@ public final class IstioConfigIngest {
         double[] sent = new double[variants.size()];
         double[] nanos = new double[variants.size()];
         boolean exact = true;
-        long[] fileOffset = {0};
         List<List<Double>> rates = new ArrayList<>();
         for (int v = 0; v < variants.size(); v++) {
           rates.add(new ArrayList<>());
@@ -102,9 +99,9 @@ public final class IstioConfigIngest {
             LoadDriver.ensureAlive("istio ingest", variant.server);
             String lines = "";
             boolean ok = r.exact();
-            Path file = variant.lines;
-            if (file != null) {
-              long counted = awaitLines(file, r.sent(), fileOffset);
+            LineCounter counter = variant.lines;
+            if (counter != null) {
+              long counted = counter.awaitLines(r.sent());
               lines = String.format(Locale.ROOT, ", %,d JSON lines", counted);
               ok &= counted == r.sent();
             }
@@ -137,12 +134,16 @@ public final class IstioConfigIngest {
                   variants.get(v).name, median, median / baseMedian, rate, rate / base,
                   v == 0 ? "" : median >= TARGET ? "  (target >= 300k/s: met)" : "  (target >= 300k/s: NOT met)"));
         }
-        report.add(exact ? "every entry counted, and a line per entry in the file" : "NOT EXACT: see the rounds");
+        report.add(
+            exact
+                ? "every entry counted, and a line per entry in the file and through the pipe"
+                : "NOT EXACT: see the rounds");
       } finally {
         for (Variant v : variants) {
           v.server.close();
         }
-        Files.deleteIfExists(stdoutFile);
+        stdoutFile.close();
+        stdoutPipe.close();
         for (Path p : List.of(metricsConfig.get(0), metricsConfig.get(1), full)) {
           Files.deleteIfExists(p);
         }
@@ -162,69 +163,8 @@ public final class IstioConfigIngest {
 
   private static Variant variant(
       String name, LoadOptions options, List<Path> config, Progress progress, Path output,
-      @Nullable Path lines) throws IOException, InterruptedException {
+      @Nullable LineCounter lines) throws IOException, InterruptedException {
     ServerProcess p = Servers.startOffpath(options, config, progress, "offpath " + name, output);
     return new Variant(name, p, new MeshMetrics(p.telemetryPort()), lines);
-  }
-
-  /**
-   * Waits (up to 30 s without progress) until {@code file} holds {@code expected} more access-log
-   * lines after byte {@code from[0]}, returns their count and moves {@code from[0]} past them. The
-   * server's stdout is not opened for appending, so the file cannot be emptied between rounds; each
-   * round counts from where the previous one stopped.
-   */
-  static long awaitLines(Path file, long expected, long[] from)
-      throws IOException, InterruptedException {
-    requireNonNull(file, "file");
-    long counted = 0;
-    long lastChange = System.nanoTime();
-    long[] end = new long[1];
-    while (true) {
-      long now = countLines(file, from[0], end);
-      if (now != counted) {
-        counted = now;
-        lastChange = System.nanoTime();
-      }
-      if (counted >= expected
-          || System.nanoTime() - lastChange > TimeUnit.SECONDS.toNanos(30)) {
-        break;
-      }
-      Thread.sleep(50);
-    }
-    Thread.sleep(200);
-    counted = countLines(file, from[0], end);
-    from[0] = end[0];
-    return counted;
-  }
-
-  /**
-   * Complete lines of {@code file} after byte {@code from} that start as the stdio handler's JSON
-   * lines do; {@code end[0]} is set to the byte after the last complete line.
-   */
-  static long countLines(Path file, long from, long[] end) throws IOException {
-    long count = 0;
-    byte[] buf = new byte[1 << 20];
-    int matched = 0; // bytes of LINE_START matched at the start of the current line; -1: no match
-    long position = from;
-    end[0] = from;
-    try (InputStream in = Files.newInputStream(file)) {
-      in.skipNBytes(from);
-      for (int n = in.read(buf); n > 0; n = in.read(buf)) {
-        for (int i = 0; i < n; i++) {
-          byte b = buf[i];
-          position++;
-          if (b == '\n') {
-            if (matched == LINE_START.length) {
-              count++;
-            }
-            matched = 0;
-            end[0] = position;
-          } else if (matched >= 0 && matched < LINE_START.length) {
-            matched = b == LINE_START[matched] ? matched + 1 : -1;
-          }
-        }
-      }
-    }
-    return count;
   }
 }
