@@ -45,7 +45,7 @@ if (($(offpath_java_major "$java_home/bin/java") >= 24)); then
   java_opts=(--enable-native-access=ALL-UNNAMED ${java_opts[@]+"${java_opts[@]}"})
 fi
 # --istio-ingest: the access-log ingest with Istio 1.0's whole default config (stdio access log to a
-# file and to /dev/null) against its metrics alone (dev.offpath.benchmarks.load.IstioConfigIngest).
+# file, to a named pipe and to /dev/null) against its metrics alone (dev.offpath.benchmarks.load.IstioConfigIngest).
 # --check-compare: baseline, Offpath lazy, Offpath parsed and Offpath with 2,000 rules, alternating,
 # with the Java client and h2load (dev.offpath.benchmarks.load.CheckComparison).
 # --tls: the Check phases of Offpath over TLS against Offpath in plaintext, alternating, certificates
