@@ -131,9 +131,10 @@ final class Servers {
   /**
    * Starts a server and waits until it answers a Check. A server that exits during its start is
    * reported (status, signal, whether the driver stopped it: it had not) and started once more,
-   * its first log kept beside the new one: Offpath has been seen, about once in six runs, to exit
-   * with SIGTERM's status 143 just after binding, the signal not from this driver. Any other
-   * failure stops the server and fails with the end of its log.
+   * its first log kept beside the new one when the log is a file (not /dev/null or a named pipe):
+   * Offpath has been seen, about once in six runs, to exit with SIGTERM's status 143 just after
+   * binding, the signal not from this driver. Any other failure stops the server and fails with the
+   * end of its log.
    */
   static ServerProcess startReady(Launch launch, Progress progress)
       throws IOException, InterruptedException {
@@ -147,12 +148,17 @@ final class Servers {
     try {
       return awaitReady(p, progress, security);
     } catch (ExitedAtStart e) {
-      String logName = p.log().getFileName().toString();
-      Path failed = p.log().resolveSibling(logName.replace(".log", ".failed-start.log"));
-      Files.move(p.log(), failed, StandardCopyOption.REPLACE_EXISTING);
       progress.message(String.valueOf(e.getMessage()));
-      progress.message(
-          "starting " + p.name() + " once more (the failed start's log is " + failed + ")");
+      if (Files.isRegularFile(p.log())) {
+        String logName = p.log().getFileName().toString();
+        Path failed = p.log().resolveSibling(logName.replace(".log", ".failed-start.log"));
+        Files.move(p.log(), failed, StandardCopyOption.REPLACE_EXISTING);
+        progress.message(
+            "starting " + p.name() + " once more (the failed start's log is " + failed + ")");
+      } else {
+        // /dev/null, or a named pipe whose reader takes the next start's output too
+        progress.message("starting " + p.name() + " once more");
+      }
       return awaitReady(launch.start(), progress, security);
     }
   }
