@@ -87,7 +87,7 @@ class ConnectionSlotsTest {
   }
 
   @Test
-  void aConnectCompletedBeforeResetIsDroppedByIt() throws Exception {
+  void aResetClosesEveryConnectionAndMakesNewOnes() throws Exception {
     List<StatefulRedisConnection<String, String>> made = new CopyOnWriteArrayList<>();
     ConnectionSlots<StatefulRedisConnection<String, String>> slots =
         new ConnectionSlots<>(
