@@ -175,50 +175,64 @@ final class ConnectionSlots<C extends StatefulConnection<String, String>> {
         lastAttempt = now == 0 ? 1 : now;
         startedIn = generation.get();
       }
+      // Published before the connector runs: a connect that completes at once and starts the
+      // next one (a stale connect) must not leave its own, earlier attempt here afterwards.
+      CompletableFuture<Void> done = new CompletableFuture<>();
+      attempt = done;
       CompletionStage<C> stage;
       try {
         stage = connector.get();
       } catch (RuntimeException e) {
         stage = CompletableFuture.failedFuture(e);
       }
-      attempt =
-          stage
-              .toCompletableFuture()
-              .whenComplete(
-                  (c, e) -> {
-                    boolean stale = false;
-                    boolean used = false;
-                    synchronized (this) {
-                      connecting = false;
-                      if (e != null) {
-                        retryWait =
-                            retryWait == 0
-                                ? Math.min(FIRST_RETRY.toNanos(), retryNanos)
-                                : Math.min(retryNanos, retryWait * 2);
-                      } else if (!closed) {
-                        retryWait = 0;
-                        stale = startedIn != generation.get();
-                        if (stale) {
-                          lastAttempt = 0; // connect again at once, in the new generation
-                        } else {
-                          current = c;
-                          used = true;
-                        }
-                      }
-                    }
-                    if (used) {
-                      onConnected.accept(c);
-                      return;
-                    }
-                    if (c != null) {
-                      c.closeAsync();
-                    }
-                    if (stale) {
-                      connect(ticker.nanoTime());
-                    } else if (e != null && log.isDebugEnabled()) {
-                      log.debug("connecting to redis {} failed: {}", target, e.toString());
-                    }
-                  });
+      stage
+          .toCompletableFuture()
+          .whenComplete(
+              (c, e) -> {
+                try {
+                  settle(c, e, startedIn);
+                } finally {
+                  done.complete(null);
+                }
+              });
+    }
+
+    /** A connect's outcome: the slot's connection, a stale one closed and replaced, or a retry. */
+    private void settle(@Nullable C c, @Nullable Throwable e, int startedIn) {
+      boolean stale = false;
+      boolean used = false;
+      synchronized (this) {
+        connecting = false;
+        if (e != null || c == null) {
+          retryWait =
+              retryWait == 0
+                  ? Math.min(FIRST_RETRY.toNanos(), retryNanos)
+                  : Math.min(retryNanos, retryWait * 2);
+        } else if (!closed) {
+          retryWait = 0;
+          stale = startedIn != generation.get();
+          if (stale) {
+            lastAttempt = 0; // connect again at once, in the new generation
+          } else {
+            current = c;
+            used = true;
+          }
+        }
+      }
+      if (c == null) {
+        if (log.isDebugEnabled()) {
+          log.debug("connecting to redis {} failed: {}", target, String.valueOf(e));
+        }
+        return;
+      }
+      if (used) {
+        onConnected.accept(c);
+        return;
+      }
+      c.closeAsync();
+      if (stale) {
+        connect(ticker.nanoTime());
+      }
     }
   }
 }
