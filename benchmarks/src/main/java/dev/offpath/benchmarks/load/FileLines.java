@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Lines in a file a server's stdout is redirected to. The server's stdout is not opened for
@@ -29,21 +28,12 @@ final class FileLines implements LineCounter {
   }
 
   @Override
-  public long awaitLines(long expected) throws IOException, InterruptedException {
-    long counted = 0;
-    long lastChange = System.nanoTime();
-    while (true) {
-      long now = count().lines();
-      if (now != counted) {
-        counted = now;
-        lastChange = System.nanoTime();
-      }
-      if (counted >= expected || System.nanoTime() - lastChange > TimeUnit.SECONDS.toNanos(30)) {
-        break;
-      }
-      Thread.sleep(50);
-    }
-    Thread.sleep(200);
+  public long lines() throws IOException {
+    return count().lines();
+  }
+
+  @Override
+  public long endRound() throws IOException {
     AccessLogLines last = count();
     from = last.lineEnd();
     return last.lines();

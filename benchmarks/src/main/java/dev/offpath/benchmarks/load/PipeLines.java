@@ -62,29 +62,19 @@ final class PipeLines implements LineCounter {
   }
 
   @Override
-  public long awaitLines(long expected) throws IOException, InterruptedException {
-    long counted = 0;
-    long lastChange = System.nanoTime();
-    while (true) {
-      IOException e = failure;
-      if (e != null) {
-        throw new IOException("reading " + fifo + " failed", e);
-      }
-      long now = total - seen;
-      if (now != counted) {
-        counted = now;
-        lastChange = System.nanoTime();
-      }
-      if (counted >= expected || System.nanoTime() - lastChange > TimeUnit.SECONDS.toNanos(30)) {
-        break;
-      }
-      Thread.sleep(20);
+  public long lines() throws IOException {
+    IOException e = failure;
+    if (e != null) {
+      throw new IOException("reading " + fifo + " failed", e);
     }
-    Thread.sleep(200);
-    long now = total;
-    counted = now - seen;
-    seen = now;
-    return counted;
+    return total - seen;
+  }
+
+  @Override
+  public long endRound() throws IOException {
+    long now = lines();
+    seen += now;
+    return now;
   }
 
   /**
