@@ -9,6 +9,7 @@ import com.sun.net.httpserver.HttpServer;
 import dev.offpath.core.config.ConfigException;
 import dev.offpath.core.telemetry.DropReason;
 import dev.offpath.core.telemetry.ReportPipeline;
+import dev.offpath.core.testing.Await;
 import dev.offpath.core.testing.ConfigMapVolume;
 import io.envoyproxy.envoy.data.accesslog.v3.HTTPAccessLogEntry;
 import java.io.OutputStream;
@@ -17,6 +18,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -107,11 +109,7 @@ class ConfigTransactionTest {
   }
 
   private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (!condition.getAsBoolean()) {
-      assertThat(System.nanoTime()).as("waiting for %s", what).isLessThan(end);
-      Thread.sleep(10);
-    }
+    Await.until(what, Duration.ofSeconds(30), condition);
   }
 
   private static long openFiles() throws Exception {

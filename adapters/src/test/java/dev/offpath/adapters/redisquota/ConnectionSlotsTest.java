@@ -2,6 +2,7 @@ package dev.offpath.adapters.redisquota;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.offpath.core.testing.Await;
 import dev.offpath.core.testing.RedisServer;
 import dev.offpath.core.time.FakeTicker;
 import dev.offpath.core.time.Ticker;
@@ -17,13 +18,14 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** {@link ConnectionSlots} against a real redis-server, with connects held back by the test. */
 class ConnectionSlotsTest {
+
+  private static final Duration WAIT = Duration.ofSeconds(5);
 
   private RedisServer redis;
   private RedisClient client;
@@ -72,7 +74,7 @@ class ConnectionSlotsTest {
     gates.get(0).complete(null);
 
     StatefulRedisConnection<String, String> stale = made.get(0).get(5, TimeUnit.SECONDS);
-    awaitTrue(() -> gates.size() == 2);
+    Await.until("the second connect", WAIT, () -> gates.size() == 2);
     assertThat(gates).as("a new connect once the stale one is in").hasSize(2);
     assertThat(slots.pick()).as("the stale connection is never handed out").isNull();
     gates.get(1).complete(null);
@@ -81,7 +83,7 @@ class ConnectionSlotsTest {
 
     assertThat(slots.pick()).isSameAs(fresh);
     assertThat(fresh.sync().ping()).isEqualTo("PONG");
-    awaitTrue(() -> !stale.isOpen());
+    Await.until("the stale connection closed", WAIT, () -> !stale.isOpen());
     assertThat(stale.isOpen()).as("the stale connection closed").isFalse();
     slots.close();
   }
@@ -110,11 +112,11 @@ class ConnectionSlotsTest {
 
     slots.reset();
     assertThat(slots.awaitConnected(Duration.ofSeconds(5))).isTrue();
-    awaitTrue(() -> slots.connected() == 2);
+    Await.until("both slots connected", WAIT, () -> slots.connected() == 2);
     assertThat(slots.connected()).isEqualTo(2);
     assertThat(made).hasSize(4);
     for (StatefulRedisConnection<String, String> old : before) {
-      awaitTrue(() -> !old.isOpen());
+      Await.until("an old connection closed", WAIT, () -> !old.isOpen());
       assertThat(old.isOpen()).as("a connection from before the reset closed").isFalse();
     }
     for (int i = 0; i < 4; i++) {
@@ -172,14 +174,5 @@ class ConnectionSlotsTest {
     assertThat(slots.pick()).isNull();
     assertThat(attempts).hasValue(before + 2);
     slots.close();
-  }
-
-  /** Waits up to 5 s for {@code condition}; the assertion after it says what was expected. */
-  private static void awaitTrue(BooleanSupplier condition)
-      throws InterruptedException {
-    long until = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-    while (!condition.getAsBoolean() && System.nanoTime() < until) {
-      Thread.sleep(10);
-    }
   }
 }

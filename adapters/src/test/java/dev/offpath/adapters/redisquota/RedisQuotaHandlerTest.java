@@ -11,6 +11,7 @@ import dev.offpath.core.adapter.Params;
 import dev.offpath.core.adapter.QuotaArgs;
 import dev.offpath.core.adapter.QuotaResult;
 import dev.offpath.core.adapter.StatusCode;
+import dev.offpath.core.testing.Await;
 import dev.offpath.core.testing.RedisServer;
 import dev.offpath.core.time.Ticker;
 import java.time.Duration;
@@ -147,13 +148,7 @@ class RedisQuotaHandlerTest {
   }
 
   private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + AWAIT.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting for " + what);
-      }
-      Thread.sleep(5);
-    }
+    Await.until(what, AWAIT, condition);
   }
 
   private static void awaitAnswered(RedisQuotaHandler... hs) throws InterruptedException {
